@@ -1,0 +1,319 @@
+package io.servo.core.workflow;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.servo.core.json.Json;
+import io.servo.core.plan.PlanCompiler;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Reads workflow files (YAML or JSON) into validated {@link Workflow}s and writes them back in their
+ * canonical JSON form. Every problem in a file is reported at once, each naming the asset and field.
+ */
+public final class WorkflowLoader {
+  /** Names end up in URLs and Cloud Tasks task names, so they keep to the characters both accept. */
+  public static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,62}");
+
+  private static final String NAME_RULE =
+      "1-63 characters: letters, digits, '_' or '-', starting with a letter or digit";
+  private static final Set<String> WORKFLOW_FIELDS = Set.of("workflow", "tenant", "assets");
+  private static final Set<String> COMMON_FIELDS = Set.of("name", "kind", "depends_on", "timeout");
+  private static final Map<AssetKind, Set<String>> KIND_FIELDS =
+      Map.of(
+          AssetKind.SQL, Set.of("sql"),
+          AssetKind.COMMAND, Set.of("command", "env"),
+          AssetKind.HTTP, Set.of("method", "url", "headers", "body"));
+  private static final Set<String> HTTP_METHODS =
+      Set.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD");
+  private static final ObjectMapper YAML =
+      YAMLMapper.builder(new YAMLFactory()).build();
+
+  private WorkflowLoader() {}
+
+  /** Parses a workflow file's text, YAML or JSON. */
+  public static Workflow parse(String text) {
+    JsonNode root;
+    try {
+      String trimmed = text.stripLeading();
+      root =
+          trimmed.startsWith("{") ? Json.mapper().readTree(text) : YAML.readTree(text);
+    } catch (JacksonException e) {
+      throw new WorkflowValidationException(
+          List.of("the file is not valid YAML or JSON: " + e.getOriginalMessage()
+              + location(e)));
+    }
+    return fromTree(root);
+  }
+
+  public static Workflow parse(byte[] utf8) {
+    return parse(new String(utf8, StandardCharsets.UTF_8));
+  }
+
+  private static String location(JacksonException e) {
+    return e.getLocation() == null
+        ? ""
+        : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+  }
+
+  /** Validates a parsed tree (the workflow file's structure) and returns the workflow. */
+  public static Workflow fromTree(JsonNode root) {
+    List<String> problems = new ArrayList<>();
+    if (root == null || !root.isObject()) {
+      throw new WorkflowValidationException(
+          List.of("the file must be a mapping with the fields 'workflow', 'assets' and optionally 'tenant'"));
+    }
+    unknownFields(root, WORKFLOW_FIELDS, "the workflow", problems);
+    String name = name(root, "workflow", "the workflow", problems);
+    String tenant = Workflow.DEFAULT_TENANT;
+    if (root.has("tenant")) {
+      tenant = name(root, "tenant", "the workflow", problems);
+    }
+    List<Asset> assets = new ArrayList<>();
+    JsonNode assetNodes = root.get("assets");
+    if (assetNodes == null || assetNodes.isNull()) {
+      problems.add("missing field 'assets': list the workflow's assets");
+    } else if (!assetNodes.isArray() || assetNodes.isEmpty()) {
+      problems.add("'assets' must be a non-empty list of assets");
+    } else {
+      Set<String> seen = new LinkedHashSet<>();
+      int index = 0;
+      for (JsonNode node : assetNodes) {
+        index++;
+        Asset asset = asset(node, index, problems);
+        if (asset != null && !seen.add(asset.name())) {
+          problems.add("duplicate asset '" + asset.name() + "': asset names must be unique in a workflow");
+        } else if (asset != null) {
+          assets.add(asset);
+        }
+      }
+      for (Asset asset : assets) {
+        for (String dep : asset.dependsOn()) {
+          if (!seen.contains(dep)) {
+            problems.add("asset '" + asset.name() + "' depends on unknown asset '" + dep
+                + "': known assets are " + seen);
+          } else if (dep.equals(asset.name())) {
+            problems.add("asset '" + asset.name() + "' depends on itself");
+          }
+        }
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new WorkflowValidationException(problems);
+    }
+    Workflow workflow = new Workflow(name, tenant, assets);
+    PlanCompiler.compile(workflow); // rejects cycles, naming the assets on the cycle
+    return workflow;
+  }
+
+  private static Asset asset(JsonNode node, int index, List<String> problems) {
+    String where = "asset #" + index;
+    if (!node.isObject()) {
+      problems.add(where + " must be a mapping with at least 'name' and 'kind'");
+      return null;
+    }
+    int before = problems.size();
+    String name = name(node, "name", where, problems);
+    if (name != null) {
+      where = "asset '" + name + "'";
+    }
+    JsonNode kindNode = node.get("kind");
+    AssetKind kind = null;
+    if (kindNode == null || kindNode.isNull()) {
+      problems.add(where + ": missing field 'kind' (one of sql, command, http)");
+    } else {
+      kind = AssetKind.fromWireName(kindNode.asText()).orElse(null);
+      if (kind == null || !kindNode.isTextual()) {
+        problems.add(where + ": unknown kind '" + kindNode.asText() + "' (one of sql, command, http)");
+        kind = null;
+      }
+    }
+    List<String> dependsOn = stringList(node, "depends_on", where, problems, false);
+    Duration timeout = Asset.DEFAULT_TIMEOUT;
+    JsonNode timeoutNode = node.get("timeout");
+    if (timeoutNode != null && !timeoutNode.isNull()) {
+      timeout = Durations.parse(timeoutNode.asText()).orElse(null);
+      if (timeout == null) {
+        problems.add(where + ": bad duration '" + timeoutNode.asText()
+            + "' for 'timeout' (use a positive number with a unit: 500ms, 30s, 5m, 1h30m)");
+      }
+    }
+    if (kind == null) {
+      return null;
+    }
+    Set<String> allowed = new LinkedHashSet<>(COMMON_FIELDS);
+    allowed.addAll(KIND_FIELDS.get(kind));
+    unknownFields(node, allowed, where + " (kind " + kind.wireName() + ")", problems);
+    Asset asset =
+        switch (kind) {
+          case SQL -> {
+            String sql = requiredText(node, "sql", where, problems);
+            yield new SqlAsset(name, dependsOn, timeout, sql);
+          }
+          case COMMAND -> {
+            List<String> command = stringList(node, "command", where, problems, true);
+            if (node.has("command") && command.isEmpty() && node.get("command").isArray()) {
+              problems.add(where + ": 'command' must name a program: [program, arg, ...]");
+            }
+            Map<String, String> env = stringMap(node, "env", where, problems);
+            yield new CommandAsset(name, dependsOn, timeout, command, env);
+          }
+          case HTTP -> {
+            String url = requiredText(node, "url", where, problems);
+            if (url != null && !url.startsWith("http://") && !url.startsWith("https://")
+                && !url.startsWith("${env:")) {
+              problems.add(where + ": 'url' must start with http:// or https:// (got '" + url + "')");
+            }
+            String method = "GET";
+            JsonNode m = node.get("method");
+            if (m != null && !m.isNull()) {
+              method = m.asText().toUpperCase(java.util.Locale.ROOT);
+              if (!HTTP_METHODS.contains(method)) {
+                problems.add(where + ": unknown HTTP method '" + m.asText() + "' (one of "
+                    + String.join(", ", HTTP_METHODS.stream().sorted().toList()) + ")");
+              }
+            }
+            JsonNode b = node.get("body");
+            String body = b == null || b.isNull() ? null : b.isTextual() ? b.asText() : b.toString();
+            yield new HttpAsset(name, dependsOn, timeout, method, url,
+                stringMap(node, "headers", where, problems), body);
+          }
+        };
+    return problems.size() == before ? asset : null;
+  }
+
+  private static String name(JsonNode node, String field, String where, List<String> problems) {
+    JsonNode value = node.get(field);
+    if (value == null || value.isNull()) {
+      problems.add(where + ": missing field '" + field + "'");
+      return null;
+    }
+    if (!value.isTextual() || !NAME.matcher(value.asText()).matches()) {
+      problems.add(where + ": invalid " + field + " '" + value.asText() + "' (" + NAME_RULE + ")");
+      return null;
+    }
+    return value.asText();
+  }
+
+  private static String requiredText(JsonNode node, String field, String where, List<String> problems) {
+    JsonNode value = node.get(field);
+    if (value == null || value.isNull() || (value.isTextual() && value.asText().isBlank())) {
+      problems.add(where + ": missing field '" + field + "'");
+      return null;
+    }
+    if (!value.isValueNode()) {
+      problems.add(where + ": '" + field + "' must be a string");
+      return null;
+    }
+    return value.asText();
+  }
+
+  private static List<String> stringList(
+      JsonNode node, String field, String where, List<String> problems, boolean required) {
+    JsonNode value = node.get(field);
+    if (value == null || value.isNull()) {
+      if (required) {
+        problems.add(where + ": missing field '" + field + "'");
+      }
+      return List.of();
+    }
+    if (!value.isArray()) {
+      problems.add(where + ": '" + field + "' must be a list, for example [a, b]");
+      return List.of();
+    }
+    List<String> out = new ArrayList<>();
+    for (JsonNode item : value) {
+      if (!item.isValueNode() || item.isNull()) {
+        problems.add(where + ": every entry of '" + field + "' must be a string");
+        return List.of();
+      }
+      out.add(item.asText());
+    }
+    return out;
+  }
+
+  private static Map<String, String> stringMap(
+      JsonNode node, String field, String where, List<String> problems) {
+    JsonNode value = node.get(field);
+    if (value == null || value.isNull()) {
+      return Map.of();
+    }
+    if (!value.isObject()) {
+      problems.add(where + ": '" + field + "' must be a mapping of names to strings");
+      return Map.of();
+    }
+    Map<String, String> out = new LinkedHashMap<>();
+    Iterator<Map.Entry<String, JsonNode>> it = value.fields();
+    while (it.hasNext()) {
+      Map.Entry<String, JsonNode> e = it.next();
+      if (!e.getValue().isValueNode() || e.getValue().isNull()) {
+        problems.add(where + ": '" + field + "." + e.getKey() + "' must be a string");
+      } else {
+        out.put(e.getKey(), e.getValue().asText());
+      }
+    }
+    return out;
+  }
+
+  private static void unknownFields(JsonNode node, Set<String> allowed, String where, List<String> problems) {
+    Iterator<String> names = node.fieldNames();
+    while (names.hasNext()) {
+      String field = names.next();
+      if (!allowed.contains(field)) {
+        problems.add(where + ": unknown field '" + field + "' (accepted: "
+            + String.join(", ", allowed.stream().sorted().toList()) + ")");
+      }
+    }
+  }
+
+  /** The canonical JSON form of a workflow: the workflow file's schema, so {@link #fromTree} reads it back. */
+  public static ObjectNode toTree(Workflow workflow) {
+    ObjectMapper m = Json.mapper();
+    ObjectNode root = m.createObjectNode();
+    root.put("workflow", workflow.name());
+    root.put("tenant", workflow.tenant());
+    ArrayNode assets = root.putArray("assets");
+    for (Asset asset : workflow.assets()) {
+      ObjectNode a = assets.addObject();
+      a.put("name", asset.name());
+      a.put("kind", asset.kind().wireName());
+      if (!asset.dependsOn().isEmpty()) {
+        asset.dependsOn().forEach(a.putArray("depends_on")::add);
+      }
+      a.put("timeout", Durations.format(asset.timeout()));
+      if (asset instanceof SqlAsset s) {
+        a.put("sql", s.sql());
+      } else if (asset instanceof CommandAsset c) {
+        c.command().forEach(a.putArray("command")::add);
+        if (!c.env().isEmpty()) {
+          ObjectNode env = a.putObject("env");
+          new java.util.TreeMap<>(c.env()).forEach(env::put);
+        }
+      } else if (asset instanceof HttpAsset h) {
+        a.put("method", h.method());
+        a.put("url", h.url());
+        if (!h.headers().isEmpty()) {
+          ObjectNode headers = a.putObject("headers");
+          new java.util.TreeMap<>(h.headers()).forEach(headers::put);
+        }
+        if (h.body() != null) {
+          a.put("body", h.body());
+        }
+      }
+    }
+    return root;
+  }
+}

@@ -1,0 +1,50 @@
+package io.servo.storage;
+
+import io.servo.core.execution.ExecutionState;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Executions and their asset results. Every state change is one conditional update ({@code …
+ * WHERE state = ?}), never read-then-write. Methods taking a tenant see only that tenant's rows.
+ */
+public interface ExecutionStore {
+  /**
+   * Inserts the execution (state pending) and its outbox task in one transaction. When {@code
+   * execution.idempotencyKey()} already names an execution of the same tenant and workflow, inserts
+   * nothing and returns that one with {@code created == false}.
+   */
+  CreatedExecution create(NewExecution execution, String taskName, byte[] payload);
+
+  Optional<Execution> find(String tenant, String executionId);
+
+  /** Applies {@code from → to} if the execution is still in {@code from}; true when it was applied. */
+  boolean transition(String tenant, String executionId, ExecutionState from, ExecutionState to, String error);
+
+  /**
+   * A worker's claim: pending → running, or a running execution whose lease has expired (its
+   * worker died) taken over. Increments {@code attempt} and sets the lease. Empty when the
+   * execution cannot be claimed now (ended, or running under a live lease).
+   */
+  Optional<Execution> claim(String tenant, String executionId, Duration lease);
+
+  /** Extends the lease if {@code attempt} still holds it. */
+  boolean renewLease(String tenant, String executionId, int attempt, Duration lease);
+
+  /** Gives up a claim early (the worker will answer 5xx so the queue redelivers); false if lost. */
+  boolean releaseLease(String tenant, String executionId, int attempt);
+
+  /** running → {@code to} (an ended state) if {@code attempt} still holds the claim. */
+  boolean finish(String tenant, String executionId, int attempt, ExecutionState to, String error);
+
+  /** Inserts or replaces the result of {@code result.assetName()} for the execution. */
+  void recordAssetResult(String tenant, AssetResult result);
+
+  /** Results in the order the assets started. */
+  List<AssetResult> assetResults(String tenant, String executionId);
+
+  /** Running executions whose lease ended before {@code now}, across tenants (for the sweeper). */
+  List<Execution> expiredLeases(Instant now, int limit);
+}
