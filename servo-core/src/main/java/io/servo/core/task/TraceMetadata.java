@@ -12,6 +12,7 @@ public record TraceMetadata(
     @JsonProperty("traceparent") String traceparent, @JsonProperty("tracestate") String tracestate) {
   public static final TraceMetadata EMPTY = new TraceMetadata(null, null);
 
+  @com.fasterxml.jackson.annotation.JsonIgnore
   public boolean isEmpty() {
     return traceparent == null;
   }

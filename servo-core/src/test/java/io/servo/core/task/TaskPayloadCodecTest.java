@@ -1,0 +1,57 @@
+package io.servo.core.task;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.servo.core.workflow.WorkflowLoader;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+class TaskPayloadCodecTest {
+  private static TaskPayload payload() {
+    var wf = WorkflowLoader.parse("workflow: w\nassets: [{name: a, kind: sql, sql: SELECT 1}]");
+    return new TaskPayload(1, UUID.randomUUID().toString(), "default", "w", 3,
+        WorkflowLoader.toTree(wf), Instant.parse("2026-11-25T10:00:00Z"),
+        new TraceMetadata("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "k=v"));
+  }
+
+  @Test
+  void roundTrips() {
+    TaskPayload p = payload();
+    byte[] body = TaskPayloadCodec.encode(p);
+
+    assertThat(new String(body, StandardCharsets.UTF_8))
+        .contains("\"version\":1", "\"trace\":{\"traceparent\":\"00-0af7");
+    assertThat(TaskPayloadCodec.decode(body)).isEqualTo(p);
+  }
+
+  @Test
+  void traceObjectIsReservedEvenWhenEmpty() {
+    TaskPayload p = payload().withTrace(null);
+    assertThat(new String(TaskPayloadCodec.encode(p), StandardCharsets.UTF_8)).contains("\"trace\":{}");
+    assertThat(TaskPayloadCodec.decode(TaskPayloadCodec.encode(p)).trace().isEmpty()).isTrue();
+  }
+
+  @Test
+  void rejectsWhatAWorkerMustNotRun() {
+    assertThatThrownBy(() -> TaskPayloadCodec.decode("nope".getBytes()))
+        .isInstanceOf(InvalidPayloadException.class).hasMessageStartingWith("task payload is not valid");
+    assertThatThrownBy(() -> TaskPayloadCodec.decode("[]".getBytes()))
+        .hasMessage("task payload must be a JSON object");
+    String v2 = new String(TaskPayloadCodec.encode(payload())).replace("\"version\":1", "\"version\":2");
+    assertThatThrownBy(() -> TaskPayloadCodec.decode(v2.getBytes()))
+        .hasMessage("unsupported task payload version 2: this worker reads version 1;"
+            + " deploy the orchestrator and worker from the same release");
+    String badId = new String(TaskPayloadCodec.encode(payload())).replaceAll("\"execution_id\":\"[^\"]+\"", "\"execution_id\":\"x\"");
+    assertThatThrownBy(() -> TaskPayloadCodec.decode(badId.getBytes()))
+        .hasMessage("task payload execution_id is not a UUID");
+    String otherTenant = new String(TaskPayloadCodec.encode(payload())).replace("\"tenant\":\"default\",\"workflow\"", "\"tenant\":\"evil\",\"workflow\"");
+    assertThatThrownBy(() -> TaskPayloadCodec.decode(otherTenant.getBytes()))
+        .hasMessageContaining("another workflow or tenant");
+    String missing = new String(TaskPayloadCodec.encode(payload())).replaceAll(",\"definition\":\\{.*?\\]\\}", "");
+    assertThatThrownBy(() -> TaskPayloadCodec.decode(missing.getBytes()))
+        .isInstanceOf(InvalidPayloadException.class);
+  }
+}
