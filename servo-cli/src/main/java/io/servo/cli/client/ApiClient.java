@@ -1,0 +1,91 @@
+package io.servo.cli.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.servo.core.json.Json;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/** The orchestrator API as the {@code deploy}, {@code run} and {@code status} commands use it. */
+public final class ApiClient {
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final URI server;
+  private final String token;
+
+  public ApiClient(URI server, String token) {
+    this.server = server;
+    this.token = token;
+  }
+
+  /** An answer of the API: its status and JSON body. */
+  public record Answer(int status, JsonNode body) {
+    public boolean ok() {
+      return status / 100 == 2;
+    }
+
+    /** The API's own error text, with the listed problems, for printing. */
+    public String errorText() {
+      StringBuilder out = new StringBuilder("HTTP " + status);
+      if (body != null && body.hasNonNull("error")) {
+        out.append(": ").append(body.get("error").asText());
+      }
+      if (body != null && body.has("problems")) {
+        body.get("problems").forEach(p -> out.append("\n  - ").append(p.asText()));
+      }
+      return out.toString();
+    }
+  }
+
+  public Answer put(String path, byte[] body, String contentType) {
+    return send(request(path).header("Content-Type", contentType).PUT(HttpRequest.BodyPublishers.ofByteArray(body)));
+  }
+
+  public Answer post(String path, String idempotencyKey) {
+    HttpRequest.Builder b = request(path).POST(HttpRequest.BodyPublishers.noBody());
+    if (idempotencyKey != null) {
+      b.header("Idempotency-Key", idempotencyKey);
+    }
+    return send(b);
+  }
+
+  public Answer get(String path) {
+    return send(request(path).GET());
+  }
+
+  private HttpRequest.Builder request(String path) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(server.resolve(path)).timeout(Duration.ofSeconds(30));
+    if (token != null && !token.isEmpty()) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    return b;
+  }
+
+  private Answer send(HttpRequest.Builder builder) {
+    try {
+      HttpResponse<byte[]> r = http.send(builder.build(), HttpResponse.BodyHandlers.ofByteArray());
+      JsonNode body = null;
+      if (r.body().length > 0) {
+        try {
+          body = Json.mapper().readTree(r.body());
+        } catch (IOException e) {
+          body = Json.mapper().createObjectNode().put("error", new String(r.body(), StandardCharsets.UTF_8));
+        }
+      }
+      return new Answer(r.statusCode(), body);
+    } catch (ConnectException e) {
+      throw new CliException("cannot reach the orchestrator at " + server
+          + ": is it running? Start one with `./servo dev`, or pass --server URL");
+    } catch (IOException e) {
+      throw new CliException("request to " + server + " failed: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CliException("interrupted");
+    }
+  }
+}

@@ -1,0 +1,64 @@
+package io.servo.cli.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.time.Instant;
+
+/** Prints an execution as the API returns it: one line for the execution, one per asset. */
+public final class ExecutionView {
+  private ExecutionView() {}
+
+  public static void print(JsonNode execution, PrintStream out) {
+    out.printf("execution %s  %s  (workflow %s v%s)%n",
+        text(execution, "execution_id"), text(execution, "state").toUpperCase(java.util.Locale.ROOT),
+        text(execution, "workflow"), text(execution, "workflow_version"));
+    if (execution.hasNonNull("error")) {
+      out.println("  error: " + execution.get("error").asText());
+    }
+    for (JsonNode asset : execution.path("assets")) {
+      out.println(assetLine(asset));
+    }
+    if (execution.hasNonNull("trace_id")) {
+      out.println("  trace " + execution.get("trace_id").asText()
+          + (execution.hasNonNull("trace_url") ? "  " + execution.get("trace_url").asText() : ""));
+    }
+  }
+
+  public static String assetLine(JsonNode asset) {
+    String status = text(asset, "status");
+    String mark = switch (status) {
+      case "succeeded" -> "✓";
+      case "failed" -> "✗";
+      case "skipped" -> "-";
+      default -> "…";
+    };
+    StringBuilder line = new StringBuilder(String.format("  %s %-20s %-9s %8s", mark, text(asset, "name"),
+        status, duration(asset)));
+    String detail = asset.hasNonNull("error") ? asset.get("error").asText() : asset.path("output").asText("");
+    if (!detail.isBlank()) {
+      line.append("  ").append(firstLine(detail));
+    }
+    return line.toString();
+  }
+
+  private static String duration(JsonNode asset) {
+    if (!asset.hasNonNull("started_at") || !asset.hasNonNull("ended_at")) {
+      return "";
+    }
+    Duration d = Duration.between(Instant.parse(asset.get("started_at").asText()),
+        Instant.parse(asset.get("ended_at").asText()));
+    return d.toMillis() + " ms";
+  }
+
+  private static String firstLine(String s) {
+    String trimmed = s.strip();
+    int nl = trimmed.indexOf('\n');
+    String first = nl < 0 ? trimmed : trimmed.substring(0, nl) + " …";
+    return first.length() > 120 ? first.substring(0, 117) + "..." : first;
+  }
+
+  static String text(JsonNode node, String field) {
+    return node.hasNonNull(field) ? node.get(field).asText() : "";
+  }
+}
