@@ -1,0 +1,352 @@
+package io.servo.telemetry;
+
+import com.google.auth.oauth2.GoogleCredentials;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.baggage.propagation.W3CBaggagePropagator;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.ContextPropagators;
+import io.opentelemetry.context.propagation.TextMapPropagator;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.common.InternalTelemetryVersion;
+import io.opentelemetry.sdk.metrics.SdkMeterProvider;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.ReadWriteSpan;
+import io.opentelemetry.sdk.trace.ReadableSpan;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.SdkTracerProviderBuilder;
+import io.opentelemetry.sdk.trace.SpanProcessor;
+import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
+import io.servo.telemetry.config.TraceExporter;
+import io.servo.telemetry.config.TracingConfig;
+import io.servo.telemetry.config.TracingConfigException;
+import io.servo.telemetry.jdbc.JdbcTracing;
+import io.servo.telemetry.redaction.RedactingSpanExporter;
+import io.servo.telemetry.redaction.Redactor;
+import java.io.PrintStream;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The OpenTelemetry SDK of one Servo service: sampler, resource, exporter, redaction and lifecycle.
+ *
+ * <p>Start one per service with {@link #start(TracingConfig, String)} and pass {@link
+ * #openTelemetry()} to whatever needs it; nothing is registered globally, so two services in one JVM
+ * each have their own SDK and resource. When tracing is disabled the instance holds {@link
+ * OpenTelemetry#noop()} and starts no thread.
+ *
+ * <p>Every span goes through redaction ({@link RedactingSpanExporter}) before any exporter, including
+ * exporters added with {@link Builder#addSpanExporter(SpanExporter)}. Export is asynchronous and
+ * bounded: a slow or unreachable exporter never slows the code that creates spans; spans that do not
+ * fit in the queue are dropped, counted ({@link #droppedSpans()}) and logged at most once a minute.
+ */
+public final class ServoTelemetry implements AutoCloseable {
+
+  /** Bound of {@link #close()}: well inside Cloud Run's 10 s between SIGTERM and SIGKILL. */
+  public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(5);
+
+  /** Bound of {@link #flushOnResponse()}. */
+  public static final Duration DEFAULT_RESPONSE_FLUSH_TIMEOUT = Duration.ofMillis(500);
+
+  private static final Logger log = LoggerFactory.getLogger(ServoTelemetry.class);
+
+  private final TracingConfig config;
+  private final OpenTelemetry openTelemetry;
+  private final OpenTelemetrySdk sdk;
+  private final SdkMeterProvider meterProvider;
+  private final DroppedSpans droppedSpans;
+  private final Redactor redactor;
+
+  private ServoTelemetry(TracingConfig config, OpenTelemetry openTelemetry, OpenTelemetrySdk sdk,
+      SdkMeterProvider meterProvider, DroppedSpans droppedSpans, Redactor redactor) {
+    this.config = config;
+    this.openTelemetry = openTelemetry;
+    this.sdk = sdk;
+    this.meterProvider = meterProvider;
+    this.droppedSpans = droppedSpans;
+    this.redactor = redactor;
+  }
+
+  /**
+   * Starts the SDK of the service {@code serviceName} (for example {@code servo-orchestrator} or
+   * {@code servo-worker}) as configured.
+   *
+   * @throws TracingConfigException when the exporter cannot be set up, for example Cloud Trace
+   *     without credentials or project; the message says how to fix it
+   */
+  public static ServoTelemetry start(TracingConfig config, String serviceName) {
+    return builder(config, serviceName).start();
+  }
+
+  /** A builder for extra exporters and other options; finish with {@link Builder#start()}. */
+  public static Builder builder(TracingConfig config, String serviceName) {
+    return new Builder(Objects.requireNonNull(config, "config"),
+        Objects.requireNonNull(serviceName, "serviceName"));
+  }
+
+  /** The instance to pass to instrumentation and to Servo's own tracing. */
+  public OpenTelemetry openTelemetry() {
+    return openTelemetry;
+  }
+
+  /** Whether tracing is on (an SDK is running). */
+  public boolean enabled() {
+    return sdk != null;
+  }
+
+  /** The configuration this instance was started with. */
+  public TracingConfig config() {
+    return config;
+  }
+
+  /** The redactor applied to every span, including {@code SERVO_TRACE_REDACT_KEYS}. */
+  public Redactor redactor() {
+    return redactor;
+  }
+
+  /**
+   * Exports the spans ended so far, waiting at most {@code timeout}.
+   *
+   * @return whether everything was exported in time
+   */
+  public boolean forceFlush(Duration timeout) {
+    if (sdk == null) {
+      return true;
+    }
+    CompletableResultCode result = sdk.getSdkTracerProvider().forceFlush()
+        .join(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    droppedSpans.report(false);
+    return result.isSuccess();
+  }
+
+  /**
+   * The worker's flush before it answers a request (on Cloud Run the CPU may be throttled once the
+   * response is sent): a {@link #DEFAULT_RESPONSE_FLUSH_TIMEOUT} flush when {@code
+   * SERVO_TRACE_FLUSH_ON_RESPONSE} is on, nothing otherwise.
+   */
+  public boolean flushOnResponse() {
+    return flushOnResponse(DEFAULT_RESPONSE_FLUSH_TIMEOUT);
+  }
+
+  /** Like {@link #flushOnResponse()} with another bound. */
+  public boolean flushOnResponse(Duration timeout) {
+    return !config.flushOnResponse() || forceFlush(timeout);
+  }
+
+  /**
+   * Flushes pending spans and stops the exporters, waiting at most {@code timeout}. Later spans are
+   * not exported.
+   *
+   * @return whether the flush and shutdown completed in time
+   */
+  public boolean shutdown(Duration timeout) {
+    if (sdk == null) {
+      return true;
+    }
+    CompletableResultCode result = sdk.shutdown().join(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    droppedSpans.report(true);
+    meterProvider.shutdown();
+    if (!result.isSuccess()) {
+      log.warn("Trace export did not finish within {} ms at shutdown; some spans may be lost",
+          timeout.toMillis());
+    }
+    return result.isSuccess();
+  }
+
+  /** {@link #shutdown(Duration)} with {@link #DEFAULT_SHUTDOWN_TIMEOUT}. */
+  @Override
+  public void close() {
+    shutdown(DEFAULT_SHUTDOWN_TIMEOUT);
+  }
+
+  /**
+   * Registers a JVM shutdown hook (run on SIGTERM) that calls {@link #shutdown(Duration)}.
+   *
+   * @return the hook, for {@link Runtime#removeShutdownHook(Thread)}
+   */
+  public Thread registerShutdownHook(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    Thread hook = new Thread(() -> shutdown(timeout), "servo-telemetry-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    return hook;
+  }
+
+  /** {@link #registerShutdownHook(Duration)} with {@link #DEFAULT_SHUTDOWN_TIMEOUT}. */
+  public Thread registerShutdownHook() {
+    return registerShutdownHook(DEFAULT_SHUTDOWN_TIMEOUT);
+  }
+
+  /** Spans dropped so far because an exporter's queue was full. */
+  public long droppedSpans() {
+    return sdk == null ? 0 : droppedSpans.count();
+  }
+
+  /** Spans waiting to be exported right now (bounded by the queue size of each exporter). */
+  long queuedSpans() {
+    return sdk == null ? 0 : droppedSpans.queued();
+  }
+
+  /**
+   * Wraps a DataSource so that every statement gets a CLIENT span with sanitized SQL (literal
+   * values replaced by {@code ?}). See {@link JdbcTracing#wrapDataSource(OpenTelemetry, DataSource)}.
+   */
+  public DataSource wrapDataSource(DataSource dataSource) {
+    return JdbcTracing.wrapDataSource(openTelemetry, dataSource);
+  }
+
+  @Override
+  public String toString() {
+    return "ServoTelemetry{" + config + "}";
+  }
+
+  /** Options of {@link ServoTelemetry}; not thread-safe. */
+  public static final class Builder {
+
+    private final TracingConfig config;
+    private final String serviceName;
+    private final List<SpanExporter> extraExporters = new ArrayList<>();
+    private String serviceVersion;
+    private GoogleCredentials googleCredentials;
+    private PrintStream stdout = System.out;
+    private URI metadataServer = CloudTraceAuth.METADATA_SERVER;
+    private boolean detectGcpResource = true;
+    private Clock clock = Clock.systemUTC();
+
+    private Builder(TracingConfig config, String serviceName) {
+      this.config = config;
+      this.serviceName = serviceName;
+    }
+
+    /**
+     * Also sends every span, redacted, to {@code exporter} (through its own bounded batch queue,
+     * so call {@link ServoTelemetry#forceFlush(Duration)} before reading what it collected). Used by
+     * tests ({@code InMemorySpanExporter}) and by {@code servo demo} for its waterfall.
+     */
+    public Builder addSpanExporter(SpanExporter exporter) {
+      extraExporters.add(Objects.requireNonNull(exporter, "exporter"));
+      return this;
+    }
+
+    /** The {@code service.version} resource attribute; by default the jar's version. */
+    public Builder serviceVersion(String version) {
+      this.serviceVersion = Objects.requireNonNull(version, "version");
+      return this;
+    }
+
+    /**
+     * The credentials for the {@code cloudtrace} exporter instead of Application Default
+     * Credentials; they are scoped to cloud-platform and refreshed as they expire.
+     */
+    public Builder googleCredentials(GoogleCredentials credentials) {
+      this.googleCredentials = Objects.requireNonNull(credentials, "credentials");
+      return this;
+    }
+
+    Builder stdout(PrintStream out) {
+      this.stdout = out;
+      return this;
+    }
+
+    Builder metadataServer(URI uri) {
+      this.metadataServer = uri;
+      return this;
+    }
+
+    Builder detectGcpResource(boolean detect) {
+      this.detectGcpResource = detect;
+      return this;
+    }
+
+    Builder clock(Clock value) {
+      this.clock = value;
+      return this;
+    }
+
+    /**
+     * Starts the SDK, or returns a no-op instance when tracing is disabled.
+     *
+     * @throws TracingConfigException when the exporter cannot be set up
+     */
+    public ServoTelemetry start() {
+      Redactor redactor = Redactor.create(config.extraRedactKeys());
+      if (!config.enabled()) {
+        return new ServoTelemetry(config, OpenTelemetry.noop(), null, null, null, redactor);
+      }
+      CloudTraceAuth auth = config.exporter() == TraceExporter.CLOUDTRACE
+          ? CloudTraceAuth.create(config, googleCredentials, metadataServer)
+          : null;
+      Resource resource = ServiceResource.create(config, serviceName, serviceVersion,
+          auth == null ? null : auth.projectId(), detectGcpResource);
+
+      DroppedSpans droppedSpans = new DroppedSpans(clock);
+      SdkMeterProvider meterProvider = SdkMeterProvider.builder()
+          .registerMetricReader(droppedSpans)
+          .build();
+      List<SpanExporter> exporters = new ArrayList<>();
+      SpanExporters.create(config, auth, stdout).ifPresent(exporters::add);
+      exporters.addAll(extraExporters);
+
+      SdkTracerProviderBuilder tracerProvider = SdkTracerProvider.builder()
+          .setResource(resource)
+          .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(config.sampleRate())));
+      for (SpanExporter exporter : exporters) {
+        SpanExporter chain = new DropReportingSpanExporter(
+            RedactingSpanExporter.create(exporter, redactor), droppedSpans);
+        tracerProvider.addSpanProcessor(BatchSpanProcessor.builder(chain)
+            .setMaxQueueSize(config.maxQueueSize())
+            .setMaxExportBatchSize(config.maxExportBatchSize())
+            .setScheduleDelay(config.scheduleDelay())
+            .setExporterTimeout(config.exportTimeout())
+            .setMeterProvider(meterProvider)
+            .setInternalTelemetryVersion(InternalTelemetryVersion.LATEST)
+            .build());
+      }
+      if (exporters.isEmpty()) {
+        // Without any processor the SDK hands out invalid span contexts; logs and propagation
+        // still need real ids.
+        tracerProvider.addSpanProcessor(new IdsOnlySpanProcessor());
+      }
+      OpenTelemetrySdk sdk = OpenTelemetrySdk.builder()
+          .setTracerProvider(tracerProvider.build())
+          .setPropagators(ContextPropagators.create(TextMapPropagator.composite(
+              W3CTraceContextPropagator.getInstance(), W3CBaggagePropagator.getInstance())))
+          .build();
+      log.info("Tracing on: service={}, exporter={}, endpoint={}, sample rate={}",
+          resource.getAttribute(ServiceResource.SERVICE_NAME), config.exporter().id(),
+          config.tracesEndpoint().map(u -> redactor.redact(u.toString())).orElse("-"),
+          config.sampleRate());
+      return new ServoTelemetry(config, sdk, sdk, meterProvider, droppedSpans, redactor);
+    }
+  }
+
+  /** Keeps the SDK recording ids when no exporter is configured. */
+  private static final class IdsOnlySpanProcessor implements SpanProcessor {
+    @Override
+    public void onStart(Context parentContext, ReadWriteSpan span) {}
+
+    @Override
+    public boolean isStartRequired() {
+      return false;
+    }
+
+    @Override
+    public void onEnd(ReadableSpan span) {}
+
+    @Override
+    public boolean isEndRequired() {
+      return false;
+    }
+  }
+
+}

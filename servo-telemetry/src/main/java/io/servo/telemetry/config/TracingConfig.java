@@ -1,0 +1,148 @@
+package io.servo.telemetry.config;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Tracing and log settings of one Servo process, read once at start-up from the environment.
+ *
+ * <p>Build it with {@link #fromEnvironment()} in services and {@link #from(Map)} in tests. Every
+ * value is validated eagerly: an unusable value throws {@link TracingConfigException} naming the
+ * variable and the accepted values. Where a {@code SERVO_*} variable and a standard {@code OTEL_*}
+ * variable set the same thing, the {@code SERVO_*} one wins.
+ *
+ * @param environment {@code SERVO_ENVIRONMENT}
+ * @param enabled {@code SERVO_TRACE_ENABLED}
+ * @param sampleRate root sampling probability, {@code SERVO_TRACE_SAMPLE_RATE} or {@code
+ *     OTEL_TRACES_SAMPLER_ARG}, else the environment's default
+ * @param exporter {@code SERVO_TRACE_EXPORTER} (or {@code OTEL_TRACES_EXPORTER})
+ * @param exporterExplicit whether the exporter was chosen by a variable rather than defaulted
+ * @param tracesEndpoint full URL spans are POSTed to (…/v1/traces); empty for stdout and none
+ * @param gcpProjectId {@code GCP_PROJECT_ID}; when empty it is detected for Cloud Trace
+ * @param extraRedactKeys {@code SERVO_TRACE_REDACT_KEYS}, lower-cased
+ * @param logFormat {@code SERVO_LOG_FORMAT}; json by default on Cloud Run
+ * @param flushOnResponse {@code SERVO_TRACE_FLUSH_ON_RESPONSE}; true by default on Cloud Run
+ * @param onCloudRun whether {@code K_SERVICE} is set
+ * @param gcpServerless whether a Google serverless platform's variables are present, which is
+ *     when GCP resource detection runs
+ * @param serviceNameOverride {@code OTEL_SERVICE_NAME}, or {@code service.name} from {@code
+ *     OTEL_RESOURCE_ATTRIBUTES}
+ * @param resourceAttributes {@code OTEL_RESOURCE_ATTRIBUTES}
+ * @param otlpHeaders {@code OTEL_EXPORTER_OTLP_HEADERS} merged with {@code
+ *     OTEL_EXPORTER_OTLP_TRACES_HEADERS}; never printed
+ * @param exportTimeout bound of one export call ({@code OTEL_EXPORTER_OTLP_TIMEOUT}, default 10 s)
+ * @param maxQueueSize spans buffered before dropping ({@code OTEL_BSP_MAX_QUEUE_SIZE}, default 2048)
+ * @param maxExportBatchSize spans per export ({@code OTEL_BSP_MAX_EXPORT_BATCH_SIZE}, default 512)
+ * @param scheduleDelay delay between exports ({@code OTEL_BSP_SCHEDULE_DELAY}, default 2 s)
+ */
+public record TracingConfig(
+    DeploymentEnvironment environment,
+    boolean enabled,
+    double sampleRate,
+    TraceExporter exporter,
+    boolean exporterExplicit,
+    Optional<URI> tracesEndpoint,
+    Optional<String> gcpProjectId,
+    List<String> extraRedactKeys,
+    LogFormat logFormat,
+    boolean flushOnResponse,
+    boolean onCloudRun,
+    boolean gcpServerless,
+    Optional<String> serviceNameOverride,
+    Map<String, String> resourceAttributes,
+    Map<String, String> otlpHeaders,
+    Duration exportTimeout,
+    int maxQueueSize,
+    int maxExportBatchSize,
+    Duration scheduleDelay) {
+
+  /** Validates the components; programmatic changes go through the {@code with…} methods. */
+  public TracingConfig {
+    Objects.requireNonNull(environment, "environment");
+    Objects.requireNonNull(exporter, "exporter");
+    Objects.requireNonNull(tracesEndpoint, "tracesEndpoint");
+    Objects.requireNonNull(gcpProjectId, "gcpProjectId");
+    Objects.requireNonNull(logFormat, "logFormat");
+    Objects.requireNonNull(serviceNameOverride, "serviceNameOverride");
+    Objects.requireNonNull(exportTimeout, "exportTimeout");
+    Objects.requireNonNull(scheduleDelay, "scheduleDelay");
+    if (!(sampleRate >= 0.0 && sampleRate <= 1.0)) {
+      throw new IllegalArgumentException("sampleRate must be between 0.0 and 1.0, was " + sampleRate);
+    }
+    if (maxQueueSize < 1 || maxExportBatchSize < 1) {
+      throw new IllegalArgumentException("maxQueueSize and maxExportBatchSize must be positive");
+    }
+    if (exporter.usesEndpoint() && tracesEndpoint.isEmpty()) {
+      throw new IllegalArgumentException("exporter " + exporter.id() + " needs an endpoint");
+    }
+    extraRedactKeys = List.copyOf(extraRedactKeys);
+    resourceAttributes = Map.copyOf(resourceAttributes);
+    otlpHeaders = Map.copyOf(otlpHeaders);
+  }
+
+  /** Reads the process environment ({@link System#getenv()}). */
+  public static TracingConfig fromEnvironment() {
+    return from(System.getenv());
+  }
+
+  /**
+   * Reads the given variables, as if they were the process environment.
+   *
+   * @throws TracingConfigException if a value cannot be used
+   */
+  public static TracingConfig from(Map<String, String> env) {
+    return EnvironmentReader.read(Objects.requireNonNull(env, "env"));
+  }
+
+  /** This configuration with tracing turned on or off. */
+  public TracingConfig withEnabled(boolean value) {
+    return new TracingConfig(environment, value, sampleRate, exporter, exporterExplicit,
+        tracesEndpoint, gcpProjectId, extraRedactKeys, logFormat, flushOnResponse, onCloudRun,
+        gcpServerless, serviceNameOverride, resourceAttributes, otlpHeaders, exportTimeout,
+        maxQueueSize, maxExportBatchSize, scheduleDelay);
+  }
+
+  /** This configuration with another root sampling probability (0.0–1.0). */
+  public TracingConfig withSampleRate(double value) {
+    return new TracingConfig(environment, enabled, value, exporter, exporterExplicit,
+        tracesEndpoint, gcpProjectId, extraRedactKeys, logFormat, flushOnResponse, onCloudRun,
+        gcpServerless, serviceNameOverride, resourceAttributes, otlpHeaders, exportTimeout,
+        maxQueueSize, maxExportBatchSize, scheduleDelay);
+  }
+
+  /**
+   * This configuration with another exporter, sending to that exporter's default endpoint unless
+   * this configuration already targets the same kind of receiver.
+   */
+  public TracingConfig withExporter(TraceExporter value) {
+    Optional<URI> endpoint = value.usesEndpoint() && exporter.usesEndpoint() && value == exporter
+        ? tracesEndpoint
+        : value.defaultEndpoint().map(EnvironmentReader::withTracesPath);
+    return new TracingConfig(environment, enabled, sampleRate, value, true, endpoint,
+        gcpProjectId, extraRedactKeys, logFormat, flushOnResponse, onCloudRun, gcpServerless,
+        serviceNameOverride, resourceAttributes, otlpHeaders, exportTimeout, maxQueueSize,
+        maxExportBatchSize, scheduleDelay);
+  }
+
+  /** This configuration with another maximum number of queued spans. */
+  public TracingConfig withMaxQueueSize(int value) {
+    return new TracingConfig(environment, enabled, sampleRate, exporter, exporterExplicit,
+        tracesEndpoint, gcpProjectId, extraRedactKeys, logFormat, flushOnResponse, onCloudRun,
+        gcpServerless, serviceNameOverride, resourceAttributes, otlpHeaders, exportTimeout,
+        value, Math.min(maxExportBatchSize, value), scheduleDelay);
+  }
+
+  /** Never prints header values: they usually carry credentials. */
+  @Override
+  public String toString() {
+    return "TracingConfig{environment=" + environment.id() + ", enabled=" + enabled
+        + ", sampleRate=" + sampleRate + ", exporter=" + exporter.id()
+        + ", tracesEndpoint=" + tracesEndpoint.map(URI::toString).orElse("-")
+        + ", gcpProjectId=" + gcpProjectId.orElse("-") + ", logFormat=" + logFormat.id()
+        + ", flushOnResponse=" + flushOnResponse + ", otlpHeaders=" + otlpHeaders.keySet() + "}";
+  }
+}

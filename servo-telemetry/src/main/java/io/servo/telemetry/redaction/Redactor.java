@@ -1,0 +1,356 @@
+package io.servo.telemetry.redaction;
+
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.AttributeType;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.api.common.Value;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Removes credentials from text and attributes before they leave the process.
+ *
+ * <p>Two rules apply. A <em>sensitive key</em> (an attribute key containing, case-insensitively,
+ * {@code password}, {@code secret}, {@code token}, {@code authorization}, {@code cookie}, … or one
+ * of the configured extra keys) has its whole value replaced by {@value #REDACTED}. A
+ * <em>secret-shaped substring</em> anywhere in any string (Bearer/Basic credentials, JWTs, Google
+ * OAuth access tokens and API keys, PEM blocks, the password of {@code user:password@} in URLs,
+ * {@code password=…} in connection strings, …) is replaced by {@value #REDACTED}, keeping the rest
+ * of the string.
+ *
+ * <p>Instances are immutable and thread-safe. Strings that cannot hold a secret are returned as the
+ * same instance without allocating. Other modules use {@link #redact(String)} for log lines and
+ * error messages they store.
+ */
+public final class Redactor {
+
+  /** What replaces a secret. */
+  public static final String REDACTED = "[REDACTED]";
+
+  private static final List<String> DEFAULT_KEYS = List.of(
+      "password", "passwd", "secret", "token", "authorization", "cookie", "session", "api_key",
+      "apikey", "api-key", "bearer", "credential", "private_key", "private-key", "privatekey",
+      "hmac", "signature", "oidc", "jwt");
+
+  private static final Redactor DEFAULT = new Redactor(DEFAULT_KEYS);
+
+  // Each rule runs only when its cheap literal pre-check passes, so ordinary strings never reach
+  // the regex engine.
+  private static final Pattern PEM = Pattern.compile(
+      "-----BEGIN ([A-Z0-9 ]{1,64})-----.*?(?:-----END \\1-----|$)", Pattern.DOTALL);
+  private static final Pattern JWT = Pattern.compile(
+      "eyJ[A-Za-z0-9_-]{2,}\\.[A-Za-z0-9_-]{2,}\\.[A-Za-z0-9_-]*");
+  private static final Pattern GOOGLE_OAUTH_TOKEN = Pattern.compile("ya29\\.[A-Za-z0-9._-]+");
+  private static final Pattern GOOGLE_API_KEY = Pattern.compile("AIza[0-9A-Za-z_-]{35}");
+  private static final Pattern AWS_ACCESS_KEY = Pattern.compile("(?:AKIA|ASIA)[0-9A-Z]{16}");
+  private static final Pattern GITHUB_TOKEN = Pattern.compile("gh[pousr]_[A-Za-z0-9]{30,}");
+  private static final Pattern SLACK_TOKEN = Pattern.compile("xox[abprs]-[A-Za-z0-9-]{10,}");
+  // "Bearer" is followed by a credential whatever it looks like.
+  private static final Pattern BEARER = Pattern.compile(
+      "(?i)\\b(bearer)(\\s+)[A-Za-z0-9._~+/-]{4,}=*");
+  // "Basic" is also an ordinary word: require something base64-like (a digit, '+', '/' or '=').
+  private static final Pattern BASIC = Pattern.compile(
+      "(?i)\\b(basic)(\\s+)(?=[A-Za-z0-9+/]*[0-9+/=])[A-Za-z0-9+/]{6,}=*");
+  private static final Pattern URL_PASSWORD = Pattern.compile(
+      "([A-Za-z][A-Za-z0-9+.-]{0,30}://[^/\\s:@?#]*:)[^\\s/?#]*@");
+  // key=value in connection strings, JDBC URLs, query strings; a '?' or '$1' value is a bind
+  // placeholder, not a secret.
+  private static final Pattern KEY_EQUALS_VALUE = Pattern.compile(
+      "(?i)(?<![A-Za-z0-9])((?:password|passwd|pwd|secret|client_secret|api[_-]?key|"
+          + "access[_-]?token|refresh[_-]?token|id[_-]?token|auth[_-]?token|token|sig|signature|"
+          + "private[_-]?key|credentials?)\\s*=\\s*+)"
+          + "(?!\\[REDACTED\\])(\"[^\"]*\"|'[^']*'|(?![?$:\\s])[^\\s;&,\"'}\\])]+)");
+  // "key": "value" (JSON) and key: value (YAML, headers) for words that are never ordinary prose.
+  private static final Pattern KEY_COLON_VALUE = Pattern.compile(
+      "(?i)(?<![A-Za-z0-9])((?:password|passwd|pwd|client_secret|secret|api[_-]?key|"
+          + "access[_-]?token|refresh[_-]?token|private[_-]?key)[\"']?\\s*:\\s*+)"
+          + "(?!\\[REDACTED\\])(\"[^\"]*\"|'[^']*'|[^\\s,\"'}\\]]+)");
+  private static final Pattern HEADER_LINE = Pattern.compile(
+      "(?i)(?<![A-Za-z0-9-])((?:proxy-)?authorization|set-cookie|cookie)(\\s*[:=]\\s*+)(?!\\[REDACTED\\])[^\\r\\n]+");
+
+  private static final String[] KEY_VALUE_STEMS = {
+    "pass", "pwd", "secret", "key", "token", "sig", "credential"
+  };
+
+  private final String[] sensitiveKeys;
+
+  private Redactor(Collection<String> keys) {
+    Set<String> normalized = new LinkedHashSet<>();
+    for (String key : keys) {
+      String k = key.trim().toLowerCase(Locale.ROOT);
+      if (!k.isEmpty()) {
+        normalized.add(k);
+      }
+    }
+    this.sensitiveKeys = normalized.toArray(new String[0]);
+  }
+
+  /** The redactor with Servo's built-in sensitive keys only. */
+  public static Redactor defaults() {
+    return DEFAULT;
+  }
+
+  /**
+   * A redactor that also treats keys containing any of {@code extraKeys} (case-insensitively) as
+   * sensitive, for example the values of {@code SERVO_TRACE_REDACT_KEYS}.
+   */
+  public static Redactor create(Collection<String> extraKeys) {
+    Objects.requireNonNull(extraKeys, "extraKeys");
+    if (extraKeys.isEmpty()) {
+      return DEFAULT;
+    }
+    List<String> all = new ArrayList<>(DEFAULT_KEYS);
+    all.addAll(extraKeys);
+    return new Redactor(all);
+  }
+
+  /** Whether values under {@code key} are replaced entirely. */
+  public boolean isSensitiveKey(String key) {
+    String lower = key.toLowerCase(Locale.ROOT);
+    for (String sensitive : sensitiveKeys) {
+      if (lower.contains(sensitive)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Replaces every secret-shaped substring of {@code text} by {@value #REDACTED}.
+   *
+   * @return {@code text} itself when nothing was found (also for {@code null})
+   */
+  public String redact(String text) {
+    if (text == null || text.length() < 5) {
+      return text;
+    }
+    String s = text;
+    if (s.contains("-----BEGIN ")) {
+      s = PEM.matcher(s).replaceAll(REDACTED);
+    }
+    if (s.contains("eyJ")) {
+      s = replace(JWT, s);
+    }
+    if (s.contains("ya29.")) {
+      s = replace(GOOGLE_OAUTH_TOKEN, s);
+    }
+    if (s.contains("AIza")) {
+      s = replace(GOOGLE_API_KEY, s);
+    }
+    if (s.contains("AKIA") || s.contains("ASIA")) {
+      s = replace(AWS_ACCESS_KEY, s);
+    }
+    if (s.contains("gh") && s.indexOf('_') >= 0) {
+      s = replace(GITHUB_TOKEN, s);
+    }
+    if (s.contains("xox")) {
+      s = replace(SLACK_TOKEN, s);
+    }
+    if (containsIgnoreCase(s, "bearer")) {
+      s = replaceKeepingGroups(BEARER, s);
+    }
+    if (containsIgnoreCase(s, "basic")) {
+      s = replaceKeepingGroups(BASIC, s);
+    }
+    if (s.indexOf('@') >= 0 && s.contains("://")) {
+      s = replaceKeepingGroups(URL_PASSWORD, s);
+    }
+    boolean hasEquals = s.indexOf('=') >= 0;
+    boolean hasColon = s.indexOf(':') >= 0;
+    if ((hasEquals || hasColon) && containsAnyIgnoreCase(s, KEY_VALUE_STEMS)) {
+      if (hasEquals) {
+        s = replaceKeepingGroups(KEY_EQUALS_VALUE, s);
+      }
+      if (hasColon) {
+        s = replaceKeepingGroups(KEY_COLON_VALUE, s);
+      }
+    }
+    if ((hasEquals || hasColon)
+        && (containsIgnoreCase(s, "authorization") || containsIgnoreCase(s, "cookie"))) {
+      s = replaceKeepingGroups(HEADER_LINE, s);
+    }
+    return s;
+  }
+
+  /**
+   * Redacts one attribute value: the whole value when the key is sensitive, secret-shaped
+   * substrings otherwise.
+   */
+  public String redact(String key, String value) {
+    if (value == null) {
+      return null;
+    }
+    if (isSensitiveKey(key)) {
+      return REDACTED;
+    }
+    String redacted = redact(value);
+    return SqlText.isQueryKey(key) ? SqlText.removeLiterals(redacted) : redacted;
+  }
+
+  /**
+   * Redacts attribute keys and values; returns {@code attributes} itself when nothing changes.
+   * Values under a sensitive key become the string {@value #REDACTED} whatever their type, except
+   * booleans, which cannot carry a secret.
+   */
+  public Attributes redact(Attributes attributes) {
+    if (attributes.isEmpty() || !needsRedaction(attributes)) {
+      return attributes;
+    }
+    AttributesBuilder builder = Attributes.builder();
+    attributes.forEach((key, value) -> put(builder, key, value));
+    return builder.build();
+  }
+
+  private boolean needsRedaction(Attributes attributes) {
+    boolean[] found = new boolean[1];
+    attributes.forEach((key, value) -> {
+      if (!found[0] && changes(key, value)) {
+        found[0] = true;
+      }
+    });
+    return found[0];
+  }
+
+  private boolean changes(AttributeKey<?> key, Object value) {
+    String name = key.getKey();
+    if (redact(name) != name) {
+      return true;
+    }
+    AttributeType type = key.getType();
+    if (isSensitiveKey(name)) {
+      return type != AttributeType.BOOLEAN && type != AttributeType.BOOLEAN_ARRAY
+          && !REDACTED.equals(value);
+    }
+    if (type == AttributeType.STRING) {
+      return redact(name, (String) value) != value;
+    }
+    if (type == AttributeType.STRING_ARRAY) {
+      for (Object element : (List<?>) value) {
+        if (redact(name, (String) element) != element) {
+          return true;
+        }
+      }
+    }
+    if (type == AttributeType.VALUE) {
+      String text = ((Value<?>) value).asString();
+      return redact(name, text) != text;
+    }
+    return false;
+  }
+
+  @SuppressWarnings("unchecked")
+  private void put(AttributesBuilder builder, AttributeKey<?> key, Object value) {
+    String name = redact(key.getKey());
+    AttributeType type = key.getType();
+    if (isSensitiveKey(key.getKey())
+        && type != AttributeType.BOOLEAN && type != AttributeType.BOOLEAN_ARRAY) {
+      builder.put(AttributeKey.stringKey(name), REDACTED);
+      return;
+    }
+    AttributeKey<Object> target = name.equals(key.getKey())
+        ? (AttributeKey<Object>) key
+        : (AttributeKey<Object>) rename(key, name);
+    if (type == AttributeType.STRING) {
+      builder.put(target, redact(key.getKey(), (String) value));
+    } else if (type == AttributeType.STRING_ARRAY) {
+      List<String> redacted = new ArrayList<>();
+      for (Object element : (List<?>) value) {
+        redacted.add(redact(key.getKey(), (String) element));
+      }
+      builder.put(target, redacted);
+    } else if (type == AttributeType.VALUE) {
+      // Structured values (maps, arrays, bytes) are flattened to their redacted text when they
+      // hold a secret; otherwise they keep their structure.
+      String text = ((Value<?>) value).asString();
+      String redacted = redact(key.getKey(), text);
+      if (redacted == text) {
+        builder.put(target, value);
+      } else {
+        builder.put(AttributeKey.stringKey(name), redacted);
+      }
+    } else {
+      builder.put(target, value);
+    }
+  }
+
+  private static AttributeKey<?> rename(AttributeKey<?> key, String name) {
+    switch (key.getType()) {
+      case STRING: return AttributeKey.stringKey(name);
+      case BOOLEAN: return AttributeKey.booleanKey(name);
+      case LONG: return AttributeKey.longKey(name);
+      case DOUBLE: return AttributeKey.doubleKey(name);
+      case STRING_ARRAY: return AttributeKey.stringArrayKey(name);
+      case BOOLEAN_ARRAY: return AttributeKey.booleanArrayKey(name);
+      case LONG_ARRAY: return AttributeKey.longArrayKey(name);
+      case DOUBLE_ARRAY: return AttributeKey.doubleArrayKey(name);
+      default: return AttributeKey.stringKey(name);
+    }
+  }
+
+  private static String replace(Pattern pattern, String s) {
+    Matcher m = pattern.matcher(s);
+    if (!m.find()) {
+      return s;
+    }
+    String result = m.replaceAll(REDACTED);
+    return result.equals(s) ? s : result;
+  }
+
+  /** Keeps the first captured groups (the key, the scheme) and replaces what follows them. */
+  private static String replaceKeepingGroups(Pattern pattern, String s) {
+    Matcher m = pattern.matcher(s);
+    if (!m.find()) {
+      return s;
+    }
+    StringBuilder out = new StringBuilder(s.length());
+    int last = 0;
+    do {
+      out.append(s, last, m.start());
+      int kept = Math.min(m.groupCount(), pattern == KEY_EQUALS_VALUE || pattern == KEY_COLON_VALUE
+          || pattern == URL_PASSWORD ? 1 : 2);
+      for (int g = 1; g <= kept; g++) {
+        if (m.group(g) != null) {
+          out.append(m.group(g));
+        }
+      }
+      out.append(REDACTED);
+      if (pattern == URL_PASSWORD) {
+        out.append('@');
+      }
+      last = m.end();
+    } while (m.find());
+    out.append(s, last, s.length());
+    String result = out.toString();
+    return result.equals(s) ? s : result;
+  }
+
+  static boolean containsIgnoreCase(String s, String needle) {
+    int max = s.length() - needle.length();
+    char first = needle.charAt(0);
+    char firstUpper = Character.toUpperCase(first);
+    for (int i = 0; i <= max; i++) {
+      char c = s.charAt(i);
+      if ((c == first || c == firstUpper) && s.regionMatches(true, i, needle, 0, needle.length())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean containsAnyIgnoreCase(String s, String[] needles) {
+    for (String needle : needles) {
+      if (containsIgnoreCase(s, needle)) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
