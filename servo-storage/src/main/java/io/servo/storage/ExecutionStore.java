@@ -20,7 +20,11 @@ public interface ExecutionStore {
 
   Optional<Execution> find(String tenant, String executionId);
 
-  /** Applies {@code from → to} if the execution is still in {@code from}; true when it was applied. */
+  /**
+   * Applies {@code from → to} if the execution is still in {@code from}; true when it was applied.
+   * Ends any lease. Throws {@link IllegalArgumentException} when the state machine has no such
+   * transition.
+   */
   boolean transition(String tenant, String executionId, ExecutionState from, ExecutionState to, String error);
 
   /**
@@ -33,18 +37,30 @@ public interface ExecutionStore {
   /** Extends the lease if {@code attempt} still holds it. */
   boolean renewLease(String tenant, String executionId, int attempt, Duration lease);
 
-  /** Gives up a claim early (the worker will answer 5xx so the queue redelivers); false if lost. */
+  /**
+   * Gives up a claim early (the worker will answer 5xx so the queue redelivers); false if lost. The
+   * execution stays running with no lease, so the next {@link #claim} takes it at once.
+   */
   boolean releaseLease(String tenant, String executionId, int attempt);
 
-  /** running → {@code to} (an ended state) if {@code attempt} still holds the claim. */
+  /**
+   * running → {@code to} (an ended state) if {@code attempt} still holds the claim. Throws {@link
+   * IllegalArgumentException} when {@code to} is not one running may end in.
+   */
   boolean finish(String tenant, String executionId, int attempt, ExecutionState to, String error);
 
-  /** Inserts or replaces the result of {@code result.assetName()} for the execution. */
+  /**
+   * Inserts or replaces the result of {@code result.assetName()} for the execution. Throws {@link
+   * IllegalArgumentException} when {@code tenant} has no such execution.
+   */
   void recordAssetResult(String tenant, AssetResult result);
 
   /** Results in the order the assets started. */
   List<AssetResult> assetResults(String tenant, String executionId);
 
-  /** Running executions whose lease ended before {@code now}, across tenants (for the sweeper). */
+  /**
+   * Running executions whose lease ended before {@code now} or that hold none (released), across
+   * tenants (for the sweeper), least recently changed first.
+   */
   List<Execution> expiredLeases(Instant now, int limit);
 }

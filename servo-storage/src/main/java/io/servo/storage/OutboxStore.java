@@ -11,7 +11,11 @@ import java.util.Optional;
  * leaves the task to be claimed again.
  */
 public interface OutboxStore {
-  /** Up to {@code limit} tasks available at {@code now}, each made unavailable to others for {@code lease}. */
+  /**
+   * Up to {@code limit} tasks available at {@code now} (oldest first), each made unavailable to
+   * others for {@code lease}. Each claim counts one attempt: the returned {@code attempts} includes
+   * this one and {@code availableAt} is when the claim lapses.
+   */
   List<OutboxTask> claimDue(Instant now, Duration lease, int limit);
 
   /** The queue accepted the task: it leaves the outbox. */
@@ -23,6 +27,10 @@ public interface OutboxStore {
   /** The pending task of an execution, if it has not been dispatched yet. */
   Optional<OutboxTask> pendingFor(String tenant, String executionId);
 
-  /** Adds a task for an existing execution (a re-enqueue by the sweeper or a manual retry). */
+  /**
+   * Adds a task for an existing execution (a re-enqueue by the sweeper or a manual retry). A task
+   * name already in the outbox adds nothing; an execution {@code tenant} does not have throws
+   * {@link IllegalArgumentException}.
+   */
   void add(String tenant, String executionId, String taskName, byte[] payload);
 }

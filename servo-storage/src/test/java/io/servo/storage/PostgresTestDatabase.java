@@ -1,0 +1,84 @@
+package io.servo.storage;
+
+import static org.assertj.core.api.Assertions.fail;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * A fresh database on the test server ({@code SERVO_TEST_POSTGRES_URL}), dropped on close. When
+ * the server is unreachable the test is skipped, or fails when {@code CI=true}.
+ */
+final class PostgresTestDatabase implements AutoCloseable {
+  static final String DEFAULT_URL = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
+  private static final Pattern URL = Pattern.compile("^(jdbc:postgresql://[^/?]*/)([^?]*)(.*)$");
+
+  private final String name;
+  private final String url;
+
+  private PostgresTestDatabase(String name, String url) {
+    this.name = name;
+    this.url = url;
+  }
+
+  static PostgresTestDatabase create() {
+    String name = "servo_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12).toLowerCase(Locale.ROOT);
+    try (Connection admin = admin(); Statement s = admin.createStatement()) {
+      s.execute("CREATE DATABASE " + name);
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot create test database", e);
+    }
+    return new PostgresTestDatabase(name, withDatabase(name));
+  }
+
+  String url() {
+    return url;
+  }
+
+  Connection connect() throws SQLException {
+    return DriverManager.getConnection(url);
+  }
+
+  @Override
+  public void close() {
+    try (Connection admin = admin(); Statement s = admin.createStatement()) {
+      s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot drop test database " + name, e);
+    }
+  }
+
+  static String baseUrl() {
+    String fromEnv = System.getenv("SERVO_TEST_POSTGRES_URL");
+    return fromEnv == null || fromEnv.isBlank() ? DEFAULT_URL : fromEnv;
+  }
+
+  static String withDatabase(String database) {
+    Matcher m = URL.matcher(baseUrl());
+    if (!m.matches()) {
+      throw new IllegalStateException("SERVO_TEST_POSTGRES_URL must look like jdbc:postgresql://HOST:PORT/DB?user=…");
+    }
+    return m.group(1) + database + m.group(3);
+  }
+
+  /** A connection to the server's {@code postgres} database, or a skipped (CI: failed) test. */
+  private static Connection admin() {
+    try {
+      return DriverManager.getConnection(withDatabase("postgres"));
+    } catch (SQLException e) {
+      String why = "PostgreSQL is not reachable (" + e.getMessage() + "); set SERVO_TEST_POSTGRES_URL";
+      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+        fail(why);
+      }
+      Assumptions.abort(why);
+      throw new AssertionError(why);
+    }
+  }
+}
