@@ -1,0 +1,53 @@
+package io.servo.worker.assets;
+
+import io.servo.core.workflow.Asset;
+import java.net.http.HttpClient;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Objects;
+
+/** The worker's runner: dispatches each asset to the runner of its kind, and owns the warehouse pool. */
+public final class AssetRunners implements AssetRunner, AutoCloseable {
+  private final CommandRunner command;
+  private final SqlRunner sql;
+  private final HttpRunner http;
+  private final Warehouse warehouse;
+
+  private AssetRunners(Map<String, String> environment, Path workdir, String warehouseUrl,
+      HttpClient httpClient) {
+    this.warehouse = new Warehouse(warehouseUrl);
+    this.command = new CommandRunner(environment, workdir);
+    this.sql = new SqlRunner(warehouse);
+    this.http = new HttpRunner(httpClient, environment);
+  }
+
+  /**
+   * @param environment the worker's environment: where {@code ${env:NAME}} references resolve and
+   *     where a child's allow-listed variables come from
+   * @param workdir the working directory of {@code command} assets
+   * @param warehouseUrl the JDBC URL of {@code sql} assets
+   * @param httpClient the worker's one HTTP client, for {@code http} assets
+   */
+  public static AssetRunners create(
+      Map<String, String> environment, Path workdir, String warehouseUrl, HttpClient httpClient) {
+    return new AssetRunners(
+        Map.copyOf(Objects.requireNonNull(environment, "environment")),
+        Objects.requireNonNull(workdir, "workdir"),
+        Objects.requireNonNull(warehouseUrl, "warehouseUrl"),
+        Objects.requireNonNull(httpClient, "httpClient"));
+  }
+
+  @Override
+  public AssetOutcome run(Asset asset) throws InterruptedException {
+    return switch (asset.kind()) {
+      case COMMAND -> command.run(asset);
+      case SQL -> sql.run(asset);
+      case HTTP -> http.run(asset);
+    };
+  }
+
+  @Override
+  public void close() {
+    warehouse.close();
+  }
+}

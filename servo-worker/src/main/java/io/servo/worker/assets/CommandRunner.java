@@ -1,0 +1,176 @@
+package io.servo.worker.assets;
+
+import io.servo.core.workflow.Asset;
+import io.servo.core.workflow.CommandAsset;
+import io.servo.core.workflow.Durations;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a {@code command} asset as a subprocess from its argv list, never through a shell. The child
+ * gets a small allow-list of the worker's environment plus the asset's own {@code env}: the worker's
+ * environment holds the HMAC secret and database passwords.
+ */
+final class CommandRunner implements AssetRunner {
+  /** The only worker variables a child inherits. */
+  static final List<String> INHERITED_VARIABLES =
+      List.of("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "JAVA_HOME");
+  static final int STDERR_TAIL_BYTES = 2048;
+  static final int STDOUT_TAIL_BYTES = 512;
+  /** How long a process gets between SIGTERM and SIGKILL, and its pipes to drain after it exits. */
+  private static final long GRACE_MILLIS = 2000;
+  private static final Logger log = LoggerFactory.getLogger(CommandRunner.class);
+
+  private final Map<String, String> workerEnvironment;
+  private final Path workdir;
+
+  CommandRunner(Map<String, String> workerEnvironment, Path workdir) {
+    this.workerEnvironment = workerEnvironment;
+    this.workdir = workdir;
+  }
+
+  @Override
+  public AssetOutcome run(Asset asset) throws InterruptedException {
+    CommandAsset command = (CommandAsset) asset;
+    EnvResolution env = new EnvResolution(workerEnvironment);
+    Map<String, String> childEnv = new LinkedHashMap<>();
+    for (String name : INHERITED_VARIABLES) {
+      String value = workerEnvironment.get(name);
+      if (value != null) {
+        childEnv.put(name, value);
+      }
+    }
+    try {
+      command.env().forEach((name, template) -> childEnv.put(name, env.resolve(template)));
+    } catch (IllegalStateException e) {
+      return AssetOutcome.failed(e.getMessage());
+    }
+    Redactor redactor = env.redactor();
+
+    ProcessBuilder builder = new ProcessBuilder(command.command()).directory(workdir.toFile());
+    builder.environment().clear();
+    builder.environment().putAll(childEnv);
+    String program = command.command().get(0);
+    Process process;
+    try {
+      process = builder.start();
+    } catch (IOException | RuntimeException e) {
+      return AssetOutcome.failed(
+          "could not start program '" + program + "': " + startFailureReason(e, redactor)
+              + " (no shell is used: give the program and its arguments as a list; the program is "
+              + "looked up on the worker's PATH and run in " + workdir + ")");
+    }
+    closeQuietly(process);
+    TailBuffer stdout = new TailBuffer(STDOUT_TAIL_BYTES + redactor.maxValueBytes());
+    TailBuffer stderr = new TailBuffer(STDERR_TAIL_BYTES + redactor.maxValueBytes());
+    Thread outDrain = drain(process.getInputStream(), stdout, asset.name() + "-stdout");
+    Thread errDrain = drain(process.getErrorStream(), stderr, asset.name() + "-stderr");
+
+    boolean exited;
+    try {
+      exited = process.waitFor(asset.timeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      destroyTree(process);
+      throw e;
+    }
+    if (!exited) {
+      destroyTree(process);
+    }
+    // A grandchild that outlives the process may hold the pipes open: wait for the drains only briefly.
+    outDrain.join(GRACE_MILLIS);
+    errDrain.join(GRACE_MILLIS);
+
+    String outTail = stdout.tail(redactor, STDOUT_TAIL_BYTES);
+    String errTail = stderr.tail(redactor, STDERR_TAIL_BYTES);
+    if (!exited) {
+      log.info("command asset {} timed out after {}; killed it and its child processes",
+          asset.name(), Durations.format(asset.timeout()));
+      return AssetOutcome.timedOut(
+          "timed out after " + Durations.format(asset.timeout())
+              + "; the process and its child processes were killed",
+          summary("killed", outTail, errTail));
+    }
+    int exitCode = process.exitValue();
+    String output = summary("exit code " + exitCode, outTail, errTail);
+    if (exitCode == 0) {
+      return AssetOutcome.succeeded(output);
+    }
+    return AssetOutcome.failed(
+        "exit code " + exitCode + (errTail.isBlank() ? "" : ": " + errTail.strip()), output);
+  }
+
+  private static String summary(String status, String outTail, String errTail) {
+    StringBuilder s = new StringBuilder(status);
+    if (!outTail.isEmpty()) {
+      s.append("\nstdout (tail):\n").append(outTail.stripTrailing());
+    }
+    if (!errTail.isEmpty()) {
+      s.append("\nstderr (tail):\n").append(errTail.stripTrailing());
+    }
+    return s.toString();
+  }
+
+  private static String startFailureReason(Exception e, Redactor redactor) {
+    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    // "Cannot run program "x" (in directory "…"): error=2, No such file or directory"
+    int errno = message.indexOf("error=");
+    int comma = errno < 0 ? -1 : message.indexOf(", ", errno);
+    if (comma > 0) {
+      message = message.substring(comma + 2);
+    }
+    return redactor.redact(message);
+  }
+
+  private static Thread drain(InputStream in, TailBuffer into, String name) {
+    Thread thread = new Thread(() -> {
+      byte[] chunk = new byte[8192];
+      try (in) {
+        for (int n; (n = in.read(chunk)) >= 0; ) {
+          into.write(chunk, 0, n);
+        }
+      } catch (IOException e) {
+        // The pipe closed under us (the process was killed): what was read is kept.
+      }
+    }, "servo-command-" + name);
+    thread.setDaemon(true);
+    thread.start();
+    return thread;
+  }
+
+  /**
+   * Ends the process and every process it started: SIGTERM to all, then SIGKILL to those still alive
+   * after a grace period. Descendants are listed before the parent dies, because once it has, its
+   * children are re-parented and no longer reachable from it.
+   */
+  static void destroyTree(Process process) {
+    List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
+    tree.forEach(ProcessHandle::destroy);
+    process.destroy();
+    try {
+      process.waitFor(GRACE_MILLIS, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (process.isAlive()) {
+      process.descendants().filter(h -> !tree.contains(h)).forEach(tree::add);
+    }
+    tree.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+    process.destroyForcibly();
+  }
+
+  private static void closeQuietly(Process process) {
+    try {
+      process.getOutputStream().close(); // the child reads end-of-file, never waits on stdin
+    } catch (IOException e) {
+      // nothing to do: the child may already have exited
+    }
+  }
+}

@@ -1,0 +1,117 @@
+package io.servo.worker.assets;
+
+import io.servo.core.workflow.Asset;
+import io.servo.core.workflow.Durations;
+import io.servo.core.workflow.SqlAsset;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.SQLTimeoutException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs a {@code sql} asset's script against the warehouse: its statements in one transaction,
+ * committed when all succeed, each bounded by what is left of the asset's timeout. The output
+ * lists the rows each statement affected (or returned).
+ */
+final class SqlRunner implements AssetRunner {
+  private static final int MAX_LISTED_STATEMENTS = 50;
+
+  private final Warehouse warehouse;
+
+  SqlRunner(Warehouse warehouse) {
+    this.warehouse = warehouse;
+  }
+
+  @Override
+  public AssetOutcome run(Asset asset) throws InterruptedException {
+    SqlAsset sql = (SqlAsset) asset;
+    List<String> statements = SqlScript.split(sql.sql());
+    if (statements.isEmpty()) {
+      return AssetOutcome.succeeded("no statements");
+    }
+    long deadline = System.nanoTime() + sql.timeout().toNanos();
+    List<String> counts = new ArrayList<>();
+    try (Connection connection = warehouse.connection()) {
+      connection.setAutoCommit(false);
+      int index = 0;
+      try {
+        for (String statement : statements) {
+          index++;
+          long remaining = deadline - System.nanoTime();
+          if (remaining <= 0) {
+            rollback(connection);
+            return timedOut(sql, index, counts);
+          }
+          counts.add(execute(connection, statement, remaining));
+          if (Thread.interrupted()) {
+            rollback(connection);
+            throw new InterruptedException("worker shutting down");
+          }
+        }
+        connection.commit();
+      } catch (SQLException e) {
+        rollback(connection);
+        // SQLite reports an interrupted (timed-out) statement as a plain error: trust the clock.
+        if (e instanceof SQLTimeoutException || System.nanoTime() - deadline >= 0) {
+          return timedOut(sql, index, counts);
+        }
+        return AssetOutcome.failed(
+            "statement " + index + " of " + statements.size() + " failed: " + e.getMessage()
+                + " (the transaction was rolled back)",
+            summary(counts));
+      }
+    } catch (SQLException e) {
+      return AssetOutcome.failed("could not use the warehouse (SERVO_WAREHOUSE_URL): " + e.getMessage());
+    }
+    return AssetOutcome.succeeded(summary(counts));
+  }
+
+  private static String execute(Connection connection, String sql, long remainingNanos)
+      throws SQLException {
+    try (Statement statement = connection.createStatement()) {
+      statement.setQueryTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE,
+          TimeUnit.NANOSECONDS.toSeconds(remainingNanos + 999_999_999L))));
+      if (statement.execute(sql)) {
+        long rows = 0;
+        try (ResultSet rs = statement.getResultSet()) {
+          while (rs.next()) {
+            rows++;
+          }
+        }
+        return rows + (rows == 1 ? " row" : " rows") + " returned";
+      }
+      int updated = statement.getUpdateCount();
+      return updated < 0 ? "done" : updated + (updated == 1 ? " row" : " rows") + " affected";
+    }
+  }
+
+  private static AssetOutcome timedOut(SqlAsset sql, int index, List<String> counts) {
+    return AssetOutcome.timedOut(
+        "timed out after " + Durations.format(sql.timeout()) + " in statement " + index
+            + " (the transaction was rolled back)",
+        summary(counts));
+  }
+
+  private static String summary(List<String> counts) {
+    StringBuilder s = new StringBuilder();
+    for (int i = 0; i < counts.size() && i < MAX_LISTED_STATEMENTS; i++) {
+      s.append(i == 0 ? "" : "; ").append("statement ").append(i + 1).append(": ").append(counts.get(i));
+    }
+    if (counts.size() > MAX_LISTED_STATEMENTS) {
+      s.append("; … ").append(counts.size() - MAX_LISTED_STATEMENTS).append(" more");
+    }
+    return s.toString();
+  }
+
+  private static void rollback(Connection connection) {
+    try {
+      connection.rollback();
+    } catch (SQLException e) {
+      // The connection is broken; the pool discards it and the transaction is gone with it.
+    }
+  }
+}

@@ -1,0 +1,58 @@
+package io.servo.worker.assets;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.sql.Connection;
+import java.sql.SQLException;
+
+/**
+ * The JDBC target of {@code sql} assets ({@code SERVO_WAREHOUSE_URL}): a small pool, opened on first
+ * use so a worker whose workflows have no {@code sql} asset never connects. It connects as the URL's
+ * user; Servo does not switch roles on it.
+ */
+final class Warehouse implements AutoCloseable {
+  static final int MAX_POOL_SIZE = 4;
+  private static final String SQLITE_BUSY_TIMEOUT_MILLIS = "10000";
+
+  private final String jdbcUrl;
+  private HikariDataSource pool;
+  private boolean closed;
+
+  Warehouse(String jdbcUrl) {
+    this.jdbcUrl = jdbcUrl;
+  }
+
+  Connection connection() throws SQLException {
+    return pool().getConnection();
+  }
+
+  private synchronized HikariDataSource pool() throws SQLException {
+    if (closed) {
+      throw new SQLException("the worker is shutting down");
+    }
+    if (pool == null) {
+      HikariConfig config = new HikariConfig();
+      config.setPoolName("servo-warehouse");
+      config.setJdbcUrl(jdbcUrl);
+      config.setMaximumPoolSize(MAX_POOL_SIZE);
+      config.setMinimumIdle(0);
+      config.setConnectionTimeout(10_000);
+      // Do not fail (or log the URL) at construction: connect when a statement needs it.
+      config.setInitializationFailTimeout(-1);
+      if (jdbcUrl.startsWith("jdbc:sqlite:")) {
+        // SQLite allows one writer: wait for the lock (the Servo database may be the same file).
+        config.addDataSourceProperty("busy_timeout", SQLITE_BUSY_TIMEOUT_MILLIS);
+      }
+      pool = new HikariDataSource(config);
+    }
+    return pool;
+  }
+
+  @Override
+  public synchronized void close() {
+    closed = true;
+    if (pool != null) {
+      pool.close();
+    }
+  }
+}

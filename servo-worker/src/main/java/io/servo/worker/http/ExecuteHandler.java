@@ -1,0 +1,102 @@
+package io.servo.worker.http;
+
+import com.sun.net.httpserver.HttpExchange;
+import io.servo.core.task.InvalidPayloadException;
+import io.servo.core.task.TaskPayload;
+import io.servo.core.task.TaskPayloadCodec;
+import io.servo.worker.auth.TaskAuthenticator;
+import io.servo.worker.execution.Delivery;
+import io.servo.worker.execution.ExecutionOutcome;
+import io.servo.worker.execution.WorkflowExecutor;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code POST /execute}: one delivery of a task from the queue. The status code is the queue's
+ * retry signal, so it says exactly whether another delivery can help: 2xx for an ended execution
+ * (even a failed one), 4xx for a request no retry can fix, 503 for "later".
+ */
+final class ExecuteHandler implements Route.Handler {
+  private static final Logger log = LoggerFactory.getLogger(ExecuteHandler.class);
+  /** When to retry after a transient failure of this worker (its database, a shutdown). */
+  static final String RETRY_AFTER_SECONDS = "5";
+
+  private final TaskAuthenticator authenticator;
+  private final WorkflowExecutor executor;
+  private final int maxBodyBytes;
+  private final Duration lease;
+  private final Clock clock;
+
+  ExecuteHandler(TaskAuthenticator authenticator, WorkflowExecutor executor, int maxBodyBytes,
+      Duration lease, Clock clock) {
+    this.authenticator = authenticator;
+    this.executor = executor;
+    this.maxBodyBytes = maxBodyBytes;
+    this.lease = lease;
+    this.clock = clock;
+  }
+
+  @Override
+  public void handle(HttpExchange exchange) throws IOException {
+    byte[] body = RequestBody.read(exchange, maxBodyBytes);
+    if (body == null) {
+      JsonResponses.error(exchange, 413, "the task body is larger than " + maxBodyBytes
+          + " bytes (SERVO_MAX_BODY_BYTES); raise the limit if such workflows are intended",
+          Map.of("Connection", "close"));
+      return;
+    }
+    // Authenticate the exact bytes before anything in them is parsed or used.
+    var rejection = authenticator.reject(exchange.getRequestHeaders()::getFirst, body);
+    if (rejection.isPresent()) {
+      log.warn("rejected a task from {}: {}", exchange.getRemoteAddress(), rejection.get());
+      JsonResponses.error(exchange, 401, "task not authenticated: " + rejection.get());
+      return;
+    }
+    TaskPayload payload;
+    try {
+      payload = TaskPayloadCodec.decode(body);
+    } catch (InvalidPayloadException e) {
+      log.warn("rejected an invalid task payload: {}", e.getMessage());
+      JsonResponses.error(exchange, 400, e.getMessage());
+      return;
+    }
+    Delivery delivery = Delivery.fromHeaders(exchange.getRequestHeaders()::getFirst);
+    ExecutionOutcome outcome;
+    try {
+      outcome = executor.execute(payload, delivery);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      outcome = new ExecutionOutcome.Interrupted(payload.executionId(), "the worker is shutting down");
+    }
+    respond(exchange, outcome);
+  }
+
+  private void respond(HttpExchange exchange, ExecutionOutcome outcome) throws IOException {
+    if (outcome instanceof ExecutionOutcome.Ended ended) {
+      JsonResponses.send(exchange, 200, ExecutionView.of(ended));
+    } else if (outcome instanceof ExecutionOutcome.NotFound notFound) {
+      JsonResponses.error(exchange, 404, "execution " + notFound.executionId()
+          + " does not exist for the payload's tenant; the task will not be retried");
+    } else if (outcome instanceof ExecutionOutcome.Busy busy) {
+      JsonResponses.error(exchange, 503,
+          "execution " + busy.executionId() + " is running on another worker",
+          Map.of("Retry-After", retryAfter(busy.leaseUntil())));
+    } else if (outcome instanceof ExecutionOutcome.Interrupted interrupted) {
+      JsonResponses.error(exchange, 503, interrupted.reason(),
+          Map.of("Retry-After", RETRY_AFTER_SECONDS));
+    }
+  }
+
+  /** Seconds until the other worker's lease lapses: then a redelivery can take over if it died. */
+  private String retryAfter(Instant leaseUntil) {
+    long seconds = leaseUntil == null
+        ? lease.toSeconds()
+        : Duration.between(clock.instant(), leaseUntil).toSeconds() + 1;
+    return Long.toString(Math.max(1, Math.min(seconds, 3600)));
+  }
+}

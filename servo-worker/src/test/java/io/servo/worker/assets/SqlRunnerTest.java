@@ -1,0 +1,66 @@
+package io.servo.worker.assets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.servo.core.execution.AssetStatus;
+import io.servo.core.workflow.SqlAsset;
+import java.nio.file.Path;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SqlRunnerTest {
+  @TempDir Path dir;
+  private Warehouse warehouse;
+  private SqlRunner runner;
+  private String url;
+
+  @BeforeEach
+  void setUp() {
+    url = "jdbc:sqlite:" + dir.resolve("warehouse.db");
+    warehouse = new Warehouse(url);
+    runner = new SqlRunner(warehouse);
+  }
+
+  @AfterEach
+  void tearDown() {
+    warehouse.close();
+  }
+
+  @Test
+  void runsTheScriptInOneTransactionAndCountsRows() throws Exception {
+    var asset = new SqlAsset("orders", List.of(), Duration.ofSeconds(30), """
+        CREATE TABLE orders (id INTEGER, note TEXT);
+        INSERT INTO orders VALUES (1, 'a;b'), (2, 'c');
+        SELECT * FROM orders;
+        """);
+
+    AssetOutcome outcome = runner.run(asset);
+
+    assertThat(outcome.status()).isEqualTo(AssetStatus.SUCCEEDED);
+    assertThat(outcome.output()).isEqualTo(
+        "statement 1: 0 rows affected; statement 2: 2 rows affected; statement 3: 2 rows returned");
+  }
+
+  @Test
+  void aFailingStatementRollsBackTheWholeScript() throws Exception {
+    var asset = new SqlAsset("broken", List.of(), Duration.ofSeconds(30), """
+        CREATE TABLE kept_out (id INTEGER);
+        INSERT INTO no_such_table VALUES (1);
+        """);
+
+    AssetOutcome outcome = runner.run(asset);
+
+    assertThat(outcome.status()).isEqualTo(AssetStatus.FAILED);
+    assertThat(outcome.error()).startsWith("statement 2 of 2 failed: ").contains("no_such_table")
+        .endsWith("(the transaction was rolled back)");
+    try (var c = DriverManager.getConnection(url);
+         var rs = c.getMetaData().getTables(null, null, "kept_out", null)) {
+      assertThat(rs.next()).isFalse();
+    }
+  }
+}

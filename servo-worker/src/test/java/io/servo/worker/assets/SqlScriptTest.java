@@ -1,0 +1,36 @@
+package io.servo.worker.assets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class SqlScriptTest {
+  @Test
+  void splitsOnSemicolonsOutsideQuotesAndComments() {
+    String script = """
+        -- a comment; not a statement
+        CREATE TABLE t (a TEXT, "odd;name" TEXT);
+        INSERT INTO t VALUES ('x;y', 'it''s; fine'); /* block; comment */
+        SELECT * FROM t
+        """;
+    assertThat(SqlScript.split(script)).containsExactly(
+        "-- a comment; not a statement\nCREATE TABLE t (a TEXT, \"odd;name\" TEXT)",
+        "INSERT INTO t VALUES ('x;y', 'it''s; fine')",
+        "/* block; comment */\nSELECT * FROM t");
+  }
+
+  @Test
+  void keepsDollarQuotedBodiesWhole() {
+    String script = "CREATE FUNCTION f() RETURNS int AS $body$ BEGIN RETURN 1; END $body$ LANGUAGE plpgsql;"
+        + " SELECT $$a;b$$; SELECT $1";
+    assertThat(SqlScript.split(script)).containsExactly(
+        "CREATE FUNCTION f() RETURNS int AS $body$ BEGIN RETURN 1; END $body$ LANGUAGE plpgsql",
+        "SELECT $$a;b$$",
+        "SELECT $1");
+  }
+
+  @Test
+  void dropsEmptyAndCommentOnlyStatements() {
+    assertThat(SqlScript.split(";; -- nothing\n ; /* x */")).isEmpty();
+  }
+}
