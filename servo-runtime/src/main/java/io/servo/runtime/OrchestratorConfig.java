@@ -1,0 +1,356 @@
+package io.servo.runtime;
+
+import io.servo.core.task.TaskSignature;
+import io.servo.core.workflow.WorkflowLoader;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The orchestrator's settings, read once at start-up from the environment with {@link
+ * #fromEnvironment(Map)}. Every value is validated eagerly; an unusable one throws {@link
+ * OrchestratorConfigException} naming the variable, the value and the accepted values (API tokens
+ * and the HMAC secret are never echoed).
+ */
+public final class OrchestratorConfig {
+  /** Where the orchestrator runs, from {@code SERVO_ENVIRONMENT}. */
+  public enum Environment {
+    PRODUCTION,
+    STAGING,
+    DEVELOPMENT;
+
+    /** The value as written in {@code SERVO_ENVIRONMENT}. */
+    public String id() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /** Which queue backend carries tasks to the worker, from {@code SERVO_QUEUE}. */
+  public enum QueueBackend {
+    /** The embedded {@link io.servo.runtime.queue.local.LocalTaskQueue}. */
+    LOCAL,
+    /** Google Cloud Tasks; the queue comes from servo-cloud-gcp and is passed in by the caller. */
+    CLOUDTASKS;
+
+    public String id() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  public static final String PORT = "PORT";
+  public static final String SERVO_ENVIRONMENT = "SERVO_ENVIRONMENT";
+  public static final String SERVO_API_TOKENS = "SERVO_API_TOKENS";
+  public static final String SERVO_HMAC_SECRET = "SERVO_HMAC_SECRET";
+  public static final String SERVO_DATABASE_URL = "SERVO_DATABASE_URL";
+  public static final String SERVO_QUEUE = "SERVO_QUEUE";
+  public static final String SERVO_WORKER_URL = "SERVO_WORKER_URL";
+  public static final String SERVO_LOCAL_QUEUE_MAX_ATTEMPTS = "SERVO_LOCAL_QUEUE_MAX_ATTEMPTS";
+  public static final String SERVO_MAX_BODY_BYTES = "SERVO_MAX_BODY_BYTES";
+
+  public static final int DEFAULT_PORT = 8080;
+  public static final String DEFAULT_DATABASE_URL = "jdbc:sqlite:.servo/servo.db";
+  public static final URI DEFAULT_WORKER_URL = URI.create("http://localhost:8081");
+  public static final int DEFAULT_LOCAL_QUEUE_MAX_ATTEMPTS = 10;
+  public static final int DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+  private final int port;
+  private final Environment environment;
+  private final Map<String, String> apiTokens;
+  private final byte[] hmacSecret;
+  private final String databaseUrl;
+  private final QueueBackend queue;
+  private final URI workerUrl;
+  private final int localQueueMaxAttempts;
+  private final int maxBodyBytes;
+
+  private OrchestratorConfig(
+      int port,
+      Environment environment,
+      Map<String, String> apiTokens,
+      byte[] hmacSecret,
+      String databaseUrl,
+      QueueBackend queue,
+      URI workerUrl,
+      int localQueueMaxAttempts,
+      int maxBodyBytes) {
+    this.port = port;
+    this.environment = environment;
+    this.apiTokens = Map.copyOf(apiTokens);
+    this.hmacSecret = hmacSecret;
+    this.databaseUrl = databaseUrl;
+    this.queue = queue;
+    this.workerUrl = workerUrl;
+    this.localQueueMaxAttempts = localQueueMaxAttempts;
+    this.maxBodyBytes = maxBodyBytes;
+  }
+
+  /** Reads the process environment. */
+  public static OrchestratorConfig fromEnvironment() {
+    return fromEnvironment(System.getenv());
+  }
+
+  /**
+   * Reads the given variables as if they were the process environment.
+   *
+   * @throws OrchestratorConfigException if a value cannot be used
+   */
+  public static OrchestratorConfig fromEnvironment(Map<String, String> env) {
+    Objects.requireNonNull(env, "env");
+    int port = integer(env, PORT, DEFAULT_PORT, 0, 65535);
+    Environment environment = environment(env);
+    Map<String, String> tokens = apiTokens(env);
+    if (tokens.isEmpty() && environment != Environment.DEVELOPMENT) {
+      throw new OrchestratorConfigException(
+          SERVO_API_TOKENS + " is not set, but " + SERVO_ENVIRONMENT + " is " + environment.id()
+              + ": outside development every request must authenticate. Set " + SERVO_API_TOKENS
+              + "=tenant:token[,tenant:token...] or " + SERVO_ENVIRONMENT + "=development");
+    }
+    byte[] secret = null;
+    String secretText = value(env, SERVO_HMAC_SECRET);
+    if (secretText != null) {
+      secret = secretText.getBytes(StandardCharsets.UTF_8);
+      checkSecret(secret);
+    } else if (environment != Environment.DEVELOPMENT) {
+      throw new OrchestratorConfigException(
+          SERVO_HMAC_SECRET + " is not set, but " + SERVO_ENVIRONMENT + " is " + environment.id()
+              + ": tasks must be signed with the key the worker verifies. Set " + SERVO_HMAC_SECRET
+              + " to at least " + TaskSignature.MIN_SECRET_BYTES
+              + " bytes (generate one with: openssl rand -base64 48)");
+    }
+    String databaseUrl = Optional.ofNullable(value(env, SERVO_DATABASE_URL)).orElse(DEFAULT_DATABASE_URL);
+    if (!databaseUrl.startsWith("jdbc:postgresql:") && !databaseUrl.startsWith("jdbc:sqlite:")) {
+      throw new OrchestratorConfigException(
+          SERVO_DATABASE_URL + " has invalid value '" + withoutQuery(databaseUrl)
+              + "': accepted values are jdbc:postgresql:… and jdbc:sqlite:… URLs");
+    }
+    QueueBackend queue = queueBackend(env);
+    URI workerUrl = workerUrl(env);
+    int maxAttempts =
+        integer(env, SERVO_LOCAL_QUEUE_MAX_ATTEMPTS, DEFAULT_LOCAL_QUEUE_MAX_ATTEMPTS, 1, 1000);
+    int maxBody = integer(env, SERVO_MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES, 1024, 64 * 1024 * 1024);
+    return new OrchestratorConfig(
+        port, environment, tokens, secret, databaseUrl, queue, workerUrl, maxAttempts, maxBody);
+  }
+
+  /**
+   * This configuration with another task-signing key (the {@code demo} and {@code dev} commands
+   * pass one they generated and share with their in-process worker).
+   *
+   * @throws OrchestratorConfigException when the key is shorter than {@value
+   *     TaskSignature#MIN_SECRET_BYTES} bytes
+   */
+  public OrchestratorConfig withHmacSecret(byte[] secret) {
+    Objects.requireNonNull(secret, "secret");
+    checkSecret(secret);
+    return new OrchestratorConfig(port, environment, apiTokens, secret.clone(), databaseUrl, queue,
+        workerUrl, localQueueMaxAttempts, maxBodyBytes);
+  }
+
+  /** This configuration listening on another port (0 picks a free one). */
+  public OrchestratorConfig withPort(int newPort) {
+    if (newPort < 0 || newPort > 65535) {
+      throw new IllegalArgumentException("port must be between 0 and 65535, was " + newPort);
+    }
+    return new OrchestratorConfig(newPort, environment, apiTokens, hmacSecret, databaseUrl, queue,
+        workerUrl, localQueueMaxAttempts, maxBodyBytes);
+  }
+
+  /** {@code PORT}; 0 means any free port. */
+  public int port() {
+    return port;
+  }
+
+  /** {@code SERVO_ENVIRONMENT}. */
+  public Environment environment() {
+    return environment;
+  }
+
+  /** {@code SERVO_API_TOKENS} as tenant → token; empty means every request runs as tenant {@code default}. */
+  public Map<String, String> apiTokens() {
+    return apiTokens;
+  }
+
+  /** {@code SERVO_HMAC_SECRET} (or the key set with {@link #withHmacSecret}); empty only in development. */
+  public Optional<byte[]> hmacSecret() {
+    return Optional.ofNullable(hmacSecret).map(byte[]::clone);
+  }
+
+  /** {@code SERVO_DATABASE_URL}. */
+  public String databaseUrl() {
+    return databaseUrl;
+  }
+
+  /** {@code SERVO_QUEUE}. */
+  public QueueBackend queue() {
+    return queue;
+  }
+
+  /** {@code SERVO_WORKER_URL}: the local queue POSTs to {@code <this>/execute}. */
+  public URI workerUrl() {
+    return workerUrl;
+  }
+
+  /** {@code SERVO_LOCAL_QUEUE_MAX_ATTEMPTS}: deliveries the local queue tries before giving up. */
+  public int localQueueMaxAttempts() {
+    return localQueueMaxAttempts;
+  }
+
+  /** {@code SERVO_MAX_BODY_BYTES}: the largest request body the API reads. */
+  public int maxBodyBytes() {
+    return maxBodyBytes;
+  }
+
+  /** Names the tenants but never their tokens or the secret. */
+  @Override
+  public String toString() {
+    return "OrchestratorConfig{port=" + port + ", environment=" + environment.id()
+        + ", tenants=" + apiTokens.keySet().stream().sorted().toList()
+        + ", hmacSecret=" + (hmacSecret == null ? "unset" : "set")
+        + ", databaseUrl=" + withoutQuery(databaseUrl) + ", queue=" + queue.id()
+        + ", workerUrl=" + workerUrl + ", localQueueMaxAttempts=" + localQueueMaxAttempts
+        + ", maxBodyBytes=" + maxBodyBytes + "}";
+  }
+
+  private static void checkSecret(byte[] secret) {
+    if (secret.length < TaskSignature.MIN_SECRET_BYTES) {
+      throw new OrchestratorConfigException(
+          SERVO_HMAC_SECRET + " must be at least " + TaskSignature.MIN_SECRET_BYTES
+              + " bytes (it has " + secret.length + "); generate one with: openssl rand -base64 48");
+    }
+  }
+
+  private static String value(Map<String, String> env, String name) {
+    String v = env.get(name);
+    return v == null || v.isBlank() ? null : v.trim();
+  }
+
+  private static int integer(Map<String, String> env, String name, int fallback, int min, int max) {
+    String v = value(env, name);
+    if (v == null) {
+      return fallback;
+    }
+    try {
+      int parsed = Integer.parseInt(v);
+      if (parsed >= min && parsed <= max) {
+        return parsed;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new OrchestratorConfigException(
+        name + " has invalid value '" + v + "': accepted values are integers from " + min + " to "
+            + max);
+  }
+
+  private static Environment environment(Map<String, String> env) {
+    String v = value(env, SERVO_ENVIRONMENT);
+    if (v == null) {
+      return Environment.DEVELOPMENT;
+    }
+    for (Environment e : Environment.values()) {
+      if (e.id().equals(v.toLowerCase(Locale.ROOT))) {
+        return e;
+      }
+    }
+    throw new OrchestratorConfigException(
+        SERVO_ENVIRONMENT + " has invalid value '" + v
+            + "': accepted values are production, staging, development");
+  }
+
+  private static QueueBackend queueBackend(Map<String, String> env) {
+    String v = value(env, SERVO_QUEUE);
+    if (v == null) {
+      return QueueBackend.LOCAL;
+    }
+    for (QueueBackend q : QueueBackend.values()) {
+      if (q.id().equals(v.toLowerCase(Locale.ROOT))) {
+        return q;
+      }
+    }
+    throw new OrchestratorConfigException(
+        SERVO_QUEUE + " has invalid value '" + v + "': accepted values are local, cloudtasks");
+  }
+
+  private static URI workerUrl(Map<String, String> env) {
+    String v = value(env, SERVO_WORKER_URL);
+    if (v == null) {
+      return DEFAULT_WORKER_URL;
+    }
+    try {
+      URI uri = new URI(v);
+      if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
+          && uri.getHost() != null && uri.getQuery() == null && uri.getFragment() == null) {
+        return uri;
+      }
+    } catch (URISyntaxException e) {
+      // reported below
+    }
+    throw new OrchestratorConfigException(
+        SERVO_WORKER_URL + " has invalid value '" + v
+            + "': accepted values are http:// or https:// URLs of the worker, for example "
+            + DEFAULT_WORKER_URL);
+  }
+
+  /**
+   * Parses {@code tenant:token,tenant:token}. A malformed entry is reported by position only: the
+   * entry may hold a token, and start-up errors end up in logs.
+   */
+  private static Map<String, String> apiTokens(Map<String, String> env) {
+    String v = value(env, SERVO_API_TOKENS);
+    Map<String, String> tokens = new LinkedHashMap<>();
+    if (v == null) {
+      return tokens;
+    }
+    String[] entries = v.split(",", -1);
+    for (int i = 0; i < entries.length; i++) {
+      String entry = entries[i].trim();
+      int colon = entry.indexOf(':');
+      String problem = null;
+      if (colon <= 0 || colon == entry.length() - 1) {
+        problem = "is not of the form tenant:token";
+      } else if (!WorkflowLoader.NAME.matcher(entry.substring(0, colon)).matches()) {
+        problem = "has an invalid tenant name (1-63 letters, digits, '_' or '-', starting with a"
+            + " letter or digit)";
+      } else if (entry.substring(colon + 1).chars().anyMatch(c -> c <= ' ' || c > '~')) {
+        problem = "has a token with spaces or characters outside printable ASCII";
+      } else if (tokens.containsKey(entry.substring(0, colon))) {
+        problem = "names a tenant that already has a token (one token per tenant)";
+      } else if (tokens.containsValue(entry.substring(colon + 1))) {
+        problem = "reuses another tenant's token (tokens must be unique)";
+      }
+      if (problem != null) {
+        throw new OrchestratorConfigException(
+            SERVO_API_TOKENS + " is malformed: entry " + (i + 1) + " of " + entries.length + " "
+                + problem + ". Accepted: tenant:token pairs separated by commas, for example"
+                + " acme:<token>,globex:<token>");
+      }
+      tokens.put(entry.substring(0, colon), entry.substring(colon + 1));
+    }
+    return tokens;
+  }
+
+  private static String withoutQuery(String jdbcUrl) {
+    // JDBC URLs may carry a password as a query parameter; show only what comes before it.
+    int query = jdbcUrl.indexOf('?');
+    return query < 0 ? jdbcUrl : jdbcUrl.substring(0, query) + "?…";
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof OrchestratorConfig c && port == c.port && environment == c.environment
+        && apiTokens.equals(c.apiTokens) && Arrays.equals(hmacSecret, c.hmacSecret)
+        && databaseUrl.equals(c.databaseUrl) && queue == c.queue && workerUrl.equals(c.workerUrl)
+        && localQueueMaxAttempts == c.localQueueMaxAttempts && maxBodyBytes == c.maxBodyBytes;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(port, environment, apiTokens, databaseUrl, queue, workerUrl);
+  }
+}

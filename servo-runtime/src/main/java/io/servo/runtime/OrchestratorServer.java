@@ -1,0 +1,266 @@
+package io.servo.runtime;
+
+import com.sun.net.httpserver.HttpServer;
+import io.servo.core.queue.TaskQueue;
+import io.servo.core.task.TaskSignature;
+import io.servo.runtime.api.ApiHandler;
+import io.servo.runtime.api.BoundedRequestExecutor;
+import io.servo.runtime.api.TenantAuthenticator;
+import io.servo.runtime.execution.ExecutionLauncher;
+import io.servo.runtime.execution.StoreExecutionLauncher;
+import io.servo.runtime.execution.TraceContextSource;
+import io.servo.runtime.outbox.OutboxRelay;
+import io.servo.runtime.queue.local.LocalTaskQueue;
+import io.servo.storage.ServoStorage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The orchestrator service: the HTTP API, the outbox relay and (for {@code SERVO_QUEUE=local}) the
+ * embedded task queue, wired from an {@link OrchestratorConfig}.
+ *
+ * <pre>{@code
+ * OrchestratorConfig config = OrchestratorConfig.fromEnvironment();
+ * try (ServoStorage storage = Storage.open(config.databaseUrl());
+ *     OrchestratorServer server = OrchestratorServer.builder(config, storage).build()) {
+ *   server.start();
+ *   ...
+ * }
+ * }</pre>
+ *
+ * <p>The caller owns the storage and any queue it passes in; the server owns (and closes) the HTTP
+ * server, the relay and a local queue it created itself.
+ */
+public final class OrchestratorServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(OrchestratorServer.class);
+
+  private final OrchestratorConfig config;
+  private final TaskQueue queue;
+  private final boolean ownsQueue;
+  private final OutboxRelay relay;
+  private final ApiHandler handler;
+  private final int workerThreads;
+  private final int maxQueuedRequests;
+  private HttpServer httpServer;
+  private BoundedRequestExecutor executor;
+  private boolean closed;
+
+  private OrchestratorServer(Builder b) {
+    this.config = b.config;
+    byte[] secret = b.hmacSecret != null ? b.hmacSecret : b.config.hmacSecret().orElse(null);
+    if (secret == null) {
+      // Only reachable in development (the config requires a secret elsewhere).
+      secret = new byte[48];
+      new SecureRandom().nextBytes(secret);
+      log.warn("SERVO_HMAC_SECRET is not set: signing tasks with a random key of this process;"
+          + " a worker in another process will reject them. Set SERVO_HMAC_SECRET to the worker's key.");
+    }
+    TaskSignature signature = TaskSignature.create(secret, b.clock, TaskSignature.DEFAULT_WINDOW);
+
+    TaskQueue baseQueue = b.taskQueue;
+    this.ownsQueue = baseQueue == null;
+    if (baseQueue == null) {
+      if (config.queue() != OrchestratorConfig.QueueBackend.LOCAL) {
+        throw new OrchestratorConfigException(
+            "SERVO_QUEUE is cloudtasks but no Cloud Tasks queue was passed to the orchestrator:"
+                + " start it with the servo command (./servo orchestrator), which builds that queue");
+      }
+      baseQueue = b.localQueue.apply(
+              LocalTaskQueue.builder(config.workerUrl())
+                  .maxAttempts(config.localQueueMaxAttempts())
+                  .clock(b.clock))
+          .build();
+    }
+    this.queue = b.queueDecorator.apply(baseQueue);
+    this.relay = b.relay.apply(
+            OutboxRelay.builder(b.storage.outbox(), queue, signature).clock(b.clock))
+        .build();
+    ExecutionLauncher launcher =
+        b.launcherDecorator.apply(StoreExecutionLauncher.create(b.storage, b.traceContext, b.clock));
+    this.handler = ApiHandler.create(TenantAuthenticator.create(config.apiTokens()), b.storage, launcher,
+        relay, config.maxBodyBytes(), b.handOverTimeout);
+    this.workerThreads = b.workerThreads;
+    this.maxQueuedRequests = b.maxQueuedRequests;
+  }
+
+  /**
+   * @param config the settings; its HMAC secret may be replaced with {@link Builder#hmacSecret}
+   * @param storage the opened Servo database (the caller closes it after the server)
+   */
+  public static Builder builder(OrchestratorConfig config, ServoStorage storage) {
+    return new Builder(config, storage);
+  }
+
+  /**
+   * Binds the HTTP port and starts the relay, which at once hands over tasks left in the outbox
+   * by an earlier run.
+   *
+   * @throws UncheckedIOException when the port cannot be bound
+   */
+  public synchronized void start() {
+    if (httpServer != null || closed) {
+      throw new IllegalStateException("start() may be called once, before close()");
+    }
+    try {
+      httpServer = HttpServer.create(new InetSocketAddress(config.port()), 128);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot listen on port " + config.port()
+          + " (PORT): is another process using it?", e);
+    }
+    executor = BoundedRequestExecutor.create(workerThreads, maxQueuedRequests);
+    httpServer.setExecutor(executor);
+    httpServer.createContext("/", handler);
+    httpServer.start();
+    relay.start();
+    log.info("orchestrator listening on port {} ({}, queue {} '{}')", port(), config.environment().id(),
+        config.queue().id(), queue.name());
+  }
+
+  /** The port the API listens on (the bound one when {@code PORT} was 0). */
+  public synchronized int port() {
+    if (httpServer == null) {
+      throw new IllegalStateException("not started");
+    }
+    return httpServer.getAddress().getPort();
+  }
+
+  /** The queue tasks are handed to (decorated, when a decorator was given). */
+  public TaskQueue queue() {
+    return queue;
+  }
+
+  /** Stops accepting requests, stops the relay, and closes the local queue if the server created it. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (httpServer != null) {
+      httpServer.stop(1);
+      executor.close();
+    }
+    relay.close();
+    if (ownsQueue) {
+      queue.close();
+    }
+  }
+
+  /** Assembles an {@link OrchestratorServer}; everything but the config and storage is optional. */
+  public static final class Builder {
+    private final OrchestratorConfig config;
+    private final ServoStorage storage;
+    private TaskQueue taskQueue;
+    private byte[] hmacSecret;
+    private Clock clock = Clock.systemUTC();
+    private TraceContextSource traceContext = TraceContextSource.NONE;
+    private UnaryOperator<TaskQueue> queueDecorator = UnaryOperator.identity();
+    private UnaryOperator<ExecutionLauncher> launcherDecorator = UnaryOperator.identity();
+    private UnaryOperator<OutboxRelay.Builder> relay = UnaryOperator.identity();
+    private UnaryOperator<LocalTaskQueue.Builder> localQueue = UnaryOperator.identity();
+    private Duration handOverTimeout = Duration.ofSeconds(5);
+    private int workerThreads = 32;
+    private int maxQueuedRequests = 256;
+
+    private Builder(OrchestratorConfig config, ServoStorage storage) {
+      this.config = Objects.requireNonNull(config, "config");
+      this.storage = Objects.requireNonNull(storage, "storage");
+    }
+
+    /**
+     * The queue to hand tasks to (for {@code SERVO_QUEUE=cloudtasks}, the Cloud Tasks queue). The
+     * caller keeps ownership. Without one, a {@link LocalTaskQueue} to {@code SERVO_WORKER_URL} is
+     * created (only allowed for {@code SERVO_QUEUE=local}).
+     */
+    public Builder taskQueue(TaskQueue value) {
+      this.taskQueue = Objects.requireNonNull(value, "taskQueue");
+      return this;
+    }
+
+    /**
+     * The task-signing key, overriding {@code SERVO_HMAC_SECRET} (the demo and dev commands share a
+     * generated key with their in-process worker).
+     *
+     * @throws IllegalArgumentException when shorter than {@value TaskSignature#MIN_SECRET_BYTES} bytes
+     */
+    public Builder hmacSecret(byte[] value) {
+      Objects.requireNonNull(value, "hmacSecret");
+      if (value.length < TaskSignature.MIN_SECRET_BYTES) {
+        throw new IllegalArgumentException("hmacSecret must be at least "
+            + TaskSignature.MIN_SECRET_BYTES + " bytes, was " + value.length);
+      }
+      this.hmacSecret = value.clone();
+      return this;
+    }
+
+    public Builder clock(Clock value) {
+      this.clock = Objects.requireNonNull(value, "clock");
+      return this;
+    }
+
+    /** Where new task payloads get their trace context; default none. */
+    public Builder traceContext(TraceContextSource value) {
+      this.traceContext = Objects.requireNonNull(value, "traceContext");
+      return this;
+    }
+
+    /** Wraps the queue the relay hands tasks to (tracing of the queue hop). */
+    public Builder queueDecorator(UnaryOperator<TaskQueue> value) {
+      this.queueDecorator = Objects.requireNonNull(value, "queueDecorator");
+      return this;
+    }
+
+    /** Wraps the launcher the API starts executions with (tracing of {@code enqueue_execution}). */
+    public Builder launcherDecorator(UnaryOperator<ExecutionLauncher> value) {
+      this.launcherDecorator = Objects.requireNonNull(value, "launcherDecorator");
+      return this;
+    }
+
+    /** Adjusts the relay's timing (tests use short delays). */
+    public Builder relay(UnaryOperator<OutboxRelay.Builder> value) {
+      this.relay = Objects.requireNonNull(value, "relay");
+      return this;
+    }
+
+    /** Adjusts the local queue the server creates when no queue is passed in. */
+    public Builder localQueue(UnaryOperator<LocalTaskQueue.Builder> value) {
+      this.localQueue = Objects.requireNonNull(value, "localQueue");
+      return this;
+    }
+
+    /** How long {@code POST …/executions} waits for the task to reach the queue; default 5 s. */
+    public Builder handOverTimeout(Duration value) {
+      Objects.requireNonNull(value, "handOverTimeout");
+      if (value.isNegative()) {
+        throw new IllegalArgumentException("handOverTimeout must not be negative, was " + value);
+      }
+      this.handOverTimeout = value;
+      return this;
+    }
+
+    /** Requests handled at once (default 32) and waiting beyond those (default 256) before 503. */
+    public Builder requestLimits(int threads, int queued) {
+      if (threads < 1 || queued < 1) {
+        throw new IllegalArgumentException("threads and queued must be at least 1");
+      }
+      this.workerThreads = threads;
+      this.maxQueuedRequests = queued;
+      return this;
+    }
+
+    /**
+     * @throws OrchestratorConfigException when {@code SERVO_QUEUE=cloudtasks} and no queue was given
+     */
+    public OrchestratorServer build() {
+      return new OrchestratorServer(this);
+    }
+  }
+}

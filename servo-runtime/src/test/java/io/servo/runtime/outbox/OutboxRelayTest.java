@@ -1,0 +1,187 @@
+package io.servo.runtime.outbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.servo.core.json.Json;
+import io.servo.core.queue.QueueException;
+import io.servo.core.queue.QueuedTask;
+import io.servo.core.queue.TaskQueue;
+import io.servo.core.task.TaskPayload;
+import io.servo.core.task.TaskPayloadCodec;
+import io.servo.core.task.TaskSignature;
+import io.servo.core.task.TraceMetadata;
+import io.servo.runtime.testing.ApiClient.Response;
+import io.servo.runtime.testing.RecordingWorker.Received;
+import io.servo.runtime.testing.TestOrchestrator;
+import io.servo.storage.NewExecution;
+import io.servo.storage.OutboxTask;
+import io.servo.storage.StoredWorkflow;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class OutboxRelayTest {
+  private static final String WORKFLOW = """
+      workflow: nightly
+      assets:
+        - {name: load, kind: sql, sql: SELECT 1}
+      """;
+
+  @TempDir Path dir;
+  private TestOrchestrator orchestrator;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    orchestrator = TestOrchestrator.prepare(dir);
+  }
+
+  @AfterEach
+  void tearDown() {
+    orchestrator.close();
+  }
+
+  /** Refuses the first {@code failures} enqueues, then passes tasks on to the real queue. */
+  private static final class RefusingQueue implements TaskQueue {
+    private final TaskQueue delegate;
+    private final int failures;
+    private final boolean retryable;
+    final AtomicInteger calls = new AtomicInteger();
+
+    RefusingQueue(TaskQueue delegate, int failures, boolean retryable) {
+      this.delegate = delegate;
+      this.failures = failures;
+      this.retryable = retryable;
+    }
+
+    @Override
+    public void enqueue(QueuedTask task) throws QueueException {
+      if (calls.incrementAndGet() <= failures) {
+        throw new QueueException(retryable ? "queue unavailable (test)" : "queue does not exist (test)",
+            retryable, null);
+      }
+      delegate.enqueue(task);
+    }
+
+    @Override
+    public String name() {
+      return delegate.name();
+    }
+
+    @Override
+    public void close() {
+      delegate.close();
+    }
+  }
+
+  /** "The orchestrator stopped after commit, before enqueue": a committed execution whose task no relay has seen. */
+  @Test
+  void aTaskCommittedBeforeACrashIsDeliveredByTheNextOrchestrator() throws Exception {
+    String id = commitExecutionWithoutRelay();
+    OutboxTask pending = orchestrator.storage.outbox().pendingFor("a", id).orElseThrow();
+    byte[] committed = pending.payload();
+    assertThat(pending.taskName()).isEqualTo("exec-" + id + "-1");
+    Thread.sleep(200);
+    assertThat(orchestrator.worker.received()).isEmpty();
+
+    orchestrator.startServer(UnaryOperator.identity());
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> orchestrator.worker.received().size() == 1);
+    Received task = orchestrator.worker.received().get(0);
+    assertThat(task.body()).isEqualTo(committed);
+    assertThat(task.header("X-CloudTasks-TaskName")).isEqualTo("exec-" + id + "-1");
+    assertThat(TaskSignature.create(TestOrchestrator.SECRET).verify(task.header(TaskSignature.TIMESTAMP_HEADER),
+        task.header(TaskSignature.SIGNATURE_HEADER), task.body())).isNull();
+    await().atMost(Duration.ofSeconds(5))
+        .until(() -> orchestrator.storage.outbox().pendingFor("a", id).isEmpty());
+  }
+
+  @Test
+  void keepsGoingAfterRetryableRefusals() throws Exception {
+    RefusingQueue[] queue = new RefusingQueue[1];
+    orchestrator.startServer(b -> b.queueDecorator(q -> queue[0] = new RefusingQueue(q, 2, true)));
+    orchestrator.api().put("/v1/workflows/nightly", "tokA", WORKFLOW);
+
+    Response r = orchestrator.api().post("/v1/workflows/nightly/executions", "tokA", null);
+
+    assertThat(r.status()).isEqualTo(201);
+    assertThat(r.json().has("enqueue_error")).isFalse(); // retryable: the relay keeps it
+    String id = r.json().get("execution_id").asText();
+    await().atMost(Duration.ofSeconds(10)).until(() -> orchestrator.worker.received().size() == 1);
+    assertThat(queue[0].calls.get()).isEqualTo(3);
+    assertThat(orchestrator.storage.outbox().pendingFor("a", id)).isEmpty();
+    assertThat(TaskPayloadCodec.decode(orchestrator.worker.received().get(0).body()).executionId()).isEqualTo(id);
+  }
+
+  @Test
+  void reportsANonRetryableRefusalAndKeepsTheTask() throws Exception {
+    orchestrator.startServer(b -> b.queueDecorator(q -> new RefusingQueue(q, 1, false))
+        .relay(r -> r.pollInterval(Duration.ofMillis(50)).minRetryDelay(Duration.ofSeconds(2))
+            .maxRetryDelay(Duration.ofSeconds(2))));
+    orchestrator.api().put("/v1/workflows/nightly", "tokA", WORKFLOW);
+
+    Response r = orchestrator.api().post("/v1/workflows/nightly/executions", "tokA", null);
+
+    assertThat(r.status()).isEqualTo(201);
+    assertThat(r.json().get("enqueue_error").asText()).isEqualTo("queue does not exist (test)");
+    String id = r.json().get("execution_id").asText();
+    OutboxTask kept = orchestrator.storage.outbox().pendingFor("a", id).orElseThrow();
+    assertThat(kept.lastError()).isEqualTo("queue does not exist (test)");
+    assertThat(orchestrator.worker.received()).isEmpty();
+
+    // Once the queue is fixed, the relay hands the kept task over.
+    await().atMost(Duration.ofSeconds(10)).until(() -> orchestrator.worker.received().size() == 1);
+    assertThat(orchestrator.storage.outbox().pendingFor("a", id)).isEmpty();
+  }
+
+  @Test
+  void resumesAfterADatabaseError() throws Exception {
+    String id = commitExecutionWithoutRelay();
+    String outboxTable = outboxTable();
+    sql("ALTER TABLE " + outboxTable + " RENAME TO servo_test_outbox_away");
+
+    orchestrator.startServer(UnaryOperator.identity());
+    Thread.sleep(400); // the relay polls and fails a few times meanwhile
+    assertThat(orchestrator.worker.received()).isEmpty();
+    sql("ALTER TABLE servo_test_outbox_away RENAME TO " + outboxTable);
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> orchestrator.worker.received().size() == 1);
+    assertThat(TaskPayloadCodec.decode(orchestrator.worker.received().get(0).body()).executionId()).isEqualTo(id);
+  }
+
+  private String commitExecutionWithoutRelay() throws Exception {
+    StoredWorkflow wf = orchestrator.storage.workflows().deploy("a", "nightly",
+        "{\"workflow\":\"nightly\",\"tenant\":\"a\",\"assets\":[{\"name\":\"load\",\"kind\":\"sql\","
+            + "\"timeout\":\"10m\",\"sql\":\"SELECT 1\"}]}");
+    String id = UUID.randomUUID().toString();
+    byte[] payload = TaskPayloadCodec.encode(new TaskPayload(TaskPayload.CURRENT_VERSION, id, "a", "nightly",
+        wf.version(), Json.mapper().readTree(wf.definitionJson()), Instant.now(), TraceMetadata.EMPTY));
+    orchestrator.storage.executions().create(
+        new NewExecution(id, "a", "nightly", wf.version(), null, null), "exec-" + id + "-1", payload);
+    return id;
+  }
+
+  private String outboxTable() throws Exception {
+    try (Connection c = orchestrator.storage.dataSource().getConnection();
+        ResultSet rs = c.createStatement().executeQuery(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '%outbox%'")) {
+      assertThat(rs.next()).as("an outbox table").isTrue();
+      return rs.getString(1);
+    }
+  }
+
+  private void sql(String statement) throws Exception {
+    try (Connection c = orchestrator.storage.dataSource().getConnection()) {
+      c.createStatement().execute(statement);
+    }
+  }
+}
