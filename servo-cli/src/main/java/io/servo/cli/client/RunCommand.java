@@ -51,7 +51,7 @@ public final class RunCommand implements Callable<Integer> {
   }
 
   /** Polls the execution, printing each asset once when it reaches a new status; the exit code follows its end state. */
-  static int follow(ApiClient client, String id, Duration timeout) throws InterruptedException {
+  public static int follow(ApiClient client, String id, Duration timeout) throws InterruptedException {
     Map<String, String> printed = new HashMap<>();
     Instant deadline = Instant.now().plus(timeout);
     while (true) {

@@ -1,0 +1,133 @@
+package io.servo.cli;
+
+import com.sun.net.httpserver.HttpServer;
+import io.servo.cli.client.ApiClient;
+import io.servo.cli.client.CliException;
+import io.servo.cli.client.RunCommand;
+import io.servo.cli.server.Services;
+import io.servo.runtime.OrchestratorConfig;
+import io.servo.runtime.OrchestratorServer;
+import io.servo.storage.ServoStorage;
+import io.servo.telemetry.config.TracingConfig;
+import io.servo.worker.WorkerConfig;
+import io.servo.worker.WorkerServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "demo", description = "Run examples/daily_sales.yaml end to end in one process with a temporary database.")
+final class DemoCommand implements Callable<Integer> {
+  @Option(names = "--workflow", paramLabel = "FILE", description = "Workflow file (default examples/daily_sales.yaml)")
+  Path workflowFile;
+
+  @Override
+  public Integer call() throws IOException, InterruptedException {
+    Path home = Path.of(System.getenv().getOrDefault("SERVO_HOME", ".")).toAbsolutePath().normalize();
+    Path file = workflowFile != null ? workflowFile : home.resolve("examples/daily_sales.yaml");
+    if (!Files.isRegularFile(file)) {
+      throw new CliException("no workflow file at " + file + "; run ./servo demo from the Servo checkout or pass --workflow FILE");
+    }
+    quietLogs();
+    Path dir = Files.createTempDirectory("servo-demo-");
+    String hookToken = LocalSecrets.randomToken(24);
+    AtomicInteger hookCalls = new AtomicInteger();
+    HttpServer hook = webhook(hookToken, hookCalls);
+    Services services = new Services();
+    try {
+      Map<String, String> env = demoEnvironment(home, dir, hook, hookToken);
+      byte[] secret = LocalSecrets.hmacSecret(Map.of());
+      TracingConfig tracing = Services.configured(() -> TracingConfig.from(env));
+      services.telemetry(tracing, "servo-worker");
+      services.telemetry(tracing, "servo-orchestrator");
+      ServoStorage storage = services.storage(env.get("SERVO_DATABASE_URL"));
+      WorkerServer worker = services.worker(
+          Services.configured(() -> WorkerConfig.fromEnvironment(env))
+              .withHmacSecret(new String(secret, StandardCharsets.UTF_8)), storage, env);
+      env.put("SERVO_WORKER_URL", "http://127.0.0.1:" + worker.port());
+      OrchestratorServer orchestrator = services.orchestrator(
+          Services.configured(() -> OrchestratorConfig.fromEnvironment(env)), storage, env, secret);
+
+      ApiClient api = new ApiClient(URI.create("http://127.0.0.1:" + orchestrator.port() + "/"), null);
+      System.out.println("Servo demo: orchestrator, local queue and worker in one process; database " + dir.resolve("servo.db"));
+      byte[] definition = Files.readAllBytes(file);
+      String name = io.servo.core.workflow.WorkflowLoader.parse(definition).name();
+      ApiClient.Answer deployed = api.put("v1/workflows/" + name, definition, "application/yaml");
+      if (!deployed.ok()) {
+        throw new CliException("deploy failed: " + deployed.errorText());
+      }
+      System.out.println("deployed " + name + " version " + deployed.body().path("version").asText()
+          + ", plan " + deployed.body().path("assets"));
+      ApiClient.Answer started = api.post("v1/workflows/" + name + "/executions", null);
+      if (!started.ok()) {
+        throw new CliException("run failed: " + started.errorText());
+      }
+      String id = started.body().path("execution_id").asText();
+      System.out.println("execution " + id + " started");
+      int exit = RunCommand.follow(api, id, Duration.ofMinutes(5));
+      System.out.println("webhook received " + hookCalls.get() + " authenticated call(s)");
+      return exit;
+    } finally {
+      services.close();
+      hook.stop(0);
+      deleteRecursively(dir);
+    }
+  }
+
+  /** The demo prints its own progress; service logs show only warnings and errors. */
+  private static void quietLogs() {
+    if (org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)
+        instanceof ch.qos.logback.classic.Logger root) {
+      root.setLevel(ch.qos.logback.classic.Level.WARN);
+    }
+  }
+
+  /** The services' environment: the user's, with the demo's own database, ports and example secrets. */
+  private static Map<String, String> demoEnvironment(Path home, Path dir, HttpServer hook, String hookToken) {
+    Map<String, String> env = new HashMap<>(System.getenv());
+    env.keySet().removeIf(k -> k.startsWith("SERVO_") && !k.startsWith("SERVO_TRACE_") && !k.equals("SERVO_LOG_FORMAT"));
+    env.put("SERVO_ENVIRONMENT", "development");
+    env.put("SERVO_DATABASE_URL", "jdbc:sqlite:" + dir.resolve("servo.db"));
+    env.put("SERVO_WORKDIR", home.toString());
+    env.put("PORT", "0");
+    env.put("REPORT_API_KEY", LocalSecrets.randomToken(24));
+    env.put("HOOK_TOKEN", hookToken);
+    env.put("NOTIFY_URL", "http://127.0.0.1:" + hook.getAddress().getPort() + "/hook");
+    return env;
+  }
+
+  /** A stand-in for the team's chat webhook: accepts POST /hook with the right bearer token. */
+  private static HttpServer webhook(String token, AtomicInteger calls) throws IOException {
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+    server.createContext("/hook", exchange -> {
+      exchange.getRequestBody().readAllBytes();
+      boolean ok = ("Bearer " + token).equals(exchange.getRequestHeaders().getFirst("Authorization"));
+      if (ok) {
+        calls.incrementAndGet();
+      }
+      exchange.sendResponseHeaders(ok ? 204 : 401, -1);
+      exchange.close();
+    });
+    server.start();
+    return server;
+  }
+
+  private static void deleteRecursively(Path dir) {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException ignored) {
+      // a temporary directory left behind is harmless
+    }
+  }
+}

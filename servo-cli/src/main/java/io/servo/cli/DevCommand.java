@@ -1,0 +1,46 @@
+package io.servo.cli;
+
+import io.servo.cli.server.Services;
+import io.servo.runtime.OrchestratorConfig;
+import io.servo.runtime.OrchestratorServer;
+import io.servo.storage.ServoStorage;
+import io.servo.telemetry.config.TracingConfig;
+import io.servo.worker.WorkerConfig;
+import io.servo.worker.WorkerServer;
+import java.net.URI;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+
+@Command(name = "dev", description = "Run orchestrator, local queue and worker in one process for local development.")
+final class DevCommand implements Callable<Integer> {
+  @Override
+  public Integer call() throws InterruptedException {
+    Map<String, String> env = new HashMap<>(System.getenv());
+    env.putIfAbsent("SERVO_ENVIRONMENT", "development");
+    URI workerUrl = URI.create(env.getOrDefault("SERVO_WORKER_URL", "http://localhost:8081"));
+    Services services = new Services();
+    try {
+      byte[] secret = LocalSecrets.hmacSecret(env);
+      TracingConfig tracing = Services.configured(() -> TracingConfig.from(env));
+      services.telemetry(tracing, "servo-worker");
+      services.telemetry(tracing, "servo-orchestrator");
+      WorkerConfig workerConfig = Services.configured(() -> WorkerConfig.fromEnvironment(env))
+          .withPort(workerUrl.getPort() < 0 ? 8081 : workerUrl.getPort())
+          .withHmacSecret(new String(secret, java.nio.charset.StandardCharsets.UTF_8));
+      OrchestratorConfig orchestratorConfig = Services.configured(() -> OrchestratorConfig.fromEnvironment(env));
+      ServoStorage storage = services.storage(orchestratorConfig.databaseUrl());
+      WorkerServer worker = services.worker(workerConfig, storage, env);
+      OrchestratorServer orchestrator = services.orchestrator(orchestratorConfig, storage, env, secret);
+      System.out.printf("servo dev: orchestrator http://localhost:%d, worker http://localhost:%d, database %s%n",
+          orchestrator.port(), worker.port(), orchestratorConfig.databaseUrl().replaceAll("\\?.*", ""));
+      System.out.println("try: ./servo deploy examples/daily_sales.yaml && ./servo run daily_sales --wait");
+    } catch (RuntimeException e) {
+      services.close();
+      throw e;
+    }
+    services.awaitShutdown();
+    return 0;
+  }
+}
