@@ -3,7 +3,6 @@ package io.servo.telemetry;
 import com.google.auth.oauth2.GoogleCredentials;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.baggage.propagation.W3CBaggagePropagator;
-import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.context.propagation.TextMapPropagator;
@@ -24,8 +23,10 @@ import io.servo.telemetry.config.TraceExporter;
 import io.servo.telemetry.config.TracingConfig;
 import io.servo.telemetry.config.TracingConfigException;
 import io.servo.telemetry.jdbc.JdbcTracing;
+import io.servo.telemetry.propagation.ServoTraceContextPropagator;
 import io.servo.telemetry.redaction.RedactingSpanExporter;
 import io.servo.telemetry.redaction.Redactor;
+import io.servo.telemetry.view.TraceLinks;
 import java.io.PrintStream;
 import java.net.URI;
 import java.time.Clock;
@@ -33,6 +34,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -67,15 +69,18 @@ public final class ServoTelemetry implements AutoCloseable {
   private final SdkMeterProvider meterProvider;
   private final DroppedSpans droppedSpans;
   private final Redactor redactor;
+  private final TraceLinks traceLinks;
 
   private ServoTelemetry(TracingConfig config, OpenTelemetry openTelemetry, OpenTelemetrySdk sdk,
-      SdkMeterProvider meterProvider, DroppedSpans droppedSpans, Redactor redactor) {
+      SdkMeterProvider meterProvider, DroppedSpans droppedSpans, Redactor redactor,
+      TraceLinks traceLinks) {
     this.config = config;
     this.openTelemetry = openTelemetry;
     this.sdk = sdk;
     this.meterProvider = meterProvider;
     this.droppedSpans = droppedSpans;
     this.redactor = redactor;
+    this.traceLinks = traceLinks;
   }
 
   /**
@@ -113,6 +118,14 @@ public final class ServoTelemetry implements AutoCloseable {
   /** The redactor applied to every span, including {@code SERVO_TRACE_REDACT_KEYS}. */
   public Redactor redactor() {
     return redactor;
+  }
+
+  /**
+   * Links to traces in their UI ({@link TraceLinks}); for Cloud Trace with the project found at
+   * start-up, also when {@code GCP_PROJECT_ID} is unset.
+   */
+  public TraceLinks traceLinks() {
+    return traceLinks;
   }
 
   /**
@@ -281,7 +294,8 @@ public final class ServoTelemetry implements AutoCloseable {
     public ServoTelemetry start() {
       Redactor redactor = Redactor.create(config.extraRedactKeys());
       if (!config.enabled()) {
-        return new ServoTelemetry(config, OpenTelemetry.noop(), null, null, null, redactor);
+        return new ServoTelemetry(config, OpenTelemetry.noop(), null, null, null, redactor,
+            TraceLinks.create(config));
       }
       CloudTraceAuth auth = config.exporter() == TraceExporter.CLOUDTRACE
           ? CloudTraceAuth.create(config, googleCredentials, metadataServer)
@@ -320,13 +334,16 @@ public final class ServoTelemetry implements AutoCloseable {
       OpenTelemetrySdk sdk = OpenTelemetrySdk.builder()
           .setTracerProvider(tracerProvider.build())
           .setPropagators(ContextPropagators.create(TextMapPropagator.composite(
-              W3CTraceContextPropagator.getInstance(), W3CBaggagePropagator.getInstance())))
+              ServoTraceContextPropagator.getInstance(), W3CBaggagePropagator.getInstance())))
           .build();
       log.info("Tracing on: service={}, exporter={}, endpoint={}, sample rate={}",
           resource.getAttribute(ServiceResource.SERVICE_NAME), config.exporter().id(),
           config.tracesEndpoint().map(u -> redactor.redact(u.toString())).orElse("-"),
           config.sampleRate());
-      return new ServoTelemetry(config, sdk, sdk, meterProvider, droppedSpans, redactor);
+      TraceLinks traceLinks = TraceLinks.create(config,
+          auth == null ? config.gcpProjectId() : Optional.of(auth.projectId()));
+      return new ServoTelemetry(config, sdk, sdk, meterProvider, droppedSpans, redactor,
+          traceLinks);
     }
   }
 

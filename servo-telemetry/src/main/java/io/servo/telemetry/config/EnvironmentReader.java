@@ -18,6 +18,7 @@ final class EnvironmentReader {
 
   private static final String TRACES_PATH = "/v1/traces";
   private static final int MAX_ECHO = 120;
+  private static final String TRACE_ID_PLACEHOLDER = "{trace_id}";
 
   private final Map<String, String> env;
 
@@ -62,7 +63,7 @@ final class EnvironmentReader {
     return new TracingConfig(environment, enabled, sampleRate, exporter, exporterVariable != null,
         endpoint, Optional.ofNullable(get("GCP_PROJECT_ID")), readRedactKeys(), logFormat,
         flushOnResponse, onCloudRun, gcpServerless, serviceName, resourceAttributes, headers,
-        exportTimeout, maxQueueSize, maxBatch, scheduleDelay);
+        exportTimeout, maxQueueSize, maxBatch, scheduleDelay, readTraceUiUrl());
   }
 
   private DeploymentEnvironment readEnvironment() {
@@ -190,6 +191,30 @@ final class EnvironmentReader {
 
   private static String stripTrailingSlash(String path) {
     return path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+  }
+
+  /** {@code SERVO_TRACE_UI_URL}: a template such as http://localhost:16686/trace/{trace_id}. */
+  private Optional<String> readTraceUiUrl() {
+    String value = get("SERVO_TRACE_UI_URL");
+    if (value == null) {
+      return Optional.empty();
+    }
+    String problem = "is not an http:// or https:// URL with a host that contains {trace_id}"
+        + " (for example http://localhost:16686/trace/{trace_id})";
+    if (!value.contains(TRACE_ID_PLACEHOLDER)) {
+      throw invalid("SERVO_TRACE_UI_URL", value, problem);
+    }
+    URI uri;
+    try {
+      uri = new URI(value.replace(TRACE_ID_PLACEHOLDER, "0af7651916cd43dd8448eb211c80319c"));
+    } catch (URISyntaxException e) {
+      throw invalid("SERVO_TRACE_UI_URL", value, problem);
+    }
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
+      throw invalid("SERVO_TRACE_UI_URL", value, problem);
+    }
+    return Optional.of(value);
   }
 
   private LogFormat readLogFormat(boolean onCloudRun) {

@@ -38,6 +38,8 @@ import java.util.Optional;
  * @param maxQueueSize spans buffered before dropping ({@code OTEL_BSP_MAX_QUEUE_SIZE}, default 2048)
  * @param maxExportBatchSize spans per export ({@code OTEL_BSP_MAX_EXPORT_BATCH_SIZE}, default 512)
  * @param scheduleDelay delay between exports ({@code OTEL_BSP_SCHEDULE_DELAY}, default 2 s)
+ * @param traceUiUrl {@code SERVO_TRACE_UI_URL}: an http(s) URL template containing {@code
+ *     {trace_id}}, for links to a trace (see {@code io.servo.telemetry.view.TraceLinks})
  */
 public record TracingConfig(
     DeploymentEnvironment environment,
@@ -58,7 +60,8 @@ public record TracingConfig(
     Duration exportTimeout,
     int maxQueueSize,
     int maxExportBatchSize,
-    Duration scheduleDelay) {
+    Duration scheduleDelay,
+    Optional<String> traceUiUrl) {
 
   /** Validates the components; programmatic changes go through the {@code with…} methods. */
   public TracingConfig {
@@ -70,6 +73,7 @@ public record TracingConfig(
     Objects.requireNonNull(serviceNameOverride, "serviceNameOverride");
     Objects.requireNonNull(exportTimeout, "exportTimeout");
     Objects.requireNonNull(scheduleDelay, "scheduleDelay");
+    Objects.requireNonNull(traceUiUrl, "traceUiUrl");
     if (!(sampleRate >= 0.0 && sampleRate <= 1.0)) {
       throw new IllegalArgumentException("sampleRate must be between 0.0 and 1.0, was " + sampleRate);
     }
@@ -103,7 +107,7 @@ public record TracingConfig(
     return new TracingConfig(environment, value, sampleRate, exporter, exporterExplicit,
         tracesEndpoint, gcpProjectId, extraRedactKeys, logFormat, flushOnResponse, onCloudRun,
         gcpServerless, serviceNameOverride, resourceAttributes, otlpHeaders, exportTimeout,
-        maxQueueSize, maxExportBatchSize, scheduleDelay);
+        maxQueueSize, maxExportBatchSize, scheduleDelay, traceUiUrl);
   }
 
   /** This configuration with another root sampling probability (0.0–1.0). */
@@ -111,7 +115,7 @@ public record TracingConfig(
     return new TracingConfig(environment, enabled, value, exporter, exporterExplicit,
         tracesEndpoint, gcpProjectId, extraRedactKeys, logFormat, flushOnResponse, onCloudRun,
         gcpServerless, serviceNameOverride, resourceAttributes, otlpHeaders, exportTimeout,
-        maxQueueSize, maxExportBatchSize, scheduleDelay);
+        maxQueueSize, maxExportBatchSize, scheduleDelay, traceUiUrl);
   }
 
   /**
@@ -125,7 +129,7 @@ public record TracingConfig(
     return new TracingConfig(environment, enabled, sampleRate, value, true, endpoint,
         gcpProjectId, extraRedactKeys, logFormat, flushOnResponse, onCloudRun, gcpServerless,
         serviceNameOverride, resourceAttributes, otlpHeaders, exportTimeout, maxQueueSize,
-        maxExportBatchSize, scheduleDelay);
+        maxExportBatchSize, scheduleDelay, traceUiUrl);
   }
 
   /** This configuration with another maximum number of queued spans. */
@@ -133,7 +137,7 @@ public record TracingConfig(
     return new TracingConfig(environment, enabled, sampleRate, exporter, exporterExplicit,
         tracesEndpoint, gcpProjectId, extraRedactKeys, logFormat, flushOnResponse, onCloudRun,
         gcpServerless, serviceNameOverride, resourceAttributes, otlpHeaders, exportTimeout,
-        value, Math.min(maxExportBatchSize, value), scheduleDelay);
+        value, Math.min(maxExportBatchSize, value), scheduleDelay, traceUiUrl);
   }
 
   /** Never prints header values: they usually carry credentials. */
@@ -143,6 +147,7 @@ public record TracingConfig(
         + ", sampleRate=" + sampleRate + ", exporter=" + exporter.id()
         + ", tracesEndpoint=" + tracesEndpoint.map(URI::toString).orElse("-")
         + ", gcpProjectId=" + gcpProjectId.orElse("-") + ", logFormat=" + logFormat.id()
-        + ", flushOnResponse=" + flushOnResponse + ", otlpHeaders=" + otlpHeaders.keySet() + "}";
+        + ", flushOnResponse=" + flushOnResponse + ", otlpHeaders=" + otlpHeaders.keySet()
+        + ", traceUiUrl=" + traceUiUrl.orElse("-") + "}";
   }
 }
