@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Assumptions;
  * A fresh database on the test server ({@code SERVO_TEST_POSTGRES_URL}), dropped on close. When
  * the server is unreachable the test is skipped, or fails when {@code CI=true}.
  */
-final class PostgresTestDatabase implements AutoCloseable {
+public final class PostgresTestDatabase implements AutoCloseable {
   static final String DEFAULT_URL = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
   private static final Pattern URL = Pattern.compile("^(jdbc:postgresql://[^/?]*/)([^?]*)(.*)$");
 
@@ -28,7 +28,7 @@ final class PostgresTestDatabase implements AutoCloseable {
     this.url = url;
   }
 
-  static PostgresTestDatabase create() {
+  public static PostgresTestDatabase create() {
     String name = "servo_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12).toLowerCase(Locale.ROOT);
     try (Connection admin = admin(); Statement s = admin.createStatement()) {
       s.execute("CREATE DATABASE " + name);
@@ -38,11 +38,11 @@ final class PostgresTestDatabase implements AutoCloseable {
     return new PostgresTestDatabase(name, withDatabase(name));
   }
 
-  String url() {
+  public String url() {
     return url;
   }
 
-  Connection connect() throws SQLException {
+  public Connection connect() throws SQLException {
     return DriverManager.getConnection(url);
   }
 
@@ -55,7 +55,7 @@ final class PostgresTestDatabase implements AutoCloseable {
     }
   }
 
-  static String baseUrl() {
+  public static String baseUrl() {
     String fromEnv = System.getenv("SERVO_TEST_POSTGRES_URL");
     return fromEnv == null || fromEnv.isBlank() ? DEFAULT_URL : fromEnv;
   }
