@@ -2,10 +2,14 @@ package io.servo.worker;
 
 import io.servo.core.task.TaskSignature;
 import io.servo.core.workflow.Durations;
+import io.servo.worker.auth.OidcConfig;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -30,6 +34,10 @@ import java.util.regex.Pattern;
  * @param executionLease {@code SERVO_EXECUTION_LEASE}: how long a claim lasts without renewal; a
  *     heartbeat renews it every third of it
  * @param workdir {@code SERVO_WORKDIR}: the working directory of {@code command} assets
+ * @param oidc {@code SERVO_OIDC_*}: the ID token the queue must send; on by default outside
+ *     development
+ * @param rateLimitPerTenant {@code SERVO_RATE_LIMIT_PER_TENANT}: executions a tenant may start per
+ *     second (bursts of twice that); 0 means no limit
  */
 public record WorkerConfig(
     int port,
@@ -40,7 +48,9 @@ public record WorkerConfig(
     int workerThreads,
     int maxBodyBytes,
     Duration executionLease,
-    Path workdir) {
+    Path workdir,
+    OidcConfig oidc,
+    double rateLimitPerTenant) {
 
   /** {@code SERVO_ENVIRONMENT}: production and staging insist on real secrets. */
   public enum Environment {
@@ -65,6 +75,8 @@ public record WorkerConfig(
   private static final int MAX_BODY_BYTES = 64 * 1024 * 1024;
   private static final Duration MIN_LEASE = Duration.ofSeconds(1);
   private static final Duration MAX_LEASE = Duration.ofHours(1);
+  private static final double MAX_RATE_LIMIT = 10_000;
+  private static final Pattern RATE = Pattern.compile("\\d{1,6}(\\.\\d{1,6})?");
   private static final Pattern URL_PASSWORD =
       Pattern.compile("(?i)(password=)[^&;]*|(//[^/@:]*:)[^/@]*@");
 
@@ -74,6 +86,11 @@ public record WorkerConfig(
     Objects.requireNonNull(warehouseUrl, "warehouseUrl");
     Objects.requireNonNull(executionLease, "executionLease");
     Objects.requireNonNull(workdir, "workdir");
+    Objects.requireNonNull(oidc, "oidc");
+    if (!(rateLimitPerTenant >= 0) || rateLimitPerTenant > MAX_RATE_LIMIT) {
+      throw new IllegalArgumentException(
+          "rateLimitPerTenant must be 0 (off) to " + MAX_RATE_LIMIT + ", got " + rateLimitPerTenant);
+    }
     if (hmacSecret != null) {
       checkSecretLength(hmacSecret);
     }
@@ -83,7 +100,8 @@ public record WorkerConfig(
    * Reads the configuration from {@code env} (normally {@code System.getenv()}).
    *
    * @throws WorkerConfigException naming the variable, the value and the accepted values, when a
-   *     value cannot be used; or when {@code SERVO_HMAC_SECRET} is missing outside development
+   *     value cannot be used; when {@code SERVO_HMAC_SECRET} is missing outside development; or
+   *     when OIDC is on without {@code SERVO_OIDC_AUDIENCE} or {@code SERVO_OIDC_ALLOWED_EMAILS}
    */
   public static WorkerConfig fromEnvironment(Map<String, String> env) {
     Objects.requireNonNull(env, "env");
@@ -108,19 +126,21 @@ public record WorkerConfig(
         integer(env, "SERVO_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, MIN_BODY_BYTES, MAX_BODY_BYTES,
             "a size in bytes"),
         lease(env.get("SERVO_EXECUTION_LEASE")),
-        workdir(env.get("SERVO_WORKDIR")));
+        workdir(env.get("SERVO_WORKDIR")),
+        oidc(env, environment),
+        rateLimit(env.get("SERVO_RATE_LIMIT_PER_TENANT")));
   }
 
   /** The same configuration with a secret supplied by the caller (the {@code demo} command generates one). */
   public WorkerConfig withHmacSecret(String secret) {
     Objects.requireNonNull(secret, "secret");
     return new WorkerConfig(port, environment, secret, databaseUrl, warehouseUrl, workerThreads,
-        maxBodyBytes, executionLease, workdir);
+        maxBodyBytes, executionLease, workdir, oidc, rateLimitPerTenant);
   }
 
   public WorkerConfig withPort(int newPort) {
     return new WorkerConfig(newPort, environment, hmacSecret, databaseUrl, warehouseUrl,
-        workerThreads, maxBodyBytes, executionLease, workdir);
+        workerThreads, maxBodyBytes, executionLease, workdir, oidc, rateLimitPerTenant);
   }
 
   /**
@@ -151,7 +171,9 @@ public record WorkerConfig(
         + ", databaseUrl=" + withoutPassword(databaseUrl)
         + ", warehouseUrl=" + withoutPassword(warehouseUrl)
         + ", workerThreads=" + workerThreads + ", maxBodyBytes=" + maxBodyBytes
-        + ", executionLease=" + Durations.format(executionLease) + ", workdir=" + workdir + "]";
+        + ", executionLease=" + Durations.format(executionLease) + ", workdir=" + workdir
+        + ", " + oidc + ", rateLimitPerTenant="
+        + (rateLimitPerTenant == 0 ? "off" : rateLimitPerTenant + "/s") + "]";
   }
 
   /** A JDBC URL fit for a message or a log line: passwords in it are masked. */
@@ -246,6 +268,138 @@ public record WorkerConfig(
               + "(default the current directory)");
     }
     return dir;
+  }
+
+  private static OidcConfig oidc(Map<String, String> env, Environment environment) {
+    String enabledRaw = blankToNull(env.get("SERVO_OIDC_ENABLED"));
+    boolean enabled;
+    if (enabledRaw == null) {
+      enabled = environment != Environment.DEVELOPMENT;
+    } else if (enabledRaw.trim().equalsIgnoreCase("true")) {
+      enabled = true;
+    } else if (enabledRaw.trim().equalsIgnoreCase("false")) {
+      enabled = false;
+    } else {
+      throw new WorkerConfigException(
+          "SERVO_OIDC_ENABLED='" + enabledRaw + "' is not valid: use true or false "
+              + "(default true in production and staging, false in development)");
+    }
+    String issuer = oidcIssuer(blankToNull(env.get("SERVO_OIDC_ISSUER")));
+    URI jwksUrl = jwksUrl(blankToNull(env.get("SERVO_OIDC_JWKS_URL")));
+    String audience = blankToNull(env.get("SERVO_OIDC_AUDIENCE"));
+    List<String> emails = allowedEmails(env.get("SERVO_OIDC_ALLOWED_EMAILS"));
+    if (!enabled) {
+      return new OidcConfig(false, audience == null ? null : audience.trim(), issuer, emails, jwksUrl);
+    }
+    List<String> missing = new ArrayList<>();
+    List<String> hints = new ArrayList<>();
+    if (audience == null) {
+      missing.add("SERVO_OIDC_AUDIENCE");
+      hints.add("set SERVO_OIDC_AUDIENCE to the audience Cloud Tasks puts in its ID tokens, the "
+          + "worker's URL, e.g. https://servo-worker-abc123-ew.a.run.app (the orchestrator's "
+          + "GCP_WORKER_URL, or its SERVO_OIDC_AUDIENCE when set there)");
+    }
+    if (emails.isEmpty()) {
+      missing.add("SERVO_OIDC_ALLOWED_EMAILS");
+      hints.add("set SERVO_OIDC_ALLOWED_EMAILS to the email of the service account Cloud Tasks "
+          + "signs the tokens as (the orchestrator's GCP_SERVICE_ACCOUNT_EMAIL), e.g. "
+          + "servo-tasks@my-project.iam.gserviceaccount.com; separate several with commas");
+    }
+    if (!missing.isEmpty()) {
+      String why = enabledRaw != null
+          ? "SERVO_OIDC_ENABLED=true"
+          : "SERVO_OIDC_ENABLED is true by default when SERVO_ENVIRONMENT=" + environment.wireName();
+      throw new WorkerConfigException(
+          "OIDC verification of Cloud Tasks requests is on (" + why + ") but "
+              + String.join(" and ", missing) + (missing.size() == 1 ? " is" : " are")
+              + " not set: " + String.join("; ", hints)
+              + ". To rely on the HMAC signature alone (not recommended outside development), set "
+              + "SERVO_OIDC_ENABLED=false");
+    }
+    return new OidcConfig(true, audience.trim(), issuer, emails, jwksUrl);
+  }
+
+  private static String oidcIssuer(String value) {
+    if (value == null || value.trim().equals("accounts.google.com")) {
+      return OidcConfig.GOOGLE_ISSUER;
+    }
+    String issuer = value.trim();
+    if (httpUrl(issuer) == null) {
+      throw new WorkerConfigException(
+          "SERVO_OIDC_ISSUER='" + value + "' is not valid: use the issuer's https URL exactly as it "
+              + "appears in the tokens' iss claim (default " + OidcConfig.GOOGLE_ISSUER + ")");
+    }
+    return issuer;
+  }
+
+  private static URI jwksUrl(String value) {
+    if (value == null) {
+      return OidcConfig.GOOGLE_JWKS_URL;
+    }
+    URI url = httpUrl(value.trim());
+    if (url == null) {
+      throw new WorkerConfigException(
+          "SERVO_OIDC_JWKS_URL='" + value + "' is not valid: use the https URL where the issuer "
+              + "publishes its keys (http only on localhost; default " + OidcConfig.GOOGLE_JWKS_URL + ")");
+    }
+    return url;
+  }
+
+  /** An https URL, or an http one on the loopback interface (a test's key server); else null. */
+  private static URI httpUrl(String value) {
+    try {
+      URI url = new URI(value);
+      String host = url.getHost();
+      if (host == null || url.getRawUserInfo() != null) {
+        return null;
+      }
+      boolean loopback = host.equals("localhost") || host.equals("127.0.0.1") || host.equals("[::1]");
+      return "https".equals(url.getScheme()) || ("http".equals(url.getScheme()) && loopback)
+          ? url : null;
+    } catch (java.net.URISyntaxException e) {
+      return null;
+    }
+  }
+
+  private static List<String> allowedEmails(String raw) {
+    List<String> emails = new ArrayList<>();
+    if (raw == null) {
+      return emails;
+    }
+    for (String part : raw.split(",", -1)) {
+      String email = part.trim();
+      if (email.isEmpty()) {
+        continue;
+      }
+      int at = email.indexOf('@');
+      if (at <= 0 || at != email.lastIndexOf('@') || at == email.length() - 1
+          || email.chars().anyMatch(Character::isWhitespace)) {
+        throw new WorkerConfigException(
+            "SERVO_OIDC_ALLOWED_EMAILS='" + raw + "' is not valid: '" + email + "' is not an email; "
+                + "use comma-separated service account emails such as "
+                + "servo-tasks@my-project.iam.gserviceaccount.com");
+      }
+      emails.add(email);
+    }
+    return emails;
+  }
+
+  private static double rateLimit(String raw) {
+    String value = blankToNull(raw);
+    if (value == null || value.trim().equalsIgnoreCase("off")) {
+      return 0;
+    }
+    // Plain decimals only: Double.parseDouble would also take "NaN", "1e3" or "5d".
+    if (RATE.matcher(value.trim()).matches()) {
+      double rate = Double.parseDouble(value.trim());
+      if (rate == 0 || (rate >= 0.001 && rate <= MAX_RATE_LIMIT)) {
+        return rate;
+      }
+    }
+    throw new WorkerConfigException(
+        "SERVO_RATE_LIMIT_PER_TENANT='" + value + "' is not valid: use the executions a tenant may "
+            + "start per second, a number from 0.001 to 10000 such as 5 or 0.5 (bursts of twice that "
+            + "are allowed), or 0 or off for no limit (default off)");
   }
 
   private static String blankToNull(String value) {

@@ -3,10 +3,12 @@ package io.servo.worker;
 import io.servo.core.task.TaskSignature;
 import io.servo.storage.ServoStorage;
 import io.servo.worker.assets.AssetRunners;
+import io.servo.worker.auth.IdTokenVerifier;
 import io.servo.worker.auth.TaskAuthenticator;
 import io.servo.worker.execution.ExecutionInterceptor;
 import io.servo.worker.execution.WorkflowExecutor;
 import io.servo.worker.http.WorkerHttpService;
+import io.servo.worker.ratelimit.TenantRateLimiter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.http.HttpClient;
@@ -66,10 +68,18 @@ public final class WorkerServer implements AutoCloseable {
     });
     WorkflowExecutor executor = WorkflowExecutor.create(b.storage.executions(), runners,
         b.interceptor, b.clock, b.config.executionLease(), heartbeats);
+    // The same client fetches the OIDC issuer's keys: one HTTP client per worker.
+    TaskAuthenticator authenticator = b.config.oidc().enabled()
+        ? TaskAuthenticator.create(signature, IdTokenVerifier.create(
+            b.config.oidc(), httpClient, b.clock, b.keyRefetchInterval))
+        : TaskAuthenticator.create(signature);
+    TenantRateLimiter rateLimiter = b.config.rateLimitPerTenant() > 0
+        ? TenantRateLimiter.create(b.config.rateLimitPerTenant(), b.clock)
+        : null;
     this.http = WorkerHttpService.create(
         new WorkerHttpService.Settings(b.config.port(), b.config.workerThreads(),
             b.config.maxBodyBytes(), b.config.executionLease(), b.clock),
-        TaskAuthenticator.create(signature), executor, b.storage);
+        authenticator, rateLimiter, executor, b.storage);
   }
 
   /**
@@ -136,13 +146,14 @@ public final class WorkerServer implements AutoCloseable {
     private ExecutionInterceptor interceptor = ExecutionInterceptor.NONE;
     private HttpClient httpClient;
     private Duration shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
+    private Duration keyRefetchInterval = IdTokenVerifier.DEFAULT_KEY_REFETCH_INTERVAL;
 
     private Builder(WorkerConfig config, ServoStorage storage) {
       this.config = Objects.requireNonNull(config, "config");
       this.storage = Objects.requireNonNull(storage, "storage");
     }
 
-    /** The one clock: signature windows and asset timestamps. */
+    /** The one clock: signature windows, ID token times, rate limits and asset timestamps. */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
       return this;
@@ -160,9 +171,25 @@ public final class WorkerServer implements AutoCloseable {
       return this;
     }
 
-    /** The one HTTP client of {@code http} assets (an instrumented one, say); it must not follow redirects. */
+    /**
+     * The one HTTP client of {@code http} assets and of the OIDC key fetches (an instrumented one,
+     * say); it must not follow redirects.
+     */
     public Builder httpClient(HttpClient httpClient) {
       this.httpClient = Objects.requireNonNull(httpClient, "httpClient");
+      return this;
+    }
+
+    /**
+     * The least time between two fetches of the OIDC issuer's signing keys, however many tokens name
+     * an unknown key (default 60 s).
+     */
+    public Builder oidcKeyRefetchInterval(Duration interval) {
+      Objects.requireNonNull(interval, "interval");
+      if (interval.isNegative()) {
+        throw new IllegalArgumentException("key refetch interval must not be negative, got " + interval);
+      }
+      this.keyRefetchInterval = interval;
       return this;
     }
 

@@ -29,7 +29,9 @@ class WorkerConfigTest {
         "PORT", "9000", "SERVO_ENVIRONMENT", "staging", "SERVO_HMAC_SECRET", SECRET,
         "SERVO_DATABASE_URL", "jdbc:postgresql://db/servo", "SERVO_WAREHOUSE_URL",
         "jdbc:sqlite:/tmp/w.db", "SERVO_WORKER_THREADS", "3", "SERVO_MAX_BODY_BYTES", "2048",
-        "SERVO_EXECUTION_LEASE", "90s"));
+        "SERVO_EXECUTION_LEASE", "90s",
+        // staging turns OIDC on by default, which needs these two
+        "SERVO_OIDC_AUDIENCE", "https://w.a.run.app", "SERVO_OIDC_ALLOWED_EMAILS", "a@b.com"));
     assertThat(config.port()).isEqualTo(9000);
     assertThat(config.environment()).isEqualTo(WorkerConfig.Environment.STAGING);
     assertThat(config.requireHmacSecret()).isEqualTo(SECRET);
@@ -82,5 +84,100 @@ class WorkerConfigTest {
         .hasMessageStartingWith("SERVO_DATABASE_URL=")
         .hasMessageContaining("jdbc:postgresql:")
         .hasMessageNotContaining("hunter2");
+  }
+
+  private static final String AUDIENCE_HINT = "set SERVO_OIDC_AUDIENCE to the audience Cloud Tasks "
+      + "puts in its ID tokens, the worker's URL, e.g. https://servo-worker-abc123-ew.a.run.app (the "
+      + "orchestrator's GCP_WORKER_URL, or its SERVO_OIDC_AUDIENCE when set there)";
+  private static final String EMAILS_HINT = "set SERVO_OIDC_ALLOWED_EMAILS to the email of the "
+      + "service account Cloud Tasks signs the tokens as (the orchestrator's GCP_SERVICE_ACCOUNT_EMAIL), "
+      + "e.g. servo-tasks@my-project.iam.gserviceaccount.com; separate several with commas";
+  private static final String TURN_OFF = ". To rely on the HMAC signature alone (not recommended "
+      + "outside development), set SERVO_OIDC_ENABLED=false";
+
+  @Test
+  void oidcAndRateLimitAreOffByDefaultInDevelopment() {
+    WorkerConfig config = WorkerConfig.fromEnvironment(Map.of());
+    assertThat(config.oidc().enabled()).isFalse();
+    assertThat(config.oidc().issuer()).isEqualTo("https://accounts.google.com");
+    assertThat(config.oidc().jwksUrl()).hasToString("https://www.googleapis.com/oauth2/v3/certs");
+    assertThat(config.rateLimitPerTenant()).isZero();
+    assertThat(config.toString()).contains("oidc[disabled]", "rateLimitPerTenant=off");
+  }
+
+  @Test
+  void oidcIsOnByDefaultOutsideDevelopmentAndNeedsAudienceAndEmails() {
+    for (String environment : new String[] {"production", "staging"}) {
+      assertThatThrownBy(() -> WorkerConfig.fromEnvironment(Map.of(
+              "SERVO_ENVIRONMENT", environment, "SERVO_HMAC_SECRET", SECRET)))
+          .isInstanceOf(WorkerConfigException.class)
+          .hasMessage("OIDC verification of Cloud Tasks requests is on (SERVO_OIDC_ENABLED is true "
+              + "by default when SERVO_ENVIRONMENT=" + environment + ") but SERVO_OIDC_AUDIENCE and "
+              + "SERVO_OIDC_ALLOWED_EMAILS are not set: " + AUDIENCE_HINT + "; " + EMAILS_HINT + TURN_OFF);
+    }
+
+    WorkerConfig config = WorkerConfig.fromEnvironment(Map.of(
+        "SERVO_ENVIRONMENT", "production", "SERVO_HMAC_SECRET", SECRET,
+        "SERVO_OIDC_AUDIENCE", " https://servo-worker-abc123-ew.a.run.app ",
+        "SERVO_OIDC_ALLOWED_EMAILS", "Servo-Tasks@p.iam.gserviceaccount.com, ,b@p.iam.gserviceaccount.com"));
+    assertThat(config.oidc().enabled()).isTrue();
+    assertThat(config.oidc().audience()).isEqualTo("https://servo-worker-abc123-ew.a.run.app");
+    assertThat(config.oidc().allowedEmails())
+        .containsExactly("servo-tasks@p.iam.gserviceaccount.com", "b@p.iam.gserviceaccount.com");
+    assertThat(config.oidc().issuer()).isEqualTo("https://accounts.google.com");
+  }
+
+  @Test
+  void explicitlyEnabledOidcNamesWhatIsMissing() {
+    assertThatThrownBy(() -> WorkerConfig.fromEnvironment(Map.of(
+            "SERVO_OIDC_ENABLED", "true", "SERVO_OIDC_AUDIENCE", "https://w.a.run.app")))
+        .hasMessage("OIDC verification of Cloud Tasks requests is on (SERVO_OIDC_ENABLED=true) but "
+            + "SERVO_OIDC_ALLOWED_EMAILS is not set: " + EMAILS_HINT + TURN_OFF);
+    assertThatThrownBy(() -> WorkerConfig.fromEnvironment(Map.of(
+            "SERVO_OIDC_ENABLED", "TRUE", "SERVO_OIDC_ALLOWED_EMAILS", "a@b.com")))
+        .hasMessage("OIDC verification of Cloud Tasks requests is on (SERVO_OIDC_ENABLED=true) but "
+            + "SERVO_OIDC_AUDIENCE is not set: " + AUDIENCE_HINT + TURN_OFF);
+  }
+
+  @Test
+  void oidcCanBeTurnedOffOutsideDevelopment() {
+    WorkerConfig config = WorkerConfig.fromEnvironment(Map.of(
+        "SERVO_ENVIRONMENT", "staging", "SERVO_HMAC_SECRET", SECRET, "SERVO_OIDC_ENABLED", "false"));
+    assertThat(config.oidc().enabled()).isFalse();
+  }
+
+  @Test
+  void readsOidcAndRateLimitVariables() {
+    WorkerConfig config = WorkerConfig.fromEnvironment(Map.of(
+        "SERVO_OIDC_ENABLED", "true", "SERVO_OIDC_AUDIENCE", "https://w.a.run.app",
+        "SERVO_OIDC_ALLOWED_EMAILS", "a@b.com", "SERVO_OIDC_ISSUER", "https://issuer.example.com",
+        "SERVO_OIDC_JWKS_URL", "http://127.0.0.1:9999/certs", "SERVO_RATE_LIMIT_PER_TENANT", "2.5"));
+    assertThat(config.oidc().issuer()).isEqualTo("https://issuer.example.com");
+    assertThat(config.oidc().jwksUrl()).hasToString("http://127.0.0.1:9999/certs");
+    assertThat(config.rateLimitPerTenant()).isEqualTo(2.5);
+    assertThat(config.toString()).contains("audience=https://w.a.run.app", "rateLimitPerTenant=2.5/s");
+    assertThat(WorkerConfig.fromEnvironment(Map.of("SERVO_OIDC_ISSUER", "accounts.google.com"))
+        .oidc().issuer()).isEqualTo("https://accounts.google.com");
+    assertThat(WorkerConfig.fromEnvironment(Map.of("SERVO_RATE_LIMIT_PER_TENANT", "off"))
+        .rateLimitPerTenant()).isZero();
+  }
+
+  @Test
+  void invalidOidcAndRateLimitValuesAreRejected() {
+    assertThatThrownBy(() -> WorkerConfig.fromEnvironment(Map.of("SERVO_OIDC_ENABLED", "yes")))
+        .hasMessage("SERVO_OIDC_ENABLED='yes' is not valid: use true or false "
+            + "(default true in production and staging, false in development)");
+    assertThatThrownBy(() -> WorkerConfig.fromEnvironment(
+            Map.of("SERVO_OIDC_JWKS_URL", "http://keys.example.com/certs")))
+        .hasMessageStartingWith("SERVO_OIDC_JWKS_URL='http://keys.example.com/certs' is not valid: use the https URL");
+    assertThatThrownBy(() -> WorkerConfig.fromEnvironment(Map.of("SERVO_OIDC_ISSUER", "google")))
+        .hasMessageStartingWith("SERVO_OIDC_ISSUER='google' is not valid");
+    assertThatThrownBy(() -> WorkerConfig.fromEnvironment(Map.of("SERVO_OIDC_ALLOWED_EMAILS", "a@b.com,nobody")))
+        .hasMessageStartingWith("SERVO_OIDC_ALLOWED_EMAILS='a@b.com,nobody' is not valid: 'nobody' is not an email");
+    for (String rate : new String[] {"-1", "fast", "NaN", "1e3", "20000"}) {
+      assertThatThrownBy(() -> WorkerConfig.fromEnvironment(Map.of("SERVO_RATE_LIMIT_PER_TENANT", rate)))
+          .hasMessageStartingWith("SERVO_RATE_LIMIT_PER_TENANT='" + rate + "' is not valid: use the "
+              + "executions a tenant may start per second");
+    }
   }
 }

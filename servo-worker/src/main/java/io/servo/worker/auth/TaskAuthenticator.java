@@ -2,32 +2,46 @@ package io.servo.worker.auth;
 
 import io.servo.core.task.TaskSignature;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * Decides whether a request to {@code /execute} comes from Servo's orchestrator: the HMAC
- * signature over the exact body bytes and a recent timestamp. Runs before anything in the body is
- * parsed or used.
+ * Decides whether a request to {@code /execute} comes from Servo's orchestrator through the queue:
+ * first the queue's OIDC ID token (when configured), then the HMAC signature over the exact body
+ * bytes with a recent timestamp. Runs before anything in the body is parsed or used.
  */
 public final class TaskAuthenticator {
   private final TaskSignature signature;
+  private final IdTokenVerifier idTokens;
 
-  private TaskAuthenticator(TaskSignature signature) {
+  private TaskAuthenticator(TaskSignature signature, IdTokenVerifier idTokens) {
     this.signature = signature;
+    this.idTokens = idTokens;
   }
 
+  /** HMAC only (OIDC disabled). */
   public static TaskAuthenticator create(TaskSignature signature) {
-    return new TaskAuthenticator(Objects.requireNonNull(signature, "signature"));
+    return new TaskAuthenticator(Objects.requireNonNull(signature, "signature"), null);
+  }
+
+  /** The ID token, then the HMAC signature. */
+  public static TaskAuthenticator create(TaskSignature signature, IdTokenVerifier idTokens) {
+    return new TaskAuthenticator(Objects.requireNonNull(signature, "signature"),
+        Objects.requireNonNull(idTokens, "idTokens"));
   }
 
   /**
    * @param header a lookup of a request header's first value (case-insensitive)
-   * @return empty when the request is authentic, else why not (safe to return to the caller)
+   * @return whether the request may be used; reasons are safe to return to the caller
    */
-  public Optional<String> reject(Function<String, String> header, byte[] body) {
-    return Optional.ofNullable(signature.verify(
-        header.apply(TaskSignature.TIMESTAMP_HEADER), header.apply(TaskSignature.SIGNATURE_HEADER),
-        body));
+  public AuthDecision authenticate(Function<String, String> header, byte[] body) {
+    if (idTokens != null) {
+      AuthDecision identity = idTokens.verify(header.apply("Authorization"));
+      if (!(identity instanceof AuthDecision.Accepted)) {
+        return identity;
+      }
+    }
+    String rejection = signature.verify(
+        header.apply(TaskSignature.TIMESTAMP_HEADER), header.apply(TaskSignature.SIGNATURE_HEADER), body);
+    return rejection == null ? AuthDecision.ACCEPTED : new AuthDecision.Rejected(rejection);
   }
 }

@@ -4,15 +4,18 @@ import com.sun.net.httpserver.HttpExchange;
 import io.servo.core.task.InvalidPayloadException;
 import io.servo.core.task.TaskPayload;
 import io.servo.core.task.TaskPayloadCodec;
+import io.servo.worker.auth.AuthDecision;
 import io.servo.worker.auth.TaskAuthenticator;
 import io.servo.worker.execution.Delivery;
 import io.servo.worker.execution.ExecutionOutcome;
 import io.servo.worker.execution.WorkflowExecutor;
+import io.servo.worker.ratelimit.TenantRateLimiter;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,14 +30,16 @@ final class ExecuteHandler implements Route.Handler {
   static final String RETRY_AFTER_SECONDS = "5";
 
   private final TaskAuthenticator authenticator;
+  private final TenantRateLimiter rateLimiter;
   private final WorkflowExecutor executor;
   private final int maxBodyBytes;
   private final Duration lease;
   private final Clock clock;
 
-  ExecuteHandler(TaskAuthenticator authenticator, WorkflowExecutor executor, int maxBodyBytes,
-      Duration lease, Clock clock) {
+  ExecuteHandler(TaskAuthenticator authenticator, TenantRateLimiter rateLimiter,
+      WorkflowExecutor executor, int maxBodyBytes, Duration lease, Clock clock) {
     this.authenticator = authenticator;
+    this.rateLimiter = rateLimiter;
     this.executor = executor;
     this.maxBodyBytes = maxBodyBytes;
     this.lease = lease;
@@ -50,11 +55,18 @@ final class ExecuteHandler implements Route.Handler {
           Map.of("Connection", "close"));
       return;
     }
-    // Authenticate the exact bytes before anything in them is parsed or used.
-    var rejection = authenticator.reject(exchange.getRequestHeaders()::getFirst, body);
-    if (rejection.isPresent()) {
-      log.warn("rejected a task from {}: {}", exchange.getRemoteAddress(), rejection.get());
-      JsonResponses.error(exchange, 401, "task not authenticated: " + rejection.get());
+    // Authenticate (ID token, then the signature of the exact bytes) before anything in the
+    // request is parsed or used.
+    AuthDecision decision = authenticator.authenticate(exchange.getRequestHeaders()::getFirst, body);
+    if (decision instanceof AuthDecision.Rejected rejected) {
+      log.warn("rejected a task from {}: {}", exchange.getRemoteAddress(), rejected.reason());
+      JsonResponses.error(exchange, 401, "task not authenticated: " + rejected.reason());
+      return;
+    }
+    if (decision instanceof AuthDecision.Unavailable unavailable) {
+      log.warn("cannot authenticate a task now: {}", unavailable.reason());
+      JsonResponses.error(exchange, 503, "cannot authenticate the task now: " + unavailable.reason(),
+          Map.of("Retry-After", Long.toString(Math.max(1, unavailable.retryAfter().toSeconds()))));
       return;
     }
     TaskPayload payload;
@@ -64,6 +76,18 @@ final class ExecuteHandler implements Route.Handler {
       log.warn("rejected an invalid task payload: {}", e.getMessage());
       JsonResponses.error(exchange, 400, e.getMessage());
       return;
+    }
+    if (rateLimiter != null) {
+      Optional<Duration> wait = rateLimiter.tryAcquire(payload.tenant());
+      if (wait.isPresent()) {
+        log.info("tenant {} is over SERVO_RATE_LIMIT_PER_TENANT; execution {} deferred",
+            payload.tenant(), payload.executionId());
+        JsonResponses.error(exchange, 429, "tenant " + payload.tenant() + " started more than "
+            + rateLimiter.perSecond() + " executions per second (SERVO_RATE_LIMIT_PER_TENANT); "
+            + "the queue retries the task later",
+            Map.of("Retry-After", Long.toString(wait.get().toSeconds())));
+        return;
+      }
     }
     Delivery delivery = Delivery.fromHeaders(exchange.getRequestHeaders()::getFirst);
     ExecutionOutcome outcome;

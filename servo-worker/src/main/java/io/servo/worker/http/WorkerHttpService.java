@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.servo.storage.ServoStorage;
 import io.servo.worker.auth.TaskAuthenticator;
 import io.servo.worker.execution.WorkflowExecutor;
+import io.servo.worker.ratelimit.TenantRateLimiter;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -46,9 +47,18 @@ public final class WorkerHttpService {
 
   public static WorkerHttpService create(Settings settings, TaskAuthenticator authenticator,
       WorkflowExecutor workflowExecutor, ServoStorage storage) {
+    return create(settings, authenticator, null, workflowExecutor, storage);
+  }
+
+  /**
+   * @param rateLimiter executions started per tenant, checked once the task is authenticated and
+   *     decoded; null for no limit
+   */
+  public static WorkerHttpService create(Settings settings, TaskAuthenticator authenticator,
+      TenantRateLimiter rateLimiter, WorkflowExecutor workflowExecutor, ServoStorage storage) {
     Objects.requireNonNull(settings, "settings");
     ExecuteHandler execute = new ExecuteHandler(
-        Objects.requireNonNull(authenticator, "authenticator"),
+        Objects.requireNonNull(authenticator, "authenticator"), rateLimiter,
         Objects.requireNonNull(workflowExecutor, "workflowExecutor"),
         settings.maxBodyBytes(), settings.lease(), settings.clock());
     Objects.requireNonNull(storage, "storage");

@@ -139,6 +139,13 @@ public final class WorkerHarness implements AutoCloseable {
     return send(request.build());
   }
 
+  /** A correctly signed task with {@code authorization} (an ID token, say) as its Authorization header. */
+  public HttpResponse<String> postWithAuthorization(byte[] body, String authorization) {
+    Map<String, String> headers = new HashMap<>(signature.sign(body));
+    headers.put("Authorization", authorization);
+    return post(body, headers);
+  }
+
   /** Signs with a clock {@code skew} away from now, as a replayed or badly clocked sender would. */
   public Map<String, String> signAt(byte[] body, Duration skew) {
     Clock clock = Clock.offset(Clock.systemUTC(), skew);
