@@ -1,0 +1,19 @@
+# One image for both services: `servo orchestrator` and `servo worker` (the command picks the service).
+# Build:  docker build -t REGION-docker.pkg.dev/PROJECT/servo/servo:latest .
+FROM maven:3.9-eclipse-temurin-17 AS build
+WORKDIR /src
+COPY . .
+RUN mvn -q -B -DskipTests package -pl servo-cli -am
+
+FROM eclipse-temurin:17-jre
+# python3 is here only so `command` assets written in Python can run on the worker; drop it if you don't need it.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 && rm -rf /var/lib/apt/lists/*
+RUN useradd --system --uid 10001 servo
+WORKDIR /app
+COPY --from=build /src/servo-cli/target/servo.jar /app/servo.jar
+COPY examples /app/examples
+USER servo
+ENV SERVO_WORKDIR=/app
+# Cloud Run sets PORT; SIGTERM gives 10 s, which the services' shutdown stays within.
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/app/servo.jar"]
+CMD ["worker"]
