@@ -43,6 +43,25 @@ public final class OrchestratorConfig {
     }
   }
 
+  /**
+   * What the API does with a caller's incoming W3C trace context, from {@code SERVO_TRACE_INBOUND}.
+   * Whatever the mode, a caller that is not authenticated never gets more than a span link, and a
+   * request that fails authentication gets nothing from its headers.
+   */
+  public enum TraceInbound {
+    /** An authenticated caller's context becomes the parent of the request's span (the default). */
+    PARENT,
+    /** Any caller's context is only linked from the request's span, which starts a new trace. */
+    LINK,
+    /** Incoming context is dropped. */
+    IGNORE;
+
+    /** The value as written in {@code SERVO_TRACE_INBOUND}. */
+    public String id() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
   public static final String PORT = "PORT";
   public static final String SERVO_ENVIRONMENT = "SERVO_ENVIRONMENT";
   public static final String SERVO_API_TOKENS = "SERVO_API_TOKENS";
@@ -52,6 +71,7 @@ public final class OrchestratorConfig {
   public static final String SERVO_WORKER_URL = "SERVO_WORKER_URL";
   public static final String SERVO_LOCAL_QUEUE_MAX_ATTEMPTS = "SERVO_LOCAL_QUEUE_MAX_ATTEMPTS";
   public static final String SERVO_MAX_BODY_BYTES = "SERVO_MAX_BODY_BYTES";
+  public static final String SERVO_TRACE_INBOUND = "SERVO_TRACE_INBOUND";
 
   public static final int DEFAULT_PORT = 8080;
   public static final String DEFAULT_DATABASE_URL = "jdbc:sqlite:.servo/servo.db";
@@ -68,6 +88,7 @@ public final class OrchestratorConfig {
   private final URI workerUrl;
   private final int localQueueMaxAttempts;
   private final int maxBodyBytes;
+  private final TraceInbound traceInbound;
 
   private OrchestratorConfig(
       int port,
@@ -78,7 +99,8 @@ public final class OrchestratorConfig {
       QueueBackend queue,
       URI workerUrl,
       int localQueueMaxAttempts,
-      int maxBodyBytes) {
+      int maxBodyBytes,
+      TraceInbound traceInbound) {
     this.port = port;
     this.environment = environment;
     this.apiTokens = Map.copyOf(apiTokens);
@@ -88,6 +110,7 @@ public final class OrchestratorConfig {
     this.workerUrl = workerUrl;
     this.localQueueMaxAttempts = localQueueMaxAttempts;
     this.maxBodyBytes = maxBodyBytes;
+    this.traceInbound = traceInbound;
   }
 
   /** Reads the process environment. */
@@ -134,8 +157,9 @@ public final class OrchestratorConfig {
     int maxAttempts =
         integer(env, SERVO_LOCAL_QUEUE_MAX_ATTEMPTS, DEFAULT_LOCAL_QUEUE_MAX_ATTEMPTS, 1, 1000);
     int maxBody = integer(env, SERVO_MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES, 1024, 64 * 1024 * 1024);
-    return new OrchestratorConfig(
-        port, environment, tokens, secret, databaseUrl, queue, workerUrl, maxAttempts, maxBody);
+    TraceInbound traceInbound = traceInbound(env);
+    return new OrchestratorConfig(port, environment, tokens, secret, databaseUrl, queue, workerUrl,
+        maxAttempts, maxBody, traceInbound);
   }
 
   /**
@@ -149,7 +173,7 @@ public final class OrchestratorConfig {
     Objects.requireNonNull(secret, "secret");
     checkSecret(secret);
     return new OrchestratorConfig(port, environment, apiTokens, secret.clone(), databaseUrl, queue,
-        workerUrl, localQueueMaxAttempts, maxBodyBytes);
+        workerUrl, localQueueMaxAttempts, maxBodyBytes, traceInbound);
   }
 
   /** This configuration listening on another port (0 picks a free one). */
@@ -158,7 +182,7 @@ public final class OrchestratorConfig {
       throw new IllegalArgumentException("port must be between 0 and 65535, was " + newPort);
     }
     return new OrchestratorConfig(newPort, environment, apiTokens, hmacSecret, databaseUrl, queue,
-        workerUrl, localQueueMaxAttempts, maxBodyBytes);
+        workerUrl, localQueueMaxAttempts, maxBodyBytes, traceInbound);
   }
 
   /** {@code PORT}; 0 means any free port. */
@@ -206,6 +230,11 @@ public final class OrchestratorConfig {
     return maxBodyBytes;
   }
 
+  /** {@code SERVO_TRACE_INBOUND}: what becomes of a caller's incoming trace context. */
+  public TraceInbound traceInbound() {
+    return traceInbound;
+  }
+
   /** Names the tenants but never their tokens or the secret. */
   @Override
   public String toString() {
@@ -214,7 +243,7 @@ public final class OrchestratorConfig {
         + ", hmacSecret=" + (hmacSecret == null ? "unset" : "set")
         + ", databaseUrl=" + withoutQuery(databaseUrl) + ", queue=" + queue.id()
         + ", workerUrl=" + workerUrl + ", localQueueMaxAttempts=" + localQueueMaxAttempts
-        + ", maxBodyBytes=" + maxBodyBytes + "}";
+        + ", maxBodyBytes=" + maxBodyBytes + ", traceInbound=" + traceInbound.id() + "}";
   }
 
   private static void checkSecret(byte[] secret) {
@@ -275,6 +304,22 @@ public final class OrchestratorConfig {
     }
     throw new OrchestratorConfigException(
         SERVO_QUEUE + " has invalid value '" + v + "': accepted values are local, cloudtasks");
+  }
+
+  private static TraceInbound traceInbound(Map<String, String> env) {
+    String v = value(env, SERVO_TRACE_INBOUND);
+    if (v == null) {
+      return TraceInbound.PARENT;
+    }
+    for (TraceInbound t : TraceInbound.values()) {
+      if (t.id().equals(v.toLowerCase(Locale.ROOT))) {
+        return t;
+      }
+    }
+    throw new OrchestratorConfigException(
+        SERVO_TRACE_INBOUND + " has invalid value '" + v + "': accepted values are parent"
+            + " (authenticated callers' trace context becomes the parent), link (only a span link),"
+            + " ignore");
   }
 
   private static URI workerUrl(Map<String, String> env) {
@@ -346,7 +391,8 @@ public final class OrchestratorConfig {
     return o instanceof OrchestratorConfig c && port == c.port && environment == c.environment
         && apiTokens.equals(c.apiTokens) && Arrays.equals(hmacSecret, c.hmacSecret)
         && databaseUrl.equals(c.databaseUrl) && queue == c.queue && workerUrl.equals(c.workerUrl)
-        && localQueueMaxAttempts == c.localQueueMaxAttempts && maxBodyBytes == c.maxBodyBytes;
+        && localQueueMaxAttempts == c.localQueueMaxAttempts && maxBodyBytes == c.maxBodyBytes
+        && traceInbound == c.traceInbound;
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.servo.runtime;
 
 import com.sun.net.httpserver.HttpServer;
+import io.opentelemetry.api.OpenTelemetry;
 import io.servo.core.queue.TaskQueue;
 import io.servo.core.task.TaskSignature;
 import io.servo.runtime.api.ApiHandler;
@@ -11,6 +12,7 @@ import io.servo.runtime.execution.StoreExecutionLauncher;
 import io.servo.runtime.execution.TraceContextSource;
 import io.servo.runtime.outbox.OutboxRelay;
 import io.servo.runtime.queue.local.LocalTaskQueue;
+import io.servo.runtime.tracing.OrchestratorTracing;
 import io.servo.storage.ServoStorage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,6 +21,8 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,6 +53,7 @@ public final class OrchestratorServer implements AutoCloseable {
   private final ApiHandler handler;
   private final int workerThreads;
   private final int maxQueuedRequests;
+  private final Duration shutdownGrace;
   private HttpServer httpServer;
   private BoundedRequestExecutor executor;
   private boolean closed;
@@ -65,6 +70,7 @@ public final class OrchestratorServer implements AutoCloseable {
     }
     TaskSignature signature = TaskSignature.create(secret, b.clock, TaskSignature.DEFAULT_WINDOW);
 
+    OrchestratorTracing tracing = OrchestratorTracing.create(b.openTelemetry, config.traceInbound());
     TaskQueue baseQueue = b.taskQueue;
     this.ownsQueue = baseQueue == null;
     if (baseQueue == null) {
@@ -73,20 +79,25 @@ public final class OrchestratorServer implements AutoCloseable {
             "SERVO_QUEUE is cloudtasks but no Cloud Tasks queue was passed to the orchestrator:"
                 + " start it with the servo command (./servo orchestrator), which builds that queue");
       }
-      baseQueue = b.localQueue.apply(
+      baseQueue = tracing.wrapLocalQueue(b.localQueue.apply(
               LocalTaskQueue.builder(config.workerUrl())
                   .maxAttempts(config.localQueueMaxAttempts())
                   .clock(b.clock))
-          .build();
+          .build());
     }
-    this.queue = b.queueDecorator.apply(baseQueue);
+    this.queue = baseQueue;
+    UnaryOperator<TaskQueue> handOver = q -> tracing.wrapHandOver(b.queueDecorator.apply(q));
     this.relay = b.relay.apply(
             OutboxRelay.builder(b.storage.outbox(), queue, signature).clock(b.clock))
+        .queueDecorator(handOver)
         .build();
-    ExecutionLauncher launcher =
-        b.launcherDecorator.apply(StoreExecutionLauncher.create(b.storage, b.traceContext, b.clock));
+    TraceContextSource traceContext =
+        b.traceContext == TraceContextSource.NONE ? tracing.traceContext() : b.traceContext;
+    ExecutionLauncher launcher = tracing.wrapLauncher(
+        b.launcherDecorator.apply(StoreExecutionLauncher.create(b.storage, traceContext, b.clock)));
     this.handler = ApiHandler.create(TenantAuthenticator.create(config.apiTokens()), b.storage, launcher,
-        relay, config.maxBodyBytes(), b.handOverTimeout);
+        relay, config.maxBodyBytes(), b.handOverTimeout, b.traceLinks, tracing.requestObserver());
+    this.shutdownGrace = b.shutdownGrace;
     this.workerThreads = b.workerThreads;
     this.maxQueuedRequests = b.maxQueuedRequests;
   }
@@ -132,12 +143,16 @@ public final class OrchestratorServer implements AutoCloseable {
     return httpServer.getAddress().getPort();
   }
 
-  /** The queue tasks are handed to (decorated, when a decorator was given). */
+  /** The queue backend tasks end up in (the one passed in, or the local queue created). */
   public TaskQueue queue() {
     return queue;
   }
 
-  /** Stops accepting requests, stops the relay, and closes the local queue if the server created it. */
+  /**
+   * Stops taking requests (new ones get 503), waits for those in flight (at most the {@linkplain
+   * Builder#shutdownGrace grace}), stops the relay, and closes the local queue if the server created
+   * it.
+   */
   @Override
   public synchronized void close() {
     if (closed) {
@@ -145,7 +160,14 @@ public final class OrchestratorServer implements AutoCloseable {
     }
     closed = true;
     if (httpServer != null) {
-      httpServer.stop(1);
+      // JDK 17's HttpServer.stop(n) always waits the full n seconds (JDK-8304065, fixed in 22), so
+      // the server counts its exchanges itself and waits only while there are some.
+      handler.refuseNewRequests();
+      if (!executor.awaitIdle(shutdownGrace)) {
+        log.warn("stopping with {} API requests still in flight after {} ms", executor.inFlight(),
+            shutdownGrace.toMillis());
+      }
+      httpServer.stop(0);
       executor.close();
     }
     relay.close();
@@ -169,6 +191,9 @@ public final class OrchestratorServer implements AutoCloseable {
     private Duration handOverTimeout = Duration.ofSeconds(5);
     private int workerThreads = 32;
     private int maxQueuedRequests = 256;
+    private OpenTelemetry openTelemetry = OpenTelemetry.noop();
+    private Function<String, Optional<String>> traceLinks = traceId -> Optional.empty();
+    private Duration shutdownGrace = Duration.ofSeconds(5);
 
     private Builder(OrchestratorConfig config, ServoStorage storage) {
       this.config = Objects.requireNonNull(config, "config");
@@ -206,19 +231,54 @@ public final class OrchestratorServer implements AutoCloseable {
       return this;
     }
 
-    /** Where new task payloads get their trace context; default none. */
+    /**
+     * Traces the orchestrator with this instance (see {@link OrchestratorTracing}): SERVER spans of
+     * the API, {@code orchestrator.enqueue_execution}, the payload's trace context and the queue
+     * hop. Default {@code OpenTelemetry.noop()}: nothing is traced or injected.
+     */
+    public Builder openTelemetry(OpenTelemetry value) {
+      this.openTelemetry = Objects.requireNonNull(value, "openTelemetry");
+      return this;
+    }
+
+    /**
+     * The link to a trace in a trace UI, by trace id ({@code telemetry.traceLinks()::url}); {@code
+     * GET /v1/executions/{id}} shows it as {@code trace_url}. Default: no link.
+     */
+    public Builder traceLinks(Function<String, Optional<String>> value) {
+      this.traceLinks = Objects.requireNonNull(value, "traceLinks");
+      return this;
+    }
+
+    /** How long {@link #close()} waits for requests in flight; default 5 s. */
+    public Builder shutdownGrace(Duration value) {
+      Objects.requireNonNull(value, "shutdownGrace");
+      if (value.isNegative()) {
+        throw new IllegalArgumentException("shutdownGrace must not be negative, was " + value);
+      }
+      this.shutdownGrace = value;
+      return this;
+    }
+
+    /**
+     * Where new task payloads get their trace context; default none, or the current span's when
+     * {@link #openTelemetry} is set.
+     */
     public Builder traceContext(TraceContextSource value) {
       this.traceContext = Objects.requireNonNull(value, "traceContext");
       return this;
     }
 
-    /** Wraps the queue the relay hands tasks to (tracing of the queue hop). */
+    /**
+     * Wraps what the relay hands tasks to. The decorator sees each task before it is signed (it may
+     * pass on another body: the signature covers what it passes on); tracing wraps it.
+     */
     public Builder queueDecorator(UnaryOperator<TaskQueue> value) {
       this.queueDecorator = Objects.requireNonNull(value, "queueDecorator");
       return this;
     }
 
-    /** Wraps the launcher the API starts executions with (tracing of {@code enqueue_execution}). */
+    /** Wraps the launcher the API starts executions with; tracing wraps the result. */
     public Builder launcherDecorator(UnaryOperator<ExecutionLauncher> value) {
       this.launcherDecorator = Objects.requireNonNull(value, "launcherDecorator");
       return this;

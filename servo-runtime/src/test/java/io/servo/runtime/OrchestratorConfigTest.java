@@ -24,6 +24,20 @@ class OrchestratorConfigTest {
     assertThat(c.workerUrl()).isEqualTo(URI.create("http://localhost:8081"));
     assertThat(c.localQueueMaxAttempts()).isEqualTo(10);
     assertThat(c.maxBodyBytes()).isEqualTo(1024 * 1024);
+    assertThat(c.traceInbound()).isEqualTo(OrchestratorConfig.TraceInbound.PARENT);
+  }
+
+  @Test
+  void readsTraceInbound() {
+    for (OrchestratorConfig.TraceInbound mode : OrchestratorConfig.TraceInbound.values()) {
+      assertThat(OrchestratorConfig.fromEnvironment(Map.of("SERVO_TRACE_INBOUND", mode.id().toUpperCase()))
+          .traceInbound()).isEqualTo(mode);
+    }
+    assertThatThrownBy(() -> OrchestratorConfig.fromEnvironment(Map.of("SERVO_TRACE_INBOUND", "trust")))
+        .isInstanceOf(OrchestratorConfigException.class)
+        .hasMessageStartingWith("SERVO_TRACE_INBOUND has invalid value 'trust': accepted values are parent")
+        .hasMessageContaining("link")
+        .hasMessageContaining("ignore");
   }
 
   @Test

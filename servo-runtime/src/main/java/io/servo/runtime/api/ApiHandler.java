@@ -15,6 +15,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -32,15 +35,24 @@ public final class ApiHandler implements HttpHandler {
 
   private enum Endpoint { HEALTH, DEPLOY, START, GET_EXECUTION }
 
-  /** One path pattern, the method it accepts and the endpoint serving it. */
-  private record Route(Pattern path, String method, Endpoint endpoint) {}
+  /** One path pattern, its template (as {@code http.route}), the method it accepts and the endpoint serving it. */
+  private record Route(Pattern path, String template, String method, Endpoint endpoint) {}
+
+  /** A request matched to a route (null when none matched) and the path variable. */
+  private record Routed(Route route, String pathParam) {}
+
+  /** What was answered, and the unexpected exception behind a 500. */
+  private record Outcome(int status, Throwable error) {}
 
   private static final List<Route> ROUTE_TABLE =
       List.of(
-          new Route(Pattern.compile("/health"), "GET", Endpoint.HEALTH),
-          new Route(Pattern.compile("/v1/workflows/([^/]+)"), "PUT", Endpoint.DEPLOY),
-          new Route(Pattern.compile("/v1/workflows/([^/]+)/executions"), "POST", Endpoint.START),
-          new Route(Pattern.compile("/v1/executions/([^/]+)"), "GET", Endpoint.GET_EXECUTION));
+          new Route(Pattern.compile("/health"), "/health", "GET", Endpoint.HEALTH),
+          new Route(Pattern.compile("/v1/workflows/([^/]+)"), "/v1/workflows/{name}", "PUT",
+              Endpoint.DEPLOY),
+          new Route(Pattern.compile("/v1/workflows/([^/]+)/executions"),
+              "/v1/workflows/{name}/executions", "POST", Endpoint.START),
+          new Route(Pattern.compile("/v1/executions/([^/]+)"), "/v1/executions/{id}", "GET",
+              Endpoint.GET_EXECUTION));
 
   /** How much of an oversized body is read and dropped before answering 413. */
   private static final long DRAIN_LIMIT_BYTES = 16L * 1024 * 1024;
@@ -49,21 +61,27 @@ public final class ApiHandler implements HttpHandler {
   private final WorkflowEndpoint workflows;
   private final ExecutionEndpoint executions;
   private final int maxBodyBytes;
+  private final RequestObserver observer;
+  private final AtomicBoolean closing = new AtomicBoolean();
 
   private ApiHandler(
       TenantAuthenticator authenticator,
       WorkflowEndpoint workflows,
       ExecutionEndpoint executions,
-      int maxBodyBytes) {
+      int maxBodyBytes,
+      RequestObserver observer) {
     this.authenticator = authenticator;
     this.workflows = workflows;
     this.executions = executions;
     this.maxBodyBytes = maxBodyBytes;
+    this.observer = observer;
   }
 
   /**
    * @param handOverTimeout how long {@code POST …/executions} waits for the relay to hand the new
    *     task to the queue before answering anyway
+   * @param traceLinks the link to an execution's trace in a trace UI, by trace id (empty for none)
+   * @param observer sees each request after routing and authentication (the SERVER span)
    */
   public static ApiHandler create(
       TenantAuthenticator authenticator,
@@ -71,60 +89,96 @@ public final class ApiHandler implements HttpHandler {
       ExecutionLauncher launcher,
       OutboxRelay relay,
       int maxBodyBytes,
-      Duration handOverTimeout) {
+      Duration handOverTimeout,
+      Function<String, Optional<String>> traceLinks,
+      RequestObserver observer) {
     Objects.requireNonNull(authenticator, "authenticator");
     Objects.requireNonNull(storage, "storage");
     Objects.requireNonNull(launcher, "launcher");
     Objects.requireNonNull(relay, "relay");
     Objects.requireNonNull(handOverTimeout, "handOverTimeout");
+    Objects.requireNonNull(traceLinks, "traceLinks");
+    Objects.requireNonNull(observer, "observer");
     if (maxBodyBytes < 1) {
       throw new IllegalArgumentException("maxBodyBytes must be positive, was " + maxBodyBytes);
     }
     return new ApiHandler(authenticator, new WorkflowEndpoint(storage),
-        new ExecutionEndpoint(storage, launcher, relay, handOverTimeout), maxBodyBytes);
+        new ExecutionEndpoint(storage, launcher, relay, handOverTimeout, traceLinks), maxBodyBytes,
+        observer);
+  }
+
+  /** From now on every request is answered 503 at once, so that a stopping server drains quickly. */
+  public void refuseNewRequests() {
+    closing.set(true);
   }
 
   @Override
   public void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
-      if (BoundedRequestExecutor.overloaded()) {
+      if (BoundedRequestExecutor.overloaded() || closing.get()) {
         writeError(exchange, new ApiException(503,
-            "the orchestrator is overloaded: retry after the Retry-After delay", List.of(),
-            Map.of("Retry-After", "1")));
+            closing.get()
+                ? "the orchestrator is shutting down: retry after the Retry-After delay"
+                : "the orchestrator is overloaded: retry after the Retry-After delay",
+            List.of(), Map.of("Retry-After", "1")));
         return;
       }
+      Routed routed = match(exchange.getRequestURI().getRawPath());
+      Optional<String> tenant =
+          authenticator.tenant(exchange.getRequestHeaders().getFirst("Authorization"));
+      CallerAuthentication caller = authenticator.open()
+          ? CallerAuthentication.ANONYMOUS
+          : tenant.isPresent() ? CallerAuthentication.AUTHENTICATED : CallerAuthentication.REJECTED;
+      RequestObserver.Observation observation =
+          observer.start(exchange, routed.route() == null ? null : routed.route().template(), caller);
+      Outcome outcome = new Outcome(500, null);
       try {
-        ApiResponse response = route(exchange);
-        write(exchange, response.status(), response.body());
-      } catch (ApiException e) {
-        writeError(exchange, e);
-      } catch (StorageException e) {
-        log.warn("{} {}: database unavailable: {}", exchange.getRequestMethod(),
-            exchange.getRequestURI().getRawPath(), e.toString());
-        writeError(exchange, new ApiException(503,
-            "the database is unavailable: retry later; nothing was changed unless a later GET shows it",
-            List.of(), Map.of("Retry-After", "2")));
-      } catch (RuntimeException e) {
-        log.error("{} {} failed", exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(), e);
-        writeError(exchange, new ApiException(500,
-            "internal error: the orchestrator log has the details; retrying may help"));
+        outcome = respond(exchange, routed, tenant);
+      } finally {
+        observation.end(outcome.status(), outcome.error());
       }
     }
   }
 
-  private ApiResponse route(HttpExchange exchange) throws IOException {
-    String path = exchange.getRequestURI().getRawPath();
-    String method = exchange.getRequestMethod();
-    Route matched = null;
-    Matcher matcher = null;
+  private Outcome respond(HttpExchange exchange, Routed routed, Optional<String> tenant)
+      throws IOException {
+    try {
+      ApiResponse response = route(exchange, routed, tenant);
+      write(exchange, response.status(), response.body());
+      return new Outcome(response.status(), null);
+    } catch (ApiException e) {
+      writeError(exchange, e);
+      return new Outcome(e.status(), null);
+    } catch (StorageException e) {
+      log.warn("{} {}: database unavailable: {}", exchange.getRequestMethod(),
+          exchange.getRequestURI().getRawPath(), e.toString());
+      writeError(exchange, new ApiException(503,
+          "the database is unavailable: retry later; nothing was changed unless a later GET shows it",
+          List.of(), Map.of("Retry-After", "2")));
+      return new Outcome(503, e);
+    } catch (RuntimeException e) {
+      log.error("{} {} failed", exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(), e);
+      writeError(exchange, new ApiException(500,
+          "internal error: the orchestrator log has the details; retrying may help"));
+      return new Outcome(500, e);
+    }
+  }
+
+  private static Routed match(String path) {
     for (Route route : ROUTE_TABLE) {
       Matcher m = route.path().matcher(path);
       if (m.matches()) {
-        matched = route;
-        matcher = m;
-        break;
+        return new Routed(route, m.groupCount() > 0 ? m.group(1) : null);
       }
     }
+    return new Routed(null, null);
+  }
+
+  private ApiResponse route(HttpExchange exchange, Routed routed, Optional<String> authenticated)
+      throws IOException {
+    String path = exchange.getRequestURI().getRawPath();
+    String method = exchange.getRequestMethod();
+    Route matched = routed.route();
     if (matched == null) {
       throw new ApiException(404, "no route " + method + " " + path + ": " + ROUTES);
     }
@@ -138,12 +192,11 @@ public final class ApiHandler implements HttpHandler {
       return new ApiResponse(200, ok);
     }
     String tenant =
-        authenticator.tenant(exchange.getRequestHeaders().getFirst("Authorization"))
-            .orElseThrow(() -> new ApiException(401,
+        authenticated.orElseThrow(() -> new ApiException(401,
                 "missing or unknown bearer token: send 'Authorization: Bearer <token>' with your"
                     + " tenant's token from SERVO_API_TOKENS",
                 List.of(), Map.of("WWW-Authenticate", "Bearer realm=\"servo\"")));
-    ApiRequest request = new ApiRequest(exchange, tenant, matcher.group(1));
+    ApiRequest request = new ApiRequest(exchange, tenant, routed.pathParam());
     return switch (matched.endpoint()) {
       case DEPLOY -> workflows.deploy(request, readBody(exchange));
       case START -> executions.start(request);

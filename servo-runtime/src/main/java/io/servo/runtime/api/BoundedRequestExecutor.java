@@ -1,5 +1,6 @@
 package io.servo.runtime.api;
 
+import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -16,6 +17,9 @@ public final class BoundedRequestExecutor implements Executor, AutoCloseable {
   private static final ThreadLocal<Boolean> OVERLOADED = new ThreadLocal<>();
 
   private final ThreadPoolExecutor pool;
+  /** Exchanges handed to this executor and not finished yet, queued ones included. */
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final Object idle = new Object();
 
   private BoundedRequestExecutor(ThreadPoolExecutor pool) {
     this.pool = pool;
@@ -48,15 +52,56 @@ public final class BoundedRequestExecutor implements Executor, AutoCloseable {
 
   @Override
   public void execute(Runnable exchange) {
-    try {
-      pool.execute(exchange);
-    } catch (RejectedExecutionException e) {
-      OVERLOADED.set(Boolean.TRUE);
+    inFlight.incrementAndGet();
+    Runnable counted = () -> {
       try {
         exchange.run();
       } finally {
+        if (inFlight.decrementAndGet() == 0) {
+          synchronized (idle) {
+            idle.notifyAll();
+          }
+        }
+      }
+    };
+    try {
+      pool.execute(counted);
+    } catch (RejectedExecutionException e) {
+      OVERLOADED.set(Boolean.TRUE);
+      try {
+        counted.run();
+      } finally {
         OVERLOADED.remove();
       }
+    }
+  }
+
+  /** Exchanges accepted and not finished, including those waiting for a thread. */
+  public int inFlight() {
+    return inFlight.get();
+  }
+
+  /**
+   * Waits until no exchange is in flight, at most {@code grace}.
+   *
+   * @return whether it became idle in time
+   */
+  public boolean awaitIdle(Duration grace) {
+    long deadline = System.nanoTime() + grace.toNanos();
+    synchronized (idle) {
+      while (inFlight.get() > 0) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        try {
+          TimeUnit.NANOSECONDS.timedWait(idle, left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return inFlight.get() == 0;
+        }
+      }
+      return true;
     }
   }
 

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
 
 /** {@code POST /v1/workflows/{name}/executions} and {@code GET /v1/executions/{id}}. */
 final class ExecutionEndpoint {
@@ -25,12 +26,15 @@ final class ExecutionEndpoint {
   private final ExecutionLauncher launcher;
   private final OutboxRelay relay;
   private final Duration handOverTimeout;
+  private final Function<String, Optional<String>> traceLinks;
 
-  ExecutionEndpoint(ServoStorage storage, ExecutionLauncher launcher, OutboxRelay relay, Duration handOverTimeout) {
+  ExecutionEndpoint(ServoStorage storage, ExecutionLauncher launcher, OutboxRelay relay,
+      Duration handOverTimeout, Function<String, Optional<String>> traceLinks) {
     this.storage = storage;
     this.launcher = launcher;
     this.relay = relay;
     this.handOverTimeout = handOverTimeout;
+    this.traceLinks = traceLinks;
   }
 
   ApiResponse start(ApiRequest request) {
@@ -87,6 +91,9 @@ final class ExecutionEndpoint {
     out.put("started_at", instant(e.startedAt()));
     out.put("ended_at", instant(e.endedAt()));
     out.put("trace_id", e.traceId());
+    if (e.traceId() != null) {
+      traceLinks.apply(e.traceId()).ifPresent(url -> out.put("trace_url", url));
+    }
     ArrayNode assets = out.putArray("assets");
     for (AssetResult r : storage.executions().assetResults(request.tenant(), e.id())) {
       ObjectNode a = assets.addObject();

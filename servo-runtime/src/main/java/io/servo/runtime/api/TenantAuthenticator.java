@@ -31,6 +31,11 @@ public final class TenantAuthenticator {
     return new TenantAuthenticator(digests, tokens.isEmpty());
   }
 
+  /** Whether no tokens are configured (development only): every caller is anonymous. */
+  public boolean open() {
+    return open;
+  }
+
   /** The caller's tenant, or empty when the header is missing or names no known token. */
   public Optional<String> tenant(String authorizationHeader) {
     if (open) {

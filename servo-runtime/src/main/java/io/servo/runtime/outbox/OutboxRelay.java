@@ -9,7 +9,6 @@ import io.servo.storage.OutboxTask;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -20,13 +19,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Moves committed tasks from the outbox to the {@link TaskQueue}. A background thread claims due
- * tasks every poll interval (or at once when {@link #kick() kicked}), signs each body at hand-over
- * time, enqueues it and marks it dispatched; a refused task is marked failed and offered again
+ * tasks every poll interval (or at once when {@link #kick() kicked}), hands each one through the
+ * {@linkplain Builder#queueDecorator queue decorator}, signs the body it passes on at hand-over time,
+ * enqueues it and marks it dispatched; a refused task is marked failed and offered again
  * after an exponential backoff. Because the execution and its task commit together, a task
  * committed before a crash is delivered by the next relay to run.
  *
@@ -36,10 +37,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class OutboxRelay implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
+  private static final Map<String, String> CONTENT_TYPE_JSON = Map.of("Content-Type", "application/json");
 
   private final OutboxStore outbox;
   private final TaskQueue queue;
-  private final TaskSignature signature;
   private final Clock clock;
   private final Duration pollInterval;
   private final Duration claimLease;
@@ -55,8 +56,8 @@ public final class OutboxRelay implements AutoCloseable {
 
   private OutboxRelay(Builder b) {
     this.outbox = b.outbox;
-    this.queue = b.queue;
-    this.signature = b.signature;
+    // Signing is innermost so that it covers the bytes a decorator hands on.
+    this.queue = b.queueDecorator.apply(new SigningTaskQueue(b.queue, b.signature));
     this.clock = b.clock;
     this.pollInterval = b.pollInterval;
     this.claimLease = b.claimLease;
@@ -168,10 +169,8 @@ public final class OutboxRelay implements AutoCloseable {
   }
 
   private void handOver(OutboxTask task) {
-    Map<String, String> headers = new HashMap<>(signature.sign(task.payload()));
-    headers.put("Content-Type", "application/json");
     try {
-      queue.enqueue(new QueuedTask(task.taskName(), task.payload(), headers));
+      queue.enqueue(new QueuedTask(task.taskName(), task.payload(), CONTENT_TYPE_JSON));
     } catch (QueueException e) {
       refused(task, e.getMessage(), e.retryable());
       return;
@@ -237,6 +236,7 @@ public final class OutboxRelay implements AutoCloseable {
     private final TaskQueue queue;
     private final TaskSignature signature;
     private Clock clock = Clock.systemUTC();
+    private UnaryOperator<TaskQueue> queueDecorator = UnaryOperator.identity();
     private Duration pollInterval = Duration.ofMillis(250);
     private Duration claimLease = Duration.ofSeconds(60);
     private int batchSize = 50;
@@ -251,6 +251,16 @@ public final class OutboxRelay implements AutoCloseable {
 
     public Builder clock(Clock value) {
       this.clock = Objects.requireNonNull(value, "clock");
+      return this;
+    }
+
+    /**
+     * Wraps what the relay hands each task to. The decorator sees the committed body before it is
+     * signed and may pass on another one (tracing writes the hand-over's trace context into it);
+     * the relay signs the bytes the decorator passes on, just before the queue gets them.
+     */
+    public Builder queueDecorator(UnaryOperator<TaskQueue> value) {
+      this.queueDecorator = Objects.requireNonNull(value, "queueDecorator");
       return this;
     }
 

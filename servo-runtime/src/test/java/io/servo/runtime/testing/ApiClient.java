@@ -45,6 +45,13 @@ public final class ApiClient {
     return send(b);
   }
 
+  /** A request with extra headers (for example {@code traceparent}). */
+  public Response send(String method, String path, String token, java.util.Map<String, String> headers) {
+    HttpRequest.Builder b = request(path, token).method(method, HttpRequest.BodyPublishers.noBody());
+    headers.forEach(b::header);
+    return send(b);
+  }
+
   public Response get(String path, String token) {
     return send(request(path, token).GET());
   }

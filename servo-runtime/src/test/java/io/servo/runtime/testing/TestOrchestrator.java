@@ -4,6 +4,7 @@ import io.servo.runtime.OrchestratorConfig;
 import io.servo.runtime.OrchestratorServer;
 import io.servo.storage.ServoStorage;
 import io.servo.storage.Storage;
+import io.servo.storage.StorageOptions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -11,6 +12,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.UnaryOperator;
+import javax.sql.DataSource;
 
 /**
  * A real orchestrator for tests: SQLite through servo-storage, the local queue delivering to a
@@ -27,25 +29,41 @@ public final class TestOrchestrator implements AutoCloseable {
   private OrchestratorServer server;
   private ApiClient client;
 
-  private TestOrchestrator(Path dir, Map<String, String> extraEnv) throws IOException {
+  private TestOrchestrator(Path dir, Map<String, String> extraEnv, UnaryOperator<DataSource> dataSources)
+      throws IOException {
     this.jdbcUrl = "jdbc:sqlite:" + dir.resolve("servo.db");
-    this.storage = Storage.open(jdbcUrl);
+    this.storage = Storage.open(jdbcUrl, StorageOptions.defaults().withDataSourceWrapper(dataSources));
     this.worker = RecordingWorker.start();
     this.env = new HashMap<>(Map.of(
         "PORT", "0",
         "SERVO_API_TOKENS", TOKENS,
         "SERVO_WORKER_URL", worker.url().toString(),
         "SERVO_MAX_BODY_BYTES", "4096"));
-    this.env.putAll(extraEnv);
+    extraEnv.forEach((name, value) -> {
+      if (value == null) {
+        this.env.remove(name);
+      } else {
+        this.env.put(name, value);
+      }
+    });
   }
 
   /** Storage and worker only; call {@link #startServer} to run the orchestrator. */
   public static TestOrchestrator prepare(Path dir) throws IOException {
-    return new TestOrchestrator(dir, Map.of());
+    return new TestOrchestrator(dir, Map.of(), UnaryOperator.identity());
   }
 
   public static TestOrchestrator prepare(Path dir, Map<String, String> env) throws IOException {
-    return new TestOrchestrator(dir, env);
+    return new TestOrchestrator(dir, env, UnaryOperator.identity());
+  }
+
+  /**
+   * @param env overrides of the default environment; a null value removes the variable
+   * @param dataSources wraps the storage's data source (JDBC tracing)
+   */
+  public static TestOrchestrator prepare(Path dir, Map<String, String> env,
+      UnaryOperator<DataSource> dataSources) throws IOException {
+    return new TestOrchestrator(dir, env, dataSources);
   }
 
   public static TestOrchestrator start(Path dir) throws IOException {

@@ -10,7 +10,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Database spans for any JDBC DataSource: one CLIENT span per statement, with the SQL text
- * sanitized (literals replaced by {@code ?}) and no query parameters captured.
+ * sanitized (literals replaced by {@code ?}) and no query parameters captured, and only inside a
+ * trace: a connection taken while no span is current is the plain one, so polling loops never
+ * start root traces.
  *
  * <p>Servo deliberately stays on the instrumentation's default (old) database semantic conventions:
  * in the stable mode ({@code otel.semconv-stability.opt-in=database}) the JDBC instrumentation does
@@ -24,7 +26,12 @@ public final class JdbcTracing {
 
   private JdbcTracing() {}
 
-  /** Wraps {@code dataSource}; with a no-op OpenTelemetry the wrapper costs next to nothing. */
+  /**
+   * Wraps {@code dataSource}. A connection taken while a span is current (sampled or not, {@code
+   * Span.current().getSpanContext().isValid()} at {@code getConnection()} time) is instrumented;
+   * any other is the plain connection of the same data source. With a no-op OpenTelemetry the
+   * wrapper costs next to nothing.
+   */
   public static DataSource wrapDataSource(OpenTelemetry openTelemetry, DataSource dataSource) {
     Objects.requireNonNull(openTelemetry, "openTelemetry");
     Objects.requireNonNull(dataSource, "dataSource");
@@ -33,12 +40,13 @@ public final class JdbcTracing {
           + " database conventions, in which PreparedStatement text is not sanitized by the JDBC"
           + " instrumentation; Servo's span redaction still removes literals before export");
     }
-    return JdbcTelemetry.builder(openTelemetry)
+    DataSource traced = JdbcTelemetry.builder(openTelemetry)
         .setQuerySanitizationEnabled(true)
         .setCaptureQueryParameters(false)
         .setDataSourceInstrumenterEnabled(false)
         .build()
         .wrap(dataSource);
+    return new InTraceDataSource(dataSource, traced);
   }
 
   private static boolean stableDatabaseSemconvRequested() {
