@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 class CatalogueTest {
   private static final Path HOME = Path.of(System.getenv().getOrDefault("SERVO_HOME", "..")).toAbsolutePath().normalize();
   private static final Pattern VARIABLE = Pattern.compile("\\bSERVO_[A-Z0-9_]*[A-Z0-9]\\b");
+  private static final Pattern STRING_LITERAL = Pattern.compile("\"(?:[^\"\\\\\\n]|\\\\.)*\"");
   /** Names that look like variables but are not read from the environment. */
   private static final Set<String> NOT_VARIABLES = Set.of("SERVO_CONSOLE");
 
@@ -24,10 +25,19 @@ class CatalogueTest {
     Set<String> inCode = new TreeSet<>();
     try (Stream<Path> files = Files.walk(HOME)) {
       for (Path file : (Iterable<Path>) files
-          .filter(p -> p.toString().contains("/src/main/") || p.getFileName().toString().equals("servo"))
-          .filter(p -> p.toString().endsWith(".java") || p.getFileName().toString().equals("servo"))
-          .filter(p -> !p.toString().contains("/target/"))::iterator) {
-        collect(Files.readString(file), inCode);
+          .filter(Files::isRegularFile)
+          .filter(p -> (p.toString().contains("/src/main/") && p.toString().endsWith(".java"))
+              || p.equals(HOME.resolve("servo")))::iterator) {
+        String text = Files.readString(file);
+        if (file.toString().endsWith(".java")) {
+          // In Java only string literals are read from the environment; identifiers are not variables.
+          Matcher literal = STRING_LITERAL.matcher(text);
+          while (literal.find()) {
+            collect(literal.group(), inCode);
+          }
+        } else {
+          collect(text, inCode);
+        }
       }
     }
     inCode.removeAll(NOT_VARIABLES);
