@@ -1,0 +1,36 @@
+package io.servo.runtime.tracing;
+
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes;
+
+/** Span names and attribute keys of the orchestrator's own spans, in one place. */
+final class ServoSpans {
+  /** The instrumentation scope of every span this package starts. */
+  static final String INSTRUMENTATION_NAME = "io.servo.runtime";
+
+  static final String ENQUEUE_EXECUTION = "orchestrator.enqueue_execution";
+  static final String CLOUD_TASKS_ENQUEUE = "cloud_tasks.enqueue";
+  static final String LOCAL_QUEUE_ENQUEUE = "local_queue.enqueue";
+
+  static final AttributeKey<String> EXECUTION_ID = AttributeKey.stringKey("servo.execution.id");
+  /** The workflow's name: workflows are identified by name within a tenant. */
+  static final AttributeKey<String> WORKFLOW_ID = AttributeKey.stringKey("servo.workflow.id");
+  static final AttributeKey<String> TENANT_ID = AttributeKey.stringKey("servo.tenant.id");
+
+  static final AttributeKey<String> MESSAGING_SYSTEM = MessagingIncubatingAttributes.MESSAGING_SYSTEM;
+  static final AttributeKey<String> MESSAGING_DESTINATION_NAME =
+      MessagingIncubatingAttributes.MESSAGING_DESTINATION_NAME;
+  static final AttributeKey<String> MESSAGING_MESSAGE_ID = MessagingIncubatingAttributes.MESSAGING_MESSAGE_ID;
+  static final AttributeKey<String> MESSAGING_OPERATION_TYPE =
+      MessagingIncubatingAttributes.MESSAGING_OPERATION_TYPE;
+
+  /**
+   * Semantic conventions name no value for Cloud Tasks; the local queue imitates Cloud Tasks, so
+   * both backends report this one.
+   */
+  static final String GCP_CLOUD_TASKS = "gcp_cloud_tasks";
+  static final String SEND =
+      MessagingIncubatingAttributes.MessagingOperationTypeIncubatingValues.SEND;
+
+  private ServoSpans() {}
+}

@@ -1,0 +1,75 @@
+package io.servo.telemetry.jdbc;
+
+import io.opentelemetry.api.trace.Span;
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+
+/**
+ * Hands out an instrumented connection only when {@code getConnection()} is called inside a trace,
+ * else the plain connection of the same pool. Background work (an outbox polled every 250 ms, a
+ * lease sweeper) thus never starts traces of its own, while every statement of a traced operation
+ * is still a child of it.
+ */
+final class InTraceDataSource implements DataSource {
+  private final DataSource plain;
+  private final DataSource traced;
+
+  InTraceDataSource(DataSource plain, DataSource traced) {
+    this.plain = plain;
+    this.traced = traced;
+  }
+
+  @Override
+  public Connection getConnection() throws SQLException {
+    return inTrace() ? traced.getConnection() : plain.getConnection();
+  }
+
+  @Override
+  public Connection getConnection(String username, String password) throws SQLException {
+    return inTrace() ? traced.getConnection(username, password) : plain.getConnection(username, password);
+  }
+
+  /** Valid, not sampled: an unsampled trace is still a trace, and its spans cost next to nothing. */
+  private static boolean inTrace() {
+    return Span.current().getSpanContext().isValid();
+  }
+
+  @Override
+  public PrintWriter getLogWriter() throws SQLException {
+    return plain.getLogWriter();
+  }
+
+  @Override
+  public void setLogWriter(PrintWriter out) throws SQLException {
+    plain.setLogWriter(out);
+  }
+
+  @Override
+  public void setLoginTimeout(int seconds) throws SQLException {
+    plain.setLoginTimeout(seconds);
+  }
+
+  @Override
+  public int getLoginTimeout() throws SQLException {
+    return plain.getLoginTimeout();
+  }
+
+  @Override
+  public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+    return plain.getParentLogger();
+  }
+
+  @Override
+  public <T> T unwrap(Class<T> iface) throws SQLException {
+    return iface.isInstance(this) ? iface.cast(this) : plain.unwrap(iface);
+  }
+
+  @Override
+  public boolean isWrapperFor(Class<?> iface) throws SQLException {
+    return iface.isInstance(this) || plain.isWrapperFor(iface);
+  }
+}
