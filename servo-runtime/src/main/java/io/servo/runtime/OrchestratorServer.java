@@ -5,6 +5,7 @@ import io.opentelemetry.api.OpenTelemetry;
 import io.servo.core.queue.TaskQueue;
 import io.servo.core.task.TaskSignature;
 import io.servo.runtime.api.ApiHandler;
+import io.servo.runtime.api.TraceViews;
 import io.servo.runtime.api.BoundedRequestExecutor;
 import io.servo.runtime.api.TenantAuthenticator;
 import io.servo.runtime.execution.ExecutionLauncher;
@@ -96,7 +97,7 @@ public final class OrchestratorServer implements AutoCloseable {
     ExecutionLauncher launcher = tracing.wrapLauncher(
         b.launcherDecorator.apply(StoreExecutionLauncher.create(b.storage, traceContext, b.clock)));
     this.handler = ApiHandler.create(TenantAuthenticator.create(config.apiTokens()), b.storage, launcher,
-        relay, config.maxBodyBytes(), b.handOverTimeout, b.traceLinks, tracing.requestObserver());
+        relay, config.maxBodyBytes(), b.handOverTimeout, new TraceViews(b.traceLinks, b.traceWaterfall), tracing.requestObserver());
     this.shutdownGrace = b.shutdownGrace;
     this.workerThreads = b.workerThreads;
     this.maxQueuedRequests = b.maxQueuedRequests;
@@ -193,6 +194,7 @@ public final class OrchestratorServer implements AutoCloseable {
     private int maxQueuedRequests = 256;
     private OpenTelemetry openTelemetry = OpenTelemetry.noop();
     private Function<String, Optional<String>> traceLinks = traceId -> Optional.empty();
+    private Function<String, Optional<String>> traceWaterfall = traceId -> Optional.empty();
     private Duration shutdownGrace = Duration.ofSeconds(5);
 
     private Builder(OrchestratorConfig config, ServoStorage storage) {
@@ -247,6 +249,16 @@ public final class OrchestratorServer implements AutoCloseable {
      */
     public Builder traceLinks(Function<String, Optional<String>> value) {
       this.traceLinks = Objects.requireNonNull(value, "traceLinks");
+      return this;
+    }
+
+    /**
+     * The trace as a terminal waterfall, by trace id, where this process keeps recent traces in
+     * memory ({@code servo dev}); {@code GET /v1/executions/{id}?include=trace} shows it as {@code
+     * trace_waterfall}. Default: none.
+     */
+    public Builder traceWaterfall(Function<String, Optional<String>> value) {
+      this.traceWaterfall = Objects.requireNonNull(value, "traceWaterfall");
       return this;
     }
 

@@ -80,7 +80,7 @@ public final class ApiHandler implements HttpHandler {
   /**
    * @param handOverTimeout how long {@code POST …/executions} waits for the relay to hand the new
    *     task to the queue before answering anyway
-   * @param traceLinks the link to an execution's trace in a trace UI, by trace id (empty for none)
+   * @param traceViews the link to an execution's trace and its in-memory waterfall, by trace id
    * @param observer sees each request after routing and authentication (the SERVER span)
    */
   public static ApiHandler create(
@@ -90,20 +90,20 @@ public final class ApiHandler implements HttpHandler {
       OutboxRelay relay,
       int maxBodyBytes,
       Duration handOverTimeout,
-      Function<String, Optional<String>> traceLinks,
+      TraceViews traceViews,
       RequestObserver observer) {
     Objects.requireNonNull(authenticator, "authenticator");
     Objects.requireNonNull(storage, "storage");
     Objects.requireNonNull(launcher, "launcher");
     Objects.requireNonNull(relay, "relay");
     Objects.requireNonNull(handOverTimeout, "handOverTimeout");
-    Objects.requireNonNull(traceLinks, "traceLinks");
+    Objects.requireNonNull(traceViews, "traceViews");
     Objects.requireNonNull(observer, "observer");
     if (maxBodyBytes < 1) {
       throw new IllegalArgumentException("maxBodyBytes must be positive, was " + maxBodyBytes);
     }
     return new ApiHandler(authenticator, new WorkflowEndpoint(storage),
-        new ExecutionEndpoint(storage, launcher, relay, handOverTimeout, traceLinks), maxBodyBytes,
+        new ExecutionEndpoint(storage, launcher, relay, handOverTimeout, traceViews), maxBodyBytes,
         observer);
   }
 

@@ -26,15 +26,15 @@ final class ExecutionEndpoint {
   private final ExecutionLauncher launcher;
   private final OutboxRelay relay;
   private final Duration handOverTimeout;
-  private final Function<String, Optional<String>> traceLinks;
+  private final TraceViews traceViews;
 
   ExecutionEndpoint(ServoStorage storage, ExecutionLauncher launcher, OutboxRelay relay,
-      Duration handOverTimeout, Function<String, Optional<String>> traceLinks) {
+      Duration handOverTimeout, TraceViews traceViews) {
     this.storage = storage;
     this.launcher = launcher;
     this.relay = relay;
     this.handOverTimeout = handOverTimeout;
-    this.traceLinks = traceLinks;
+    this.traceViews = traceViews;
   }
 
   ApiResponse start(ApiRequest request) {
@@ -92,7 +92,11 @@ final class ExecutionEndpoint {
     out.put("ended_at", instant(e.endedAt()));
     out.put("trace_id", e.traceId());
     if (e.traceId() != null) {
-      traceLinks.apply(e.traceId()).ifPresent(url -> out.put("trace_url", url));
+      traceViews.link().apply(e.traceId()).ifPresent(url -> out.put("trace_url", url));
+      String query = request.exchange().getRequestURI().getRawQuery();
+      if (query != null && java.util.Arrays.asList(query.split("&")).contains("include=trace")) {
+        traceViews.waterfall().apply(e.traceId()).ifPresent(text -> out.put("trace_waterfall", text));
+      }
     }
     ArrayNode assets = out.putArray("assets");
     for (AssetResult r : storage.executions().assetResults(request.tenant(), e.id())) {

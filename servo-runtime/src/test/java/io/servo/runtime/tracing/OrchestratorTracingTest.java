@@ -374,6 +374,20 @@ class OrchestratorTracingTest {
     assertThat(r.json().has("trace_url")).isFalse();
   }
 
+  @Test
+  void getShowsTheInMemoryWaterfallOnlyWhenAskedFor() throws Exception {
+    start(1.0, Map.of(), b -> b.traceWaterfall(t -> Optional.of("waterfall of " + t)));
+    Response started = orchestrator.api().post(START, "tokA", null);
+    String id = started.json().get("execution_id").asText();
+    String traceId = started.json().get("trace_id").asText();
+
+    Response plain = orchestrator.api().get("/v1/executions/" + id, "tokA");
+    Response withTrace = orchestrator.api().get("/v1/executions/" + id + "?include=trace", "tokA");
+
+    assertThat(plain.json().has("trace_waterfall")).isFalse();
+    assertThat(withTrace.json().get("trace_waterfall").asText()).isEqualTo("waterfall of " + traceId);
+  }
+
   private void start(double rate, Map<String, String> env, UnaryOperator<OrchestratorServer.Builder> more)
       throws Exception {
     sdk = OpenTelemetrySdk.builder()
