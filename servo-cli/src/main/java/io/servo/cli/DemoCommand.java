@@ -7,7 +7,8 @@ import io.servo.cli.client.RunCommand;
 import io.servo.cli.server.Services;
 import io.servo.runtime.OrchestratorConfig;
 import io.servo.runtime.OrchestratorServer;
-import io.servo.storage.ServoStorage;
+import io.servo.cli.server.LocalTraces;
+import io.servo.telemetry.ServoTelemetry;
 import io.servo.telemetry.config.TracingConfig;
 import io.servo.worker.WorkerConfig;
 import io.servo.worker.WorkerServer;
@@ -48,16 +49,20 @@ final class DemoCommand implements Callable<Integer> {
     try {
       Map<String, String> env = demoEnvironment(home, dir, hook, hookToken);
       byte[] secret = LocalSecrets.hmacSecret(Map.of());
-      TracingConfig tracing = Services.configured(() -> TracingConfig.from(env));
-      services.telemetry(tracing, "servo-worker");
-      services.telemetry(tracing, "servo-orchestrator");
-      ServoStorage storage = services.storage(env.get("SERVO_DATABASE_URL"));
+      TracingConfig tracing = LocalTracing.config(env, false);
+      LocalTraces traces = new LocalTraces();
+      ServoTelemetry workerTelemetry = services.telemetry(tracing, "servo-worker", traces.newExporter());
+      ServoTelemetry orchestratorTelemetry = services.telemetry(tracing, "servo-orchestrator", traces.newExporter());
+      String databaseUrl = env.get("SERVO_DATABASE_URL");
       WorkerServer worker = services.worker(
           Services.configured(() -> WorkerConfig.fromEnvironment(env))
-              .withHmacSecret(new String(secret, StandardCharsets.UTF_8)), storage, env);
+              .withHmacSecret(new String(secret, StandardCharsets.UTF_8)),
+          services.storage(databaseUrl, workerTelemetry), env, workerTelemetry);
       env.put("SERVO_WORKER_URL", "http://127.0.0.1:" + worker.port());
       OrchestratorServer orchestrator = services.orchestrator(
-          Services.configured(() -> OrchestratorConfig.fromEnvironment(env)), storage, env, secret);
+          Services.configured(() -> OrchestratorConfig.fromEnvironment(env)),
+          services.storage(databaseUrl, orchestratorTelemetry), env, secret, orchestratorTelemetry,
+          traces::waterfall);
 
       ApiClient api = new ApiClient(URI.create("http://127.0.0.1:" + orchestrator.port() + "/"), null);
       System.out.println("Servo demo: orchestrator, local queue and worker in one process; database " + dir.resolve("servo.db"));
@@ -77,12 +82,36 @@ final class DemoCommand implements Callable<Integer> {
       System.out.println("execution " + id + " started");
       int exit = RunCommand.follow(api, id, Duration.ofMinutes(5));
       System.out.println("webhook received " + hookCalls.get() + " authenticated call(s)");
+      String traceId = api.get("v1/executions/" + id).body().path("trace_id").asText(null);
+      if (traceId != null) {
+        printTrace(traceId, traces, workerTelemetry, orchestratorTelemetry);
+      }
       return exit;
     } finally {
       services.close();
       hook.stop(0);
       deleteRecursively(dir);
     }
+  }
+
+  /**
+   * Prints the execution's trace once both services exported it: the worker's server span ends just
+   * after its response, so the demo flushes until that span has arrived (bounded).
+   */
+  private static void printTrace(String traceId, LocalTraces traces, ServoTelemetry... telemetries)
+      throws InterruptedException {
+    for (int i = 0; i < 25; i++) {
+      for (ServoTelemetry t : telemetries) {
+        t.forceFlush(Duration.ofSeconds(1));
+      }
+      if (traces.spans(traceId).stream().anyMatch(s -> s.getName().equals("POST /execute"))) {
+        break;
+      }
+      Thread.sleep(100);
+    }
+    System.out.println();
+    System.out.println("trace " + traceId + " (" + traces.spans(traceId).size() + " spans)");
+    System.out.print(traces.waterfall(traceId).orElse("  (no spans were recorded)\n"));
   }
 
   /** The demo prints its own progress; service logs show only warnings and errors. */

@@ -3,7 +3,8 @@ package io.servo.cli;
 import io.servo.cli.server.Services;
 import io.servo.runtime.OrchestratorConfig;
 import io.servo.runtime.OrchestratorServer;
-import io.servo.storage.ServoStorage;
+import io.servo.cli.server.LocalTraces;
+import io.servo.telemetry.ServoTelemetry;
 import io.servo.telemetry.config.TracingConfig;
 import io.servo.worker.WorkerConfig;
 import io.servo.worker.WorkerServer;
@@ -23,18 +24,22 @@ final class DevCommand implements Callable<Integer> {
     Services services = new Services();
     try {
       byte[] secret = LocalSecrets.hmacSecret(env);
-      TracingConfig tracing = Services.configured(() -> TracingConfig.from(env));
-      services.telemetry(tracing, "servo-worker");
-      services.telemetry(tracing, "servo-orchestrator");
+      TracingConfig tracing = LocalTracing.config(env, true);
+      LocalTraces traces = new LocalTraces();
+      ServoTelemetry workerTelemetry = services.telemetry(tracing, "servo-worker", traces.newExporter());
+      ServoTelemetry orchestratorTelemetry = services.telemetry(tracing, "servo-orchestrator", traces.newExporter());
       WorkerConfig workerConfig = Services.configured(() -> WorkerConfig.fromEnvironment(env))
           .withPort(workerUrl.getPort() < 0 ? 8081 : workerUrl.getPort())
           .withHmacSecret(new String(secret, java.nio.charset.StandardCharsets.UTF_8));
       OrchestratorConfig orchestratorConfig = Services.configured(() -> OrchestratorConfig.fromEnvironment(env));
-      ServoStorage storage = services.storage(orchestratorConfig.databaseUrl());
-      WorkerServer worker = services.worker(workerConfig, storage, env);
-      OrchestratorServer orchestrator = services.orchestrator(orchestratorConfig, storage, env, secret);
+      WorkerServer worker = services.worker(workerConfig,
+          services.storage(workerConfig.databaseUrl(), workerTelemetry), env, workerTelemetry);
+      OrchestratorServer orchestrator = services.orchestrator(orchestratorConfig,
+          services.storage(orchestratorConfig.databaseUrl(), orchestratorTelemetry), env, secret,
+          orchestratorTelemetry, traces::waterfall);
       System.out.printf("servo dev: orchestrator http://localhost:%d, worker http://localhost:%d, database %s%n",
           orchestrator.port(), worker.port(), orchestratorConfig.databaseUrl().replaceAll("\\?.*", ""));
+      System.out.println("tracing " + (tracing.enabled() ? "on (rate 1.0; `servo status ID` shows an execution's trace)" : "off"));
       System.out.println("try: ./servo deploy examples/daily_sales.yaml && ./servo run daily_sales --wait");
     } catch (RuntimeException e) {
       services.close();

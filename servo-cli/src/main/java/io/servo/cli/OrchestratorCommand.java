@@ -3,6 +3,7 @@ package io.servo.cli;
 import io.servo.cli.server.Services;
 import io.servo.runtime.OrchestratorConfig;
 import io.servo.storage.ServoStorage;
+import io.servo.telemetry.ServoTelemetry;
 import io.servo.telemetry.config.TracingConfig;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -15,10 +16,11 @@ final class OrchestratorCommand implements Callable<Integer> {
     Map<String, String> env = System.getenv();
     Services services = new Services();
     try {
-      services.telemetry(Services.configured(() -> TracingConfig.from(env)), "servo-orchestrator");
+      ServoTelemetry telemetry =
+          services.telemetry(Services.configured(() -> TracingConfig.from(env)), "servo-orchestrator");
       OrchestratorConfig config = Services.configured(() -> OrchestratorConfig.fromEnvironment(env));
-      ServoStorage storage = services.storage(config.databaseUrl());
-      services.orchestrator(config, storage, env, null);
+      ServoStorage storage = services.storage(config.databaseUrl(), telemetry);
+      services.orchestrator(config, storage, env, null, telemetry, traceId -> java.util.Optional.empty());
     } catch (RuntimeException e) {
       services.close();
       throw e;

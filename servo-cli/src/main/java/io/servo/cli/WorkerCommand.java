@@ -2,6 +2,7 @@ package io.servo.cli;
 
 import io.servo.cli.server.Services;
 import io.servo.storage.ServoStorage;
+import io.servo.telemetry.ServoTelemetry;
 import io.servo.telemetry.config.TracingConfig;
 import io.servo.worker.WorkerConfig;
 import java.util.Map;
@@ -15,10 +16,10 @@ final class WorkerCommand implements Callable<Integer> {
     Map<String, String> env = System.getenv();
     Services services = new Services();
     try {
-      services.telemetry(Services.configured(() -> TracingConfig.from(env)), "servo-worker");
+      ServoTelemetry telemetry = services.telemetry(Services.configured(() -> TracingConfig.from(env)), "servo-worker");
       WorkerConfig config = Services.configured(() -> WorkerConfig.fromEnvironment(env));
-      ServoStorage storage = services.storage(config.databaseUrl());
-      services.worker(config, storage, env);
+      ServoStorage storage = services.storage(config.databaseUrl(), telemetry);
+      services.worker(config, storage, env, telemetry);
     } catch (RuntimeException e) {
       services.close();
       throw e;

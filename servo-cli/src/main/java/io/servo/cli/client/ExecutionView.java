@@ -23,6 +23,10 @@ public final class ExecutionView {
       out.println("  trace " + execution.get("trace_id").asText()
           + (execution.hasNonNull("trace_url") ? "  " + execution.get("trace_url").asText() : ""));
     }
+    if (execution.hasNonNull("trace_waterfall")) {
+      out.println();
+      out.print(execution.get("trace_waterfall").asText());
+    }
   }
 
   public static String assetLine(JsonNode asset) {

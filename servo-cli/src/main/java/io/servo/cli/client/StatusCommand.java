@@ -13,7 +13,7 @@ public final class StatusCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    ApiClient.Answer answer = options.client().get("v1/executions/" + executionId);
+    ApiClient.Answer answer = options.client().get("v1/executions/" + executionId + "?include=trace");
     if (!answer.ok()) {
       System.err.println("status failed: " + answer.errorText());
       return 1;

@@ -1,70 +1,107 @@
 package io.servo.cli.server;
 
+import io.opentelemetry.instrumentation.grpc.v1_6.GrpcTelemetry;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.servo.cli.StartupException;
-import io.servo.cloud.gcp.tasks.CloudTasksConfigException;
-import io.servo.runtime.OrchestratorConfigException;
-import io.servo.storage.StorageException;
-import io.servo.telemetry.config.TracingConfigException;
-import io.servo.worker.WorkerConfigException;
 import io.servo.cloud.gcp.tasks.CloudTasksConfig;
+import io.servo.cloud.gcp.tasks.CloudTasksConfigException;
 import io.servo.cloud.gcp.tasks.CloudTasksQueue;
-import io.servo.core.queue.TaskQueue;
 import io.servo.runtime.OrchestratorConfig;
+import io.servo.runtime.OrchestratorConfigException;
 import io.servo.runtime.OrchestratorServer;
 import io.servo.storage.ServoStorage;
 import io.servo.storage.Storage;
+import io.servo.storage.StorageException;
+import io.servo.storage.StorageOptions;
 import io.servo.telemetry.ServoTelemetry;
 import io.servo.telemetry.config.TracingConfig;
+import io.servo.telemetry.config.TracingConfigException;
 import io.servo.worker.WorkerConfig;
+import io.servo.worker.WorkerConfigException;
 import io.servo.worker.WorkerServer;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
  * Starts Servo's services from an environment and stops them in reverse order. Every command that
  * runs a service ({@code orchestrator}, {@code worker}, {@code dev}, {@code demo}) goes through here,
- * so they all validate configuration the same way: a bad value stops start-up with a message.
+ * so they all validate configuration the same way (a bad value stops start-up with a message) and
+ * all get the same tracing: one SDK per service, its JDBC, HTTP and gRPC spans, its trace links.
  */
 public final class Services implements AutoCloseable {
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
 
-  /** The tracing SDK of one service (a no-op when tracing is disabled). */
-  public ServoTelemetry telemetry(TracingConfig tracing, String serviceName) {
-    ServoTelemetry telemetry = configured(() -> ServoTelemetry.start(tracing, serviceName));
+  /** The tracing SDK of one service (a no-op when tracing is disabled), exporting also to {@code extra}. */
+  public ServoTelemetry telemetry(TracingConfig tracing, String serviceName, SpanExporter... extra) {
+    ServoTelemetry telemetry = configured(() -> {
+      ServoTelemetry.Builder builder = ServoTelemetry.builder(tracing, serviceName);
+      for (SpanExporter exporter : extra) {
+        builder.addSpanExporter(exporter);
+      }
+      return builder.start();
+    });
     started.push(() -> telemetry.shutdown(Duration.ofSeconds(5)));
     return telemetry;
   }
 
-  public ServoStorage storage(String databaseUrl) {
-    ServoStorage storage = configured(() -> Storage.open(databaseUrl));
+  /** Servo's database as one service sees it: its statements traced by that service's SDK. */
+  public ServoStorage storage(String databaseUrl, ServoTelemetry telemetry) {
+    ServoStorage storage = configured(() -> Storage.open(databaseUrl,
+        StorageOptions.defaults().withDataSourceWrapper(telemetry::wrapDataSource)));
     started.push(storage);
     return storage;
   }
 
-  public WorkerServer worker(WorkerConfig config, ServoStorage storage, Map<String, String> assetEnvironment) {
-    WorkerServer worker = configured(() -> WorkerServer.builder(config, storage).environment(assetEnvironment).build());
-    worker.start();
+  public WorkerServer worker(WorkerConfig config, ServoStorage storage, Map<String, String> assetEnvironment,
+      ServoTelemetry telemetry) {
+    WorkerServer worker = configured(() -> WorkerServer.builder(config, storage)
+        .environment(assetEnvironment)
+        .build());
+    configured(() -> {
+      worker.start();
+      return worker;
+    });
     started.push(worker);
     return worker;
   }
 
-  /** The orchestrator with the queue {@code SERVO_QUEUE} names: the embedded local queue or Cloud Tasks. */
-  public OrchestratorServer orchestrator(
-      OrchestratorConfig config, ServoStorage storage, Map<String, String> env, byte[] hmacSecret) {
-    OrchestratorServer.Builder builder = OrchestratorServer.builder(config, storage);
+  /**
+   * The orchestrator with the queue {@code SERVO_QUEUE} names: the embedded local queue or Cloud
+   * Tasks (its CreateTask calls traced as gRPC client spans).
+   *
+   * @param hmacSecret the signing key when generated in-process, else null for {@code SERVO_HMAC_SECRET}
+   * @param waterfall the in-memory trace view, or {@code id -> Optional.empty()}
+   */
+  public OrchestratorServer orchestrator(OrchestratorConfig config, ServoStorage storage, Map<String, String> env,
+      byte[] hmacSecret, ServoTelemetry telemetry, Function<String, Optional<String>> waterfall) {
+    OrchestratorServer.Builder builder = OrchestratorServer.builder(config, storage)
+        .openTelemetry(telemetry.openTelemetry())
+        .traceLinks(traceId -> telemetry.traceLinks().url(traceId))
+        .traceWaterfall(waterfall);
     if (hmacSecret != null) {
       builder.hmacSecret(hmacSecret);
     }
     if (config.queue() == OrchestratorConfig.QueueBackend.CLOUDTASKS) {
-      TaskQueue queue = configured(() -> CloudTasksQueue.create(CloudTasksConfig.fromEnvironment(env)));
+      CloudTasksQueue queue = configured(() -> {
+        CloudTasksQueue.Builder tasks = CloudTasksQueue.builder(CloudTasksConfig.fromEnvironment(env));
+        if (telemetry.enabled()) {
+          tasks.addClientInterceptor(GrpcTelemetry.create(telemetry.openTelemetry()).createClientInterceptor());
+        }
+        return tasks.build();
+      });
       started.push(queue);
       builder.taskQueue(queue);
     }
     OrchestratorServer server = configured(builder::build);
-    server.start();
+    configured(() -> {
+      server.start();
+      return server;
+    });
     started.push(server);
     return server;
   }
@@ -75,7 +112,7 @@ public final class Services implements AutoCloseable {
       return start.get();
     } catch (IllegalArgumentException | IllegalStateException | StorageException
         | WorkerConfigException | OrchestratorConfigException | CloudTasksConfigException
-        | TracingConfigException e) {
+        | TracingConfigException | java.io.UncheckedIOException e) {
       throw new StartupException(e.getMessage(), e);
     }
   }

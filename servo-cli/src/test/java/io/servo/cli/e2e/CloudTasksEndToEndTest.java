@@ -20,7 +20,11 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.servo.telemetry.ServoTelemetry;
+import io.servo.telemetry.config.TracingConfig;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -40,6 +44,9 @@ class CloudTasksEndToEndTest {
   private FakeCloudRunFrontEnd frontEnd;
   private ServoStorage storage;
   private OrchestratorServer orchestrator;
+  private final InMemorySpanExporter workerSpans = InMemorySpanExporter.create();
+  private final InMemorySpanExporter orchestratorSpans = InMemorySpanExporter.create();
+  private List<ServoTelemetry> telemetries;
 
   @BeforeEach
   void start() throws Exception {
@@ -70,13 +77,22 @@ class CloudTasksEndToEndTest {
     env.put("SERVO_OIDC_ALLOWED_EMAILS", SERVICE_ACCOUNT);
     env.put("SERVO_OIDC_JWKS_URL", jwks.certsUrl().toString());
 
-    storage = services.storage(database.url());
+    env.put("SERVO_TRACE_ENABLED", "true");
+    env.put("SERVO_TRACE_SAMPLE_RATE", "1.0");
+    env.put("SERVO_TRACE_EXPORTER", "none");
+    TracingConfig tracing = TracingConfig.from(env);
+    ServoTelemetry workerTelemetry = services.telemetry(tracing, "servo-worker", workerSpans);
+    ServoTelemetry orchestratorTelemetry = services.telemetry(tracing, "servo-orchestrator", orchestratorSpans);
+    telemetries = List.of(workerTelemetry, orchestratorTelemetry);
+    storage = services.storage(database.url(), orchestratorTelemetry);
     Map<String, String> workerEnv = new HashMap<>(env);
     workerEnv.put("PORT", Integer.toString(workerPort));
-    services.worker(WorkerConfig.fromEnvironment(workerEnv), storage, workerEnv);
+    services.worker(WorkerConfig.fromEnvironment(workerEnv), services.storage(database.url(), workerTelemetry),
+        workerEnv, workerTelemetry);
     Map<String, String> orchestratorEnv = new HashMap<>(env);
     orchestratorEnv.put("PORT", "0");
-    orchestrator = services.orchestrator(OrchestratorConfig.fromEnvironment(orchestratorEnv), storage, orchestratorEnv, null);
+    orchestrator = services.orchestrator(OrchestratorConfig.fromEnvironment(orchestratorEnv), storage,
+        orchestratorEnv, null, orchestratorTelemetry, id -> java.util.Optional.empty());
   }
 
   @AfterEach
