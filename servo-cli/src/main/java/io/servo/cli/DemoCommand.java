@@ -110,7 +110,6 @@ final class DemoCommand implements Callable<Integer> {
       Thread.sleep(100);
     }
     System.out.println();
-    System.out.println("trace " + traceId + " (" + traces.spans(traceId).size() + " spans)");
     System.out.print(traces.waterfall(traceId).orElse("  (no spans were recorded)\n"));
   }
 
