@@ -1,5 +1,6 @@
 package io.servo.worker;
 
+import io.opentelemetry.api.OpenTelemetry;
 import io.servo.core.task.TaskSignature;
 import io.servo.storage.ServoStorage;
 import io.servo.worker.assets.AssetRunners;
@@ -9,6 +10,7 @@ import io.servo.worker.execution.ExecutionInterceptor;
 import io.servo.worker.execution.WorkflowExecutor;
 import io.servo.worker.http.WorkerHttpService;
 import io.servo.worker.ratelimit.TenantRateLimiter;
+import io.servo.worker.tracing.WorkerTracing;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.http.HttpClient;
@@ -59,15 +61,18 @@ public final class WorkerServer implements AutoCloseable {
             // Never follow a redirect: it would carry the asset's (secret) headers to another URL.
             .followRedirects(HttpClient.Redirect.NEVER)
             .build();
+    WorkerTracing tracing = WorkerTracing.create(b.openTelemetry, b.clock);
+    // http assets get the traced client; the OIDC key fetches (before any span exists) the plain one.
     this.runners = AssetRunners.create(b.environment, b.config.workdir(), b.config.warehouseUrl(),
-        httpClient);
+        httpClient, tracing.runners());
     this.heartbeats = Executors.newSingleThreadScheduledExecutor(runnable -> {
       Thread thread = new Thread(runnable, "servo-worker-lease-heartbeat");
       thread.setDaemon(true);
       return thread;
     });
     WorkflowExecutor executor = WorkflowExecutor.create(b.storage.executions(), runners,
-        b.interceptor, b.clock, b.config.executionLease(), heartbeats);
+        ExecutionInterceptor.chain(tracing.interceptor(), b.interceptor), b.clock,
+        b.config.executionLease(), heartbeats);
     // The same client fetches the OIDC issuer's keys: one HTTP client per worker.
     TaskAuthenticator authenticator = b.config.oidc().enabled()
         ? TaskAuthenticator.create(signature, IdTokenVerifier.create(
@@ -79,7 +84,7 @@ public final class WorkerServer implements AutoCloseable {
     this.http = WorkerHttpService.create(
         new WorkerHttpService.Settings(b.config.port(), b.config.workerThreads(),
             b.config.maxBodyBytes(), b.config.executionLease(), b.clock),
-        authenticator, rateLimiter, executor, b.storage);
+        authenticator, rateLimiter, executor, b.storage, tracing.deliveries(), b.beforeResponse);
   }
 
   /**
@@ -121,7 +126,8 @@ public final class WorkerServer implements AutoCloseable {
   }
 
   /**
-   * Stops accepting tasks, lets running ones finish within the shutdown grace, then interrupts the
+   * Stops accepting tasks (new ones are answered 503), lets running ones finish within the shutdown
+   * grace — returning as soon as none is left, so an idle worker closes at once — then interrupts the
    * rest (their executions give their claims back, so a redelivery resumes them) and frees the
    * warehouse pool. Does not close the storage.
    */
@@ -147,6 +153,8 @@ public final class WorkerServer implements AutoCloseable {
     private HttpClient httpClient;
     private Duration shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
     private Duration keyRefetchInterval = IdTokenVerifier.DEFAULT_KEY_REFETCH_INTERVAL;
+    private OpenTelemetry openTelemetry = OpenTelemetry.noop();
+    private Runnable beforeResponse = () -> {};
 
     private Builder(WorkerConfig config, ServoStorage storage) {
       this.config = Objects.requireNonNull(config, "config");
@@ -165,7 +173,32 @@ public final class WorkerServer implements AutoCloseable {
       return this;
     }
 
-    /** Wraps the execution of workflows and assets (tracing installs itself here). */
+    /**
+     * Traces deliveries with this OpenTelemetry (default {@link OpenTelemetry#noop()}: no tracing
+     * work at all). Spans: {@code POST /execute} SERVER, parented on the signed payload's trace once
+     * the request is authenticated; {@code worker.execute_workflow} CONSUMER; one {@code
+     * worker.execute_asset} per asset run; JDBC, HTTP client and subprocess context beneath.
+     */
+    public Builder openTelemetry(OpenTelemetry openTelemetry) {
+      this.openTelemetry = Objects.requireNonNull(openTelemetry, "openTelemetry");
+      return this;
+    }
+
+    /**
+     * Runs before each authenticated task is answered, after its spans ended: Cloud Run throttles
+     * the CPU once the response is sent, so the CLI passes a bounded flush ({@code
+     * telemetry::flushOnResponse}). It must return promptly; an exception from it is logged, and the
+     * task is answered anyway.
+     */
+    public Builder beforeResponse(Runnable beforeResponse) {
+      this.beforeResponse = Objects.requireNonNull(beforeResponse, "beforeResponse");
+      return this;
+    }
+
+    /**
+     * Wraps the execution of workflows and assets. Tracing (see {@link #openTelemetry}) wraps
+     * outside of it.
+     */
     public Builder interceptor(ExecutionInterceptor interceptor) {
       this.interceptor = Objects.requireNonNull(interceptor, "interceptor");
       return this;

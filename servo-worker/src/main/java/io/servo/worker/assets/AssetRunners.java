@@ -14,11 +14,11 @@ public final class AssetRunners implements AssetRunner, AutoCloseable {
   private final Warehouse warehouse;
 
   private AssetRunners(Map<String, String> environment, Path workdir, String warehouseUrl,
-      HttpClient httpClient) {
-    this.warehouse = new Warehouse(warehouseUrl);
-    this.command = new CommandRunner(environment, workdir);
+      HttpClient httpClient, RunnerInstrumentation instrumentation) {
+    this.warehouse = new Warehouse(warehouseUrl, instrumentation::warehouse);
+    this.command = new CommandRunner(environment, workdir, instrumentation::childEnvironment);
     this.sql = new SqlRunner(warehouse);
-    this.http = new HttpRunner(httpClient, environment);
+    this.http = new HttpRunner(instrumentation.httpClient(httpClient), environment);
   }
 
   /**
@@ -30,11 +30,21 @@ public final class AssetRunners implements AssetRunner, AutoCloseable {
    */
   public static AssetRunners create(
       Map<String, String> environment, Path workdir, String warehouseUrl, HttpClient httpClient) {
+    return create(environment, workdir, warehouseUrl, httpClient, RunnerInstrumentation.NONE);
+  }
+
+  /**
+   * @param instrumentation decorates the warehouse pool, the HTTP client and commands' environments
+   *     (tracing)
+   */
+  public static AssetRunners create(Map<String, String> environment, Path workdir,
+      String warehouseUrl, HttpClient httpClient, RunnerInstrumentation instrumentation) {
     return new AssetRunners(
         Map.copyOf(Objects.requireNonNull(environment, "environment")),
         Objects.requireNonNull(workdir, "workdir"),
         Objects.requireNonNull(warehouseUrl, "warehouseUrl"),
-        Objects.requireNonNull(httpClient, "httpClient"));
+        Objects.requireNonNull(httpClient, "httpClient"),
+        Objects.requireNonNull(instrumentation, "instrumentation"));
   }
 
   @Override

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,10 +32,18 @@ final class CommandRunner implements AssetRunner {
 
   private final Map<String, String> workerEnvironment;
   private final Path workdir;
+  private final Consumer<Map<String, String>> completeEnvironment;
 
   CommandRunner(Map<String, String> workerEnvironment, Path workdir) {
+    this(workerEnvironment, workdir, env -> {});
+  }
+
+  /** @param completeEnvironment adds to each child's environment just before it starts (tracing) */
+  CommandRunner(Map<String, String> workerEnvironment, Path workdir,
+      Consumer<Map<String, String>> completeEnvironment) {
     this.workerEnvironment = workerEnvironment;
     this.workdir = workdir;
+    this.completeEnvironment = completeEnvironment;
   }
 
   @Override
@@ -54,6 +63,7 @@ final class CommandRunner implements AssetRunner {
       return AssetOutcome.failed(e.getMessage());
     }
     Redactor redactor = env.redactor();
+    completeEnvironment.accept(childEnv);
 
     ProcessBuilder builder = new ProcessBuilder(command.command()).directory(workdir.toFile());
     builder.environment().clear();

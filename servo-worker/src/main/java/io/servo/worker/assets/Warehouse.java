@@ -4,6 +4,8 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.function.UnaryOperator;
+import javax.sql.DataSource;
 
 /**
  * The JDBC target of {@code sql} assets ({@code SERVO_WAREHOUSE_URL}): a small pool, opened on first
@@ -15,18 +17,26 @@ final class Warehouse implements AutoCloseable {
   private static final String SQLITE_BUSY_TIMEOUT_MILLIS = "10000";
 
   private final String jdbcUrl;
+  private final UnaryOperator<DataSource> decoration;
   private HikariDataSource pool;
+  private DataSource dataSource;
   private boolean closed;
 
   Warehouse(String jdbcUrl) {
+    this(jdbcUrl, UnaryOperator.identity());
+  }
+
+  /** @param decoration wraps the pool once it opens (tracing's JDBC spans) */
+  Warehouse(String jdbcUrl, UnaryOperator<DataSource> decoration) {
     this.jdbcUrl = jdbcUrl;
+    this.decoration = decoration;
   }
 
   Connection connection() throws SQLException {
-    return pool().getConnection();
+    return dataSource().getConnection();
   }
 
-  private synchronized HikariDataSource pool() throws SQLException {
+  private synchronized DataSource dataSource() throws SQLException {
     if (closed) {
       throw new SQLException("the worker is shutting down");
     }
@@ -44,8 +54,9 @@ final class Warehouse implements AutoCloseable {
         config.addDataSourceProperty("busy_timeout", SQLITE_BUSY_TIMEOUT_MILLIS);
       }
       pool = new HikariDataSource(config);
+      dataSource = decoration.apply(pool);
     }
-    return pool;
+    return dataSource;
   }
 
   @Override

@@ -14,22 +14,30 @@ import java.util.function.Function;
  * @param retryCount how many times the task was retried before this delivery
  * @param executionCount how many deliveries got a response before this one
  * @param eta when the task was scheduled to be delivered
+ * @param queueName the queue that delivered it (the short queue id Cloud Tasks sends)
  */
-public record Delivery(String taskName, Integer retryCount, Integer executionCount, Instant eta) {
-  public static final Delivery UNKNOWN = new Delivery(null, null, null, null);
-  private static final int MAX_TASK_NAME_LENGTH = 500;
+public record Delivery(String taskName, Integer retryCount, Integer executionCount, Instant eta,
+    String queueName) {
+  public static final Delivery UNKNOWN = new Delivery(null, null, null, null, null);
+  private static final int MAX_NAME_LENGTH = 500;
+
+  /** A delivery whose queue is not known. */
+  public Delivery(String taskName, Integer retryCount, Integer executionCount, Instant eta) {
+    this(taskName, retryCount, executionCount, eta, null);
+  }
 
   /** Reads the delivery headers through {@code header} (a case-insensitive lookup of a header's first value). */
   public static Delivery fromHeaders(Function<String, String> header) {
-    String name = header.apply(TaskHeaders.TASK_NAME);
-    if (name != null && (name.isBlank() || name.length() > MAX_TASK_NAME_LENGTH)) {
-      name = null;
-    }
     return new Delivery(
-        name,
+        name(header.apply(TaskHeaders.TASK_NAME)),
         count(header.apply(TaskHeaders.RETRY_COUNT)),
         count(header.apply(TaskHeaders.EXECUTION_COUNT)),
-        eta(header.apply(TaskHeaders.ETA)));
+        eta(header.apply(TaskHeaders.ETA)),
+        name(header.apply(TaskHeaders.QUEUE_NAME)));
+  }
+
+  private static String name(String value) {
+    return value == null || value.isBlank() || value.length() > MAX_NAME_LENGTH ? null : value;
   }
 
   private static Integer count(String value) {

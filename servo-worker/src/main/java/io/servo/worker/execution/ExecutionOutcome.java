@@ -26,6 +26,12 @@ public sealed interface ExecutionOutcome {
   /**
    * This delivery stopped before the execution ended: Servo's database failed, the claim was lost,
    * or the worker is shutting down. Answer 503 so the queue delivers again; the next attempt resumes.
+   * {@code reason} is safe to show; {@code cause} (may be null) is what failed, for diagnostics.
    */
-  record Interrupted(String executionId, String reason) implements ExecutionOutcome {}
+  record Interrupted(String executionId, String reason, Throwable cause) implements ExecutionOutcome {
+    /** Interrupted by something other than an exception (a lost claim, a shutdown). */
+    public Interrupted(String executionId, String reason) {
+      this(executionId, reason, null);
+    }
+  }
 }

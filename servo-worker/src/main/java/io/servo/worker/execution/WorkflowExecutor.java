@@ -101,9 +101,10 @@ public final class WorkflowExecutor {
       }
     } catch (StorageException e) {
       log.warn("execution {}: Servo's database is unavailable, the queue will retry", id, e);
-      return new ExecutionOutcome.Interrupted(id, "Servo's database is unavailable; retry later");
+      return new ExecutionOutcome.Interrupted(id, "Servo's database is unavailable; retry later", e);
     }
     int attempt = claimed.get().attempt();
+    interceptor.claimed(request, attempt);
     log.info("execution {} of {}/{} claimed: attempt {}, {} assets, delivery {}", id, tenant,
         request.payload().workflow(), attempt, request.plan().steps().size(), request.delivery());
     try (LeaseHeartbeat.Beat beat = heartbeat.start(tenant, id, attempt)) {
@@ -113,7 +114,7 @@ public final class WorkflowExecutor {
           + "back so the next delivery resumes", id, attempt, e);
       releaseQuietly(tenant, id, attempt);
       return new ExecutionOutcome.Interrupted(
-          id, "Servo's database failed during the execution; the next delivery resumes it");
+          id, "Servo's database failed during the execution; the next delivery resumes it", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       log.warn("execution {} attempt {}: interrupted (worker shutting down); giving the claim back",

@@ -32,18 +32,34 @@ final class ExecuteHandler implements Route.Handler {
   private final TaskAuthenticator authenticator;
   private final TenantRateLimiter rateLimiter;
   private final WorkflowExecutor executor;
+  private final DeliveryObserver observer;
+  private final Runnable beforeResponse;
   private final int maxBodyBytes;
   private final Duration lease;
   private final Clock clock;
 
   ExecuteHandler(TaskAuthenticator authenticator, TenantRateLimiter rateLimiter,
-      WorkflowExecutor executor, int maxBodyBytes, Duration lease, Clock clock) {
+      WorkflowExecutor executor, DeliveryObserver observer, Runnable beforeResponse,
+      int maxBodyBytes, Duration lease, Clock clock) {
     this.authenticator = authenticator;
     this.rateLimiter = rateLimiter;
     this.executor = executor;
+    this.observer = observer;
+    this.beforeResponse = beforeResponse;
     this.maxBodyBytes = maxBodyBytes;
     this.lease = lease;
     this.clock = clock;
+  }
+
+  /** An answer decided but not yet written. */
+  private record Answer(int status, Object body, Map<String, String> headers) {
+    static Answer error(int status, String message) {
+      return new Answer(status, new ErrorView(message), Map.of());
+    }
+
+    static Answer error(int status, String message, Map<String, String> headers) {
+      return new Answer(status, new ErrorView(message), headers);
+    }
   }
 
   @Override
@@ -77,16 +93,29 @@ final class ExecuteHandler implements Route.Handler {
       JsonResponses.error(exchange, 400, e.getMessage());
       return;
     }
+    // Only now may the request's trace context be looked at: it is authentic and decoded.
+    DeliveryObserver.Observation observation = observer.start(exchange, payload);
+    Answer answer = null;
+    try {
+      answer = deliver(exchange, payload);
+    } finally {
+      // A runtime failure escapes to the router, which answers 500.
+      observation.end(answer == null ? 500 : answer.status());
+      runBeforeResponse();
+    }
+    JsonResponses.send(exchange, answer.status(), answer.body(), answer.headers());
+  }
+
+  private Answer deliver(HttpExchange exchange, TaskPayload payload) {
     if (rateLimiter != null) {
       Optional<Duration> wait = rateLimiter.tryAcquire(payload.tenant());
       if (wait.isPresent()) {
         log.info("tenant {} is over SERVO_RATE_LIMIT_PER_TENANT; execution {} deferred",
             payload.tenant(), payload.executionId());
-        JsonResponses.error(exchange, 429, "tenant " + payload.tenant() + " started more than "
+        return Answer.error(429, "tenant " + payload.tenant() + " started more than "
             + rateLimiter.perSecond() + " executions per second (SERVO_RATE_LIMIT_PER_TENANT); "
             + "the queue retries the task later",
             Map.of("Retry-After", Long.toString(wait.get().toSeconds())));
-        return;
       }
     }
     Delivery delivery = Delivery.fromHeaders(exchange.getRequestHeaders()::getFirst);
@@ -97,23 +126,31 @@ final class ExecuteHandler implements Route.Handler {
       Thread.currentThread().interrupt();
       outcome = new ExecutionOutcome.Interrupted(payload.executionId(), "the worker is shutting down");
     }
-    respond(exchange, outcome);
+    return answer(outcome);
   }
 
-  private void respond(HttpExchange exchange, ExecutionOutcome outcome) throws IOException {
+  /** Bounded by whoever supplied it (a flush of finished spans, say); never stops the answer. */
+  private void runBeforeResponse() {
+    try {
+      beforeResponse.run();
+    } catch (RuntimeException e) {
+      log.warn("the before-response hook failed ({}); answering anyway", e.getClass().getSimpleName());
+    }
+  }
+
+  private Answer answer(ExecutionOutcome outcome) {
     if (outcome instanceof ExecutionOutcome.Ended ended) {
-      JsonResponses.send(exchange, 200, ExecutionView.of(ended));
+      return new Answer(200, ExecutionView.of(ended), Map.of());
     } else if (outcome instanceof ExecutionOutcome.NotFound notFound) {
-      JsonResponses.error(exchange, 404, "execution " + notFound.executionId()
+      return Answer.error(404, "execution " + notFound.executionId()
           + " does not exist for the payload's tenant; the task will not be retried");
     } else if (outcome instanceof ExecutionOutcome.Busy busy) {
-      JsonResponses.error(exchange, 503,
+      return Answer.error(503,
           "execution " + busy.executionId() + " is running on another worker",
           Map.of("Retry-After", retryAfter(busy.leaseUntil())));
-    } else if (outcome instanceof ExecutionOutcome.Interrupted interrupted) {
-      JsonResponses.error(exchange, 503, interrupted.reason(),
-          Map.of("Retry-After", RETRY_AFTER_SECONDS));
     }
+    ExecutionOutcome.Interrupted interrupted = (ExecutionOutcome.Interrupted) outcome;
+    return Answer.error(503, interrupted.reason(), Map.of("Retry-After", RETRY_AFTER_SECONDS));
   }
 
   /** Seconds until the other worker's lease lapses: then a redelivery can take over if it died. */

@@ -36,13 +36,13 @@ public final class WorkerHttpService {
   }
 
   private final Settings settings;
-  private final Router router;
+  private final InFlightRequests requests;
   private HttpServer server;
   private RequestExecutor executor;
 
   private WorkerHttpService(Settings settings, Router router) {
     this.settings = settings;
-    this.router = router;
+    this.requests = new InFlightRequests(router);
   }
 
   public static WorkerHttpService create(Settings settings, TaskAuthenticator authenticator,
@@ -56,10 +56,24 @@ public final class WorkerHttpService {
    */
   public static WorkerHttpService create(Settings settings, TaskAuthenticator authenticator,
       TenantRateLimiter rateLimiter, WorkflowExecutor workflowExecutor, ServoStorage storage) {
+    return create(settings, authenticator, rateLimiter, workflowExecutor, storage,
+        DeliveryObserver.NONE, () -> {});
+  }
+
+  /**
+   * @param observer sees each authenticated, decoded delivery of {@code /execute} (tracing)
+   * @param beforeResponse runs before each such delivery is answered, once the observer's work for it
+   *     has ended (a bounded flush of its spans: Cloud Run throttles the CPU after the response)
+   */
+  public static WorkerHttpService create(Settings settings, TaskAuthenticator authenticator,
+      TenantRateLimiter rateLimiter, WorkflowExecutor workflowExecutor, ServoStorage storage,
+      DeliveryObserver observer, Runnable beforeResponse) {
     Objects.requireNonNull(settings, "settings");
     ExecuteHandler execute = new ExecuteHandler(
         Objects.requireNonNull(authenticator, "authenticator"), rateLimiter,
         Objects.requireNonNull(workflowExecutor, "workflowExecutor"),
+        Objects.requireNonNull(observer, "observer"),
+        Objects.requireNonNull(beforeResponse, "beforeResponse"),
         settings.maxBodyBytes(), settings.lease(), settings.clock());
     Objects.requireNonNull(storage, "storage");
     Router router = new Router(List.of(
@@ -76,7 +90,7 @@ public final class WorkerHttpService {
     }
     executor = new RequestExecutor(settings.threads());
     server = HttpServer.create(new InetSocketAddress(settings.port()), 0);
-    server.createContext("/", router);
+    server.createContext("/", requests);
     server.setExecutor(executor);
     server.start();
   }
@@ -90,15 +104,21 @@ public final class WorkerHttpService {
   }
 
   /**
-   * Stops accepting connections, lets running requests finish within {@code grace}, then
-   * interrupts what is left (each interrupted execution gives its claim back).
+   * Refuses new requests (503), lets running ones finish within {@code grace} — returning as soon as
+   * none is left — then stops the server and interrupts what is left (each interrupted execution
+   * gives its claim back).
    */
   public synchronized void stop(Duration grace) {
     if (server == null) {
       return;
     }
-    // HttpServer.stop waits (in whole seconds) for exchanges in progress before closing connections.
-    server.stop((int) Math.max(0, Math.min(Integer.MAX_VALUE, (grace.toMillis() + 999) / 1000)));
+    try {
+      requests.drain(grace);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    // Not stop(grace): on JDK 17 that waits the whole grace even with nothing running (JDK-8304065).
+    server.stop(0);
     executor.shutdown(Duration.ofSeconds(1));
     server = null;
   }

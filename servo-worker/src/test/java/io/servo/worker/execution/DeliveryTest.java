@@ -11,9 +11,10 @@ class DeliveryTest {
   void readsCloudTasksHeaders() {
     Map<String, String> headers = Map.of(
         "X-CloudTasks-TaskName", "task-1", "X-CloudTasks-TaskRetryCount", "2",
-        "X-CloudTasks-TaskExecutionCount", "1", "X-CloudTasks-TaskETA", "1700000000.250000");
+        "X-CloudTasks-TaskExecutionCount", "1", "X-CloudTasks-TaskETA", "1700000000.250000",
+        "X-CloudTasks-QueueName", "servo-tasks");
     assertThat(Delivery.fromHeaders(headers::get)).isEqualTo(
-        new Delivery("task-1", 2, 1, Instant.ofEpochSecond(1700000000L, 250_000_000L)));
+        new Delivery("task-1", 2, 1, Instant.ofEpochSecond(1700000000L, 250_000_000L), "servo-tasks"));
   }
 
   @Test

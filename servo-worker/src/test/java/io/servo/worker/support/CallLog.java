@@ -19,6 +19,7 @@ public final class CallLog implements AutoCloseable {
   private final HttpServer server;
   private final List<Call> calls = new CopyOnWriteArrayList<>();
   private final Map<String, Runnable> hooks = new ConcurrentHashMap<>();
+  private final Map<String, String> traceparents = new ConcurrentHashMap<>();
 
   private CallLog() {
     try {
@@ -30,6 +31,10 @@ public final class CallLog implements AutoCloseable {
     server.createContext("/", exchange -> {
       String path = exchange.getRequestURI().getPath();
       String auth = exchange.getRequestHeaders().getFirst("Authorization");
+      String traceparent = exchange.getRequestHeaders().getFirst("traceparent");
+      if (traceparent != null) {
+        traceparents.put(path, traceparent);
+      }
       calls.add(new Call(exchange.getRequestMethod(), path, auth,
           new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
       hooks.getOrDefault(path, () -> {}).run();
@@ -56,6 +61,11 @@ public final class CallLog implements AutoCloseable {
 
   public List<Call> calls() {
     return List.copyOf(calls);
+  }
+
+  /** The {@code traceparent} header of the last call to {@code path}, or null. */
+  public String traceparent(String path) {
+    return traceparents.get(path);
   }
 
   public long count(String path) {

@@ -28,6 +28,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.UnaryOperator;
 
 /**
  * A real worker on a free port over a real SQLite database, and a client that signs tasks the way
@@ -46,6 +47,11 @@ public final class WorkerHarness implements AutoCloseable {
   private final int port;
 
   private WorkerHarness(Path dir, Map<String, String> extraEnv, Map<String, String> extraConfig) {
+    this(dir, extraEnv, extraConfig, UnaryOperator.identity());
+  }
+
+  private WorkerHarness(Path dir, Map<String, String> extraEnv, Map<String, String> extraConfig,
+      UnaryOperator<WorkerServer.Builder> customize) {
     this.dir = dir;
     this.storage = Storage.open("jdbc:sqlite:" + dir.resolve("servo.db"),
         StorageOptions.defaults().withClock(clock).withDataSourceWrapper(database.wrapper()));
@@ -60,10 +66,10 @@ public final class WorkerHarness implements AutoCloseable {
     env.putAll(extraConfig);
     env.putAll(extraEnv);
     WorkerConfig config = WorkerConfig.fromEnvironment(env);
-    this.worker = WorkerServer.builder(config, storage)
-        .environment(env)
-        .clock(clock)
-        .shutdownGrace(Duration.ofSeconds(1))
+    this.worker = customize.apply(WorkerServer.builder(config, storage)
+            .environment(env)
+            .clock(clock)
+            .shutdownGrace(Duration.ofSeconds(1)))
         .build()
         .start();
     this.port = worker.port();
@@ -77,6 +83,12 @@ public final class WorkerHarness implements AutoCloseable {
   public static WorkerHarness start(Path dir, Map<String, String> workerEnv,
       Map<String, String> config) {
     return new WorkerHarness(dir, workerEnv, config);
+  }
+
+  /** A worker whose builder {@code customize} completes (an OpenTelemetry, say). */
+  public static WorkerHarness start(Path dir, Map<String, String> workerEnv,
+      UnaryOperator<WorkerServer.Builder> customize) {
+    return new WorkerHarness(dir, workerEnv, Map.of(), customize);
   }
 
   public static String warehouseUrl(Path dir) {
@@ -103,6 +115,11 @@ public final class WorkerHarness implements AutoCloseable {
 
   /** Deploys the workflow and records a pending execution of it; returns the task body the orchestrator would send. */
   public Task newExecution(String workflowYaml) {
+    return newExecution(workflowYaml, TraceMetadata.EMPTY);
+  }
+
+  /** As {@link #newExecution(String)}, with {@code trace} in the signed payload as the orchestrator writes it. */
+  public Task newExecution(String workflowYaml, TraceMetadata trace) {
     Workflow workflow = WorkflowLoader.parse(workflowYaml);
     String definition;
     try {
@@ -113,8 +130,7 @@ public final class WorkerHarness implements AutoCloseable {
     StoredWorkflow stored = storage.workflows().deploy(workflow.tenant(), workflow.name(), definition);
     String id = UUID.randomUUID().toString();
     TaskPayload payload = new TaskPayload(TaskPayload.CURRENT_VERSION, id, workflow.tenant(),
-        workflow.name(), stored.version(), WorkflowLoader.toTree(workflow), Instant.now(),
-        TraceMetadata.EMPTY);
+        workflow.name(), stored.version(), WorkflowLoader.toTree(workflow), Instant.now(), trace);
     byte[] body = TaskPayloadCodec.encode(payload);
     storage.executions().create(
         new NewExecution(id, workflow.tenant(), workflow.name(), stored.version(), null, null),
@@ -135,7 +151,7 @@ public final class WorkerHarness implements AutoCloseable {
         .POST(HttpRequest.BodyPublishers.ofByteArray(body))
         .header("Content-Type", "application/json")
         .header("X-CloudTasks-TaskRetryCount", "0");
-    headers.forEach(request::header);
+    headers.forEach(request::setHeader);
     return send(request.build());
   }
 

@@ -1,0 +1,32 @@
+package io.servo.worker.assets;
+
+import java.net.http.HttpClient;
+import java.util.Map;
+import javax.sql.DataSource;
+
+/**
+ * What the runners let a cross-cutting concern (tracing) decorate, so that they themselves never
+ * call it: the warehouse pool of {@code sql} assets, the HTTP client of {@code http} assets, and the
+ * environment a {@code command} asset's process starts with. Each method runs on the thread that
+ * runs the asset, inside {@code ExecutionInterceptor.aroundAsset}.
+ */
+public interface RunnerInstrumentation {
+  /** Decorates nothing. */
+  RunnerInstrumentation NONE = new RunnerInstrumentation() {};
+
+  /** The data source {@code sql} assets use, given the warehouse pool; called once, when it opens. */
+  default DataSource warehouse(DataSource pool) {
+    return pool;
+  }
+
+  /** The client {@code http} assets use, given the worker's one client; called once. */
+  default HttpClient httpClient(HttpClient client) {
+    return client;
+  }
+
+  /**
+   * Completes the environment of a {@code command} asset's process just before it starts: {@code
+   * environment} already holds the allow-listed worker variables and the asset's own {@code env}.
+   */
+  default void childEnvironment(Map<String, String> environment) {}
+}

@@ -1,0 +1,188 @@
+package io.servo.worker.tracing;
+
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
+import io.opentelemetry.semconv.ExceptionAttributes;
+import io.servo.core.execution.AssetStatus;
+import io.servo.core.execution.ExecutionState;
+import io.servo.core.workflow.Asset;
+import io.servo.storage.AssetResult;
+import io.servo.worker.assets.AssetOutcome;
+import io.servo.worker.execution.Delivery;
+import io.servo.worker.execution.ExecutionInterceptor;
+import io.servo.worker.execution.ExecutionOutcome;
+import io.servo.worker.execution.ExecutionRequest;
+import java.time.Clock;
+import java.time.Duration;
+
+/**
+ * The CONSUMER span of each delivery ({@code worker.execute_workflow}) and an INTERNAL span per
+ * asset run ({@code worker.execute_asset}), both current while their work runs, so the JDBC, HTTP
+ * and subprocess work beneath nests under them.
+ *
+ * <p>Status follows the queue's retry signal: a delivery the queue retries (5xx) records why as an
+ * exception event and leaves the status unset, since a later attempt may still succeed; only a
+ * delivery that ends the execution failed or timed out marks it an error.
+ */
+final class ExecutionSpans implements ExecutionInterceptor {
+  private static final int MAX_DESCRIPTION_CHARS = 200;
+
+  private final Tracer tracer;
+  private final Clock clock;
+
+  ExecutionSpans(Tracer tracer, Clock clock) {
+    this.tracer = tracer;
+    this.clock = clock;
+  }
+
+  @Override
+  public ExecutionOutcome aroundExecution(ExecutionRequest request, Proceed<ExecutionOutcome> next)
+      throws InterruptedException {
+    Context parent = Context.current();
+    Delivery delivery = request.delivery();
+    SpanBuilder builder = tracer.spanBuilder(WorkerSpans.EXECUTE_WORKFLOW)
+        .setSpanKind(SpanKind.CONSUMER)
+        .setParent(parent)
+        .setAttribute(WorkerSpans.EXECUTION_ID, request.executionId())
+        .setAttribute(WorkerSpans.WORKFLOW_ID, request.payload().workflow())
+        .setAttribute(WorkerSpans.TENANT_ID, request.tenant())
+        .setAttribute(WorkerSpans.ASSET_COUNT, (long) request.plan().steps().size())
+        .setAttribute(WorkerSpans.MESSAGING_SYSTEM, WorkerSpans.GCP_CLOUD_TASKS)
+        .setAttribute(WorkerSpans.MESSAGING_OPERATION_TYPE, WorkerSpans.PROCESS);
+    if (delivery.queueName() != null) {
+      builder.setAttribute(WorkerSpans.MESSAGING_DESTINATION_NAME, delivery.queueName());
+    }
+    if (delivery.taskName() != null) {
+      builder.setAttribute(WorkerSpans.MESSAGING_MESSAGE_ID, delivery.taskName());
+    }
+    if (delivery.retryCount() != null) {
+      builder.setAttribute(WorkerSpans.TASK_RETRY_COUNT, (long) delivery.retryCount());
+    }
+    if (delivery.executionCount() != null) {
+      builder.setAttribute(WorkerSpans.TASK_EXECUTION_COUNT, (long) delivery.executionCount());
+    }
+    if (delivery.eta() != null) {
+      // Clocks differ between the queue and the worker: a negative wait is reported as none.
+      long waitMillis = Duration.between(delivery.eta(), clock.instant()).toMillis();
+      builder.setAttribute(WorkerSpans.QUEUE_WAIT_MS, Math.max(0, waitMillis));
+    }
+    SpanContext frontEnd = parent.get(WorkerSpans.FRONT_END_CONTEXT);
+    if (frontEnd != null) {
+      builder.addLink(frontEnd, Attributes.of(WorkerSpans.LINK_REASON, WorkerSpans.FRONT_END_TRACEPARENT));
+    }
+    Span span = builder.startSpan();
+    try (Scope ignored = parent.with(span).with(WorkerSpans.DELIVERY_SPAN, span).makeCurrent()) {
+      ExecutionOutcome outcome = next.proceed();
+      describe(span, outcome);
+      return outcome;
+    } catch (InterruptedException | RuntimeException e) {
+      // The handler answers 5xx: the queue delivers again.
+      span.recordException(e);
+      throw e;
+    } finally {
+      span.end();
+    }
+  }
+
+  @Override
+  public void claimed(ExecutionRequest request, int attempt) {
+    Span span = Context.current().get(WorkerSpans.DELIVERY_SPAN);
+    if (span != null) {
+      span.setAttribute(WorkerSpans.ATTEMPT, (long) attempt);
+    }
+  }
+
+  @Override
+  public AssetOutcome aroundAsset(ExecutionRequest request, int attempt, Asset asset,
+      Proceed<AssetOutcome> next) throws InterruptedException {
+    Context parent = Context.current();
+    Span span = tracer.spanBuilder(WorkerSpans.EXECUTE_ASSET)
+        .setSpanKind(SpanKind.INTERNAL)
+        .setParent(parent)
+        .setAttribute(WorkerSpans.ASSET_NAME, asset.name())
+        .setAttribute(WorkerSpans.ASSET_KIND, asset.kind().wireName())
+        .startSpan();
+    try (Scope ignored = parent.with(span).with(WorkerSpans.RUNNING_ASSET, asset).makeCurrent()) {
+      AssetOutcome outcome = next.proceed();
+      if (!outcome.succeeded()) {
+        if (outcome.timedOut()) {
+          span.setAttribute(WorkerSpans.ASSET_TIMED_OUT, true);
+        }
+        // Runners write errors without resolved ${env:…} values: they are stored and shown as is.
+        span.setStatus(StatusCode.ERROR, firstLine(outcome.error()));
+      }
+      return outcome;
+    } catch (InterruptedException e) {
+      span.recordException(e); // the worker is shutting down; the next delivery runs the asset again
+      throw e;
+    } catch (RuntimeException e) {
+      span.recordException(e);
+      span.setStatus(StatusCode.ERROR, "internal error in the worker's " + asset.kind().wireName()
+          + " runner (" + e.getClass().getSimpleName() + ")");
+      throw e;
+    } finally {
+      span.end();
+    }
+  }
+
+  private static void describe(Span span, ExecutionOutcome outcome) {
+    if (!span.isRecording()) {
+      return;
+    }
+    if (outcome instanceof ExecutionOutcome.Ended ended) {
+      span.setAttribute(WorkerSpans.EXECUTION_STATE, ended.state().wireName());
+      if (ended.replayed()) {
+        // A redelivery of an ended execution: nothing ran, and nothing went wrong.
+        span.setAttribute(WorkerSpans.REDELIVERED, true);
+        span.setStatus(StatusCode.OK);
+      } else if (ended.state() != ExecutionState.SUCCEEDED) {
+        span.setStatus(StatusCode.ERROR, "execution " + ended.state().wireName() + firstFailure(ended));
+      }
+    } else if (outcome instanceof ExecutionOutcome.NotFound) {
+      span.setStatus(StatusCode.ERROR, "no such execution for the payload's tenant");
+    } else if (outcome instanceof ExecutionOutcome.Busy) {
+      retried(span, "io.servo.worker.LeaseHeld", "the execution is running on another worker");
+    } else if (outcome instanceof ExecutionOutcome.Interrupted interrupted) {
+      retried(span, interrupted.cause() == null
+          ? "io.servo.worker.DeliveryInterrupted" : interrupted.cause().getClass().getName(),
+          interrupted.reason());
+    }
+  }
+
+  /**
+   * Records why the queue must deliver again as an exception event, leaving the status unset. The
+   * message is the worker's own reason, never the cause's text (a driver's message may quote data).
+   */
+  private static void retried(Span span, String type, String reason) {
+    span.addEvent("exception", Attributes.of(
+        ExceptionAttributes.EXCEPTION_TYPE, type, ExceptionAttributes.EXCEPTION_MESSAGE, reason));
+  }
+
+  private static String firstFailure(ExecutionOutcome.Ended ended) {
+    for (AssetResult result : ended.assets()) {
+      if (result.status() == AssetStatus.FAILED) {
+        return ": asset '" + result.assetName() + "' failed";
+      }
+    }
+    return "";
+  }
+
+  private static String firstLine(String text) {
+    if (text == null) {
+      return "failed";
+    }
+    String line = text.strip();
+    int newline = line.indexOf('\n');
+    if (newline >= 0) {
+      line = line.substring(0, newline) + " …";
+    }
+    return line.length() > MAX_DESCRIPTION_CHARS ? line.substring(0, MAX_DESCRIPTION_CHARS) + "…" : line;
+  }
+}

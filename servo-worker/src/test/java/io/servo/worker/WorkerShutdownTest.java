@@ -1,0 +1,84 @@
+package io.servo.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.servo.core.execution.ExecutionState;
+import io.servo.worker.support.CallLog;
+import io.servo.worker.support.WorkerHarness;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Closing waits only while requests run: JDK 17's {@code HttpServer.stop(n)} would wait the whole
+ * grace even when idle (JDK-8304065).
+ */
+class WorkerShutdownTest {
+  @TempDir Path dir;
+  private CallLog callee;
+  private WorkerHarness worker;
+
+  @BeforeEach
+  void setUp() {
+    callee = CallLog.start();
+    worker = WorkerHarness.start(dir, Map.of(),
+        builder -> builder.shutdownGrace(WorkerServer.DEFAULT_SHUTDOWN_GRACE));
+  }
+
+  @AfterEach
+  void tearDown() {
+    worker.close();
+    callee.close();
+  }
+
+  @Test
+  void anIdleWorkerClosesWellWithinItsGrace() {
+    assertThat(worker.send(java.net.http.HttpRequest.newBuilder(worker.uri("/health")).build())
+        .statusCode()).isEqualTo(200);
+
+    long start = System.nanoTime();
+    worker.stopWorker();
+
+    // A generous bound, not a benchmark: the grace is 8 s, and an idle close needs none of it.
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+  }
+
+  @Test
+  void aRunningExecutionFinishesAndCloseReturnsWhenItHas() throws Exception {
+    var task = worker.newExecution("""
+        workflow: draining
+        assets:
+          - name: slow
+            kind: http
+            url: %s/slow
+        """.formatted(callee.baseUrl()));
+    CountDownLatch entered = new CountDownLatch(1);
+    callee.onCall("/slow", () -> {
+      entered.countDown();
+      try {
+        Thread.sleep(500);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    CompletableFuture<HttpResponse<String>> running =
+        CompletableFuture.supplyAsync(() -> worker.post(task.body()));
+    assertThat(entered.await(30, TimeUnit.SECONDS)).isTrue();
+
+    long start = System.nanoTime();
+    worker.stopWorker();
+
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(WorkerServer.DEFAULT_SHUTDOWN_GRACE);
+    assertThat(running.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    assertThat(worker.storage().executions().find("default", task.executionId()).orElseThrow().state())
+        .isEqualTo(ExecutionState.SUCCEEDED);
+  }
+}
