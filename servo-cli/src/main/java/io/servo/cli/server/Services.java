@@ -61,6 +61,8 @@ public final class Services implements AutoCloseable {
       ServoTelemetry telemetry) {
     WorkerServer worker = configured(() -> WorkerServer.builder(config, storage)
         .environment(assetEnvironment)
+        .openTelemetry(telemetry.openTelemetry())
+        .beforeResponse(telemetry::flushOnResponse)
         .build());
     configured(() -> {
       worker.start();

@@ -127,6 +127,32 @@ class CloudTasksEndToEndTest {
   }
 
   @Test
+  void theExecutionIsOneTraceThroughCloudTasksAndTheRewritingFrontEnd() throws Exception {
+    ApiClient api = api();
+    assertThat(api.put("v1/workflows/tiny", "workflow: tiny\nassets: [{name: one, kind: sql, sql: SELECT 1}]"
+        .getBytes(StandardCharsets.UTF_8), "application/yaml").ok()).isTrue();
+    ApiClient.Answer started = api.post("v1/workflows/tiny/executions", null);
+    String id = started.body().path("execution_id").asText();
+    String traceId = started.body().path("trace_id").asText();
+    await().atMost(Duration.ofSeconds(30))
+        .until(() -> storage.executions().find("acme", id).orElseThrow(), e -> e.state().isEnded());
+
+    TraceShape trace = TraceShape.collect(traceId, telemetries, orchestratorSpans, workerSpans);
+
+    assertThat(storage.executions().find("acme", id).orElseThrow().traceId()).isEqualTo(traceId);
+    trace.assertDesignTree("google.cloud.tasks.v2.CloudTasks/CreateTask", List.of("one"));
+    var producer = trace.one("cloud_tasks.enqueue");
+    var server = trace.one("POST /execute");
+    assertThat(server.getLinks()).as("the front end's rewritten traceparent is kept as a link")
+        .anySatisfy(link -> {
+          assertThat(link.getSpanContext().getTraceId()).isEqualTo(traceId);
+          assertThat(link.getSpanContext().getSpanId()).isNotEqualTo(producer.getSpanId());
+        });
+    assertThat(trace.one("worker.execute_workflow").getAttributes().asMap().toString())
+        .contains("servo.execution.id=" + id, "servo.tenant.id=acme", "servo.workflow.id=tiny");
+  }
+
+  @Test
   void permissionDeniedReachesTheCallerAndTheTaskWaitsInTheOutbox() {
     ApiClient api = api();
     assertThat(api.put("v1/workflows/tiny", "workflow: tiny\nassets: [{name: one, kind: sql, sql: SELECT 1}]"

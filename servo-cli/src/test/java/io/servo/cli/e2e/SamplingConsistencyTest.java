@@ -1,0 +1,168 @@
+package io.servo.cli.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.AppenderBase;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.servo.cli.client.ApiClient;
+import io.servo.cli.server.Services;
+import io.servo.runtime.OrchestratorConfig;
+import io.servo.runtime.OrchestratorServer;
+import io.servo.storage.PostgresTestDatabase;
+import io.servo.telemetry.ServoTelemetry;
+import io.servo.telemetry.config.TracingConfig;
+import io.servo.telemetry.logging.ServoLogEncoder;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sampling decision is made once, at the root, and every later hop follows it: over thousands
+ * of executions at 1% the sampled share is binomial, and every trace is whole or absent.
+ */
+class SamplingConsistencyTest {
+  private final Services services = new Services();
+  private final InMemorySpanExporter workerSpans = InMemorySpanExporter.create();
+  private final InMemorySpanExporter orchestratorSpans = InMemorySpanExporter.create();
+  private PostgresTestDatabase database;
+  private List<ServoTelemetry> telemetries;
+  private ApiClient api;
+
+  @AfterEach
+  void stop() {
+    services.close();
+    if (database != null) {
+      database.close();
+    }
+  }
+
+  private void start(double rate) {
+    database = PostgresTestDatabase.create();
+    Map<String, String> env = new HashMap<>();
+    env.put("SERVO_DATABASE_URL", database.url());
+    env.put("SERVO_HMAC_SECRET", LocalStack.SECRET);
+    env.put("SERVO_TRACE_ENABLED", "true");
+    env.put("SERVO_TRACE_SAMPLE_RATE", Double.toString(rate));
+    env.put("SERVO_TRACE_EXPORTER", "none");
+    env.put("SERVO_WORKER_THREADS", "16");
+    TracingConfig tracing = TracingConfig.from(env);
+    ServoTelemetry workerTelemetry = services.telemetry(tracing, "servo-worker", workerSpans);
+    ServoTelemetry orchestratorTelemetry = services.telemetry(tracing, "servo-orchestrator", orchestratorSpans);
+    telemetries = List.of(workerTelemetry, orchestratorTelemetry);
+    Map<String, String> workerEnv = new HashMap<>(env);
+    workerEnv.put("PORT", "0");
+    var worker = services.worker(io.servo.worker.WorkerConfig.fromEnvironment(workerEnv),
+        services.storage(database.url(), workerTelemetry), workerEnv, workerTelemetry);
+    Map<String, String> orchestratorEnv = new HashMap<>(env);
+    orchestratorEnv.put("PORT", "0");
+    orchestratorEnv.put("SERVO_WORKER_URL", "http://127.0.0.1:" + worker.port());
+    OrchestratorServer orchestrator = services.orchestrator(OrchestratorConfig.fromEnvironment(orchestratorEnv),
+        services.storage(database.url(), orchestratorTelemetry), orchestratorEnv, null, orchestratorTelemetry,
+        id -> Optional.empty());
+    api = new ApiClient(URI.create("http://127.0.0.1:" + orchestrator.port() + "/"), null);
+    assertThat(api.put("v1/workflows/one", "workflow: one\nassets: [{name: only, kind: sql, sql: SELECT 1}]"
+        .getBytes(StandardCharsets.UTF_8), "application/yaml").ok()).isTrue();
+  }
+
+  private List<String> runAll(int executions) throws Exception {
+    ExecutorService clients = Executors.newFixedThreadPool(8);
+    List<Future<String>> started = new ArrayList<>();
+    for (int i = 0; i < executions; i++) {
+      started.add(clients.submit(() -> api.post("v1/workflows/one/executions", null).body().path("trace_id").asText()));
+    }
+    List<String> traceIds = new ArrayList<>();
+    for (Future<String> f : started) {
+      traceIds.add(f.get());
+    }
+    clients.shutdown();
+    await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(500)).until(() -> ended() == executions);
+    telemetries.forEach(t -> t.forceFlush(Duration.ofSeconds(5)));
+    Thread.sleep(200);
+    telemetries.forEach(t -> t.forceFlush(Duration.ofSeconds(5)));
+    return traceIds;
+  }
+
+  private long ended() throws Exception {
+    try (Connection c = database.connect();
+        ResultSet rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM servo.executions WHERE state = 'succeeded'")) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  private static Set<String> traceIdsOf(InMemorySpanExporter exporter, String spanName) {
+    return exporter.getFinishedSpanItems().stream().filter(s -> s.getName().equals(spanName))
+        .map(SpanData::getTraceId).collect(Collectors.toSet());
+  }
+
+  @Test
+  void atOnePercentTheSampledShareIsBinomialAndNoTraceIsPartial() throws Exception {
+    start(0.01);
+    int n = 2000;
+
+    List<String> traceIds = runAll(n);
+
+    Set<String> orchestratorSampled = traceIdsOf(orchestratorSpans, "orchestrator.enqueue_execution");
+    Set<String> producerSampled = traceIdsOf(orchestratorSpans, "cloud_tasks.enqueue");
+    Set<String> workerSampled = traceIdsOf(workerSpans, "worker.execute_workflow");
+    Set<String> assetSampled = traceIdsOf(workerSpans, "worker.execute_asset");
+    double sd = Math.sqrt(n * 0.01 * 0.99);
+    System.out.printf("sampled %d of %d executions at rate 0.01 (expected %.0f ± %.1f)%n",
+        orchestratorSampled.size(), n, n * 0.01, 3 * sd);
+    assertThat(orchestratorSampled.size()).isBetween((int) Math.ceil(n * 0.01 - 3 * sd), (int) Math.floor(n * 0.01 + 3 * sd));
+    assertThat(producerSampled).isEqualTo(orchestratorSampled);
+    assertThat(workerSampled).as("worker sampled ⇔ orchestrator sampled").isEqualTo(orchestratorSampled);
+    assertThat(assetSampled).as("assets sampled ⇔ execution sampled").isEqualTo(orchestratorSampled);
+    assertThat(traceIds).containsAll(orchestratorSampled).doesNotHaveDuplicates();
+  }
+
+  @Test
+  void atZeroNothingIsExportedButTheTraceIdsReachTheLogs() throws Exception {
+    ConcurrentLinkedQueue<String> lines = new ConcurrentLinkedQueue<>();
+    Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    ServoLogEncoder encoder = new ServoLogEncoder();
+    encoder.setContext(root.getLoggerContext());
+    encoder.start();
+    AppenderBase<ILoggingEvent> capture = new AppenderBase<>() {
+      @Override
+      protected void append(ILoggingEvent event) {
+        lines.add(new String(encoder.encode(event), StandardCharsets.UTF_8));
+      }
+    };
+    capture.setContext(root.getLoggerContext());
+    capture.start();
+    root.addAppender(capture);
+    try {
+      start(0.0);
+      List<String> traceIds = runAll(20);
+
+      assertThat(orchestratorSpans.getFinishedSpanItems()).isEmpty();
+      assertThat(workerSpans.getFinishedSpanItems()).isEmpty();
+      assertThat(traceIds).allSatisfy(id -> assertThat(id).matches("[0-9a-f]{32}"));
+      String logs = String.join("", lines);
+      assertThat(traceIds).allSatisfy(id -> assertThat(logs).contains("trace_id=" + id));
+    } finally {
+      root.detachAppender(capture);
+    }
+  }
+}
