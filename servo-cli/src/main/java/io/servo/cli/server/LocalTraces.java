@@ -1,5 +1,6 @@
 package io.servo.cli.server;
 
+import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.servo.telemetry.view.RecentTraces;
 import io.servo.telemetry.view.TraceWaterfall;
@@ -13,6 +14,8 @@ import java.util.Optional;
  */
 public final class LocalTraces {
   private static final int WIDTH = 120;
+  /** Which asset an asset span ran, shown after its name. */
+  private static final List<AttributeKey<String>> DETAILS = List.of(AttributeKey.stringKey("servo.asset.name"));
   private final List<RecentTraces> services = new ArrayList<>();
 
   /** A new in-memory exporter for one service's SDK. */
@@ -30,6 +33,6 @@ public final class LocalTraces {
 
   public Optional<String> waterfall(String traceId) {
     List<SpanData> spans = spans(traceId);
-    return spans.isEmpty() ? Optional.empty() : Optional.of(TraceWaterfall.render(spans, WIDTH));
+    return spans.isEmpty() ? Optional.empty() : Optional.of(TraceWaterfall.render(spans, WIDTH, DETAILS));
   }
 }

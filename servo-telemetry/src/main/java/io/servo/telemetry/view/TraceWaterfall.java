@@ -60,7 +60,16 @@ public final class TraceWaterfall {
    * @throws IllegalArgumentException if {@code width} is not positive
    */
   public static String render(Collection<SpanData> spans, int width) {
+    return render(spans, width, List.of());
+  }
+
+  /**
+   * Like {@link #render(Collection, int)}, with the value of the first of {@code detailKeys} a span
+   * carries shown after its name (e.g. which asset an {@code execute_asset} span ran).
+   */
+  public static String render(Collection<SpanData> spans, int width, List<AttributeKey<String>> detailKeys) {
     Objects.requireNonNull(spans, "spans");
+    Objects.requireNonNull(detailKeys, "detailKeys");
     if (width < 1) {
       throw new IllegalArgumentException("width must be positive, was " + width);
     }
@@ -73,7 +82,7 @@ public final class TraceWaterfall {
 
     List<Row> rows = new ArrayList<>();
     for (List<SpanData> trace : byTrace.values()) {
-      rows.addAll(rows(trace));
+      rows.addAll(rows(trace, detailKeys));
     }
     int labelWidth = 0;
     int serviceWidth = 0;
@@ -115,7 +124,7 @@ public final class TraceWaterfall {
   }
 
   /** The spans of one trace, sorted by start, as rows in tree order. */
-  private static List<Row> rows(List<SpanData> trace) {
+  private static List<Row> rows(List<SpanData> trace, List<AttributeKey<String>> detailKeys) {
     Set<String> ids = new HashSet<>();
     for (SpanData span : trace) {
       ids.add(span.getSpanId());
@@ -136,26 +145,27 @@ public final class TraceWaterfall {
     List<Row> rows = new ArrayList<>();
     Set<String> drawn = new HashSet<>();
     for (SpanData root : roots) {
-      walk(root, 0, children, drawn, rows, traceStart, traceEnd);
+      walk(root, 0, children, drawn, rows, traceStart, traceEnd, detailKeys);
     }
     // Spans caught in a parent cycle (possible only with hand-made data) are drawn as roots.
     for (SpanData span : trace) {
       if (!drawn.contains(span.getSpanId())) {
-        walk(span, 0, children, drawn, rows, traceStart, traceEnd);
+        walk(span, 0, children, drawn, rows, traceStart, traceEnd, detailKeys);
       }
     }
     return rows;
   }
 
   private static void walk(SpanData span, int depth, Map<String, List<SpanData>> children,
-      Set<String> drawn, List<Row> rows, long traceStart, long traceEnd) {
+      Set<String> drawn, List<Row> rows, long traceStart, long traceEnd,
+      List<AttributeKey<String>> detailKeys) {
     if (!drawn.add(span.getSpanId())) {
       return;
     }
-    rows.add(Row.of(span, depth, traceStart, traceEnd));
+    rows.add(Row.of(span, depth, traceStart, traceEnd, detailKeys));
     // Children were added in start order, because the trace's spans are sorted.
     for (SpanData child : children.getOrDefault(span.getSpanId(), List.of())) {
-      walk(child, depth + 1, children, drawn, rows, traceStart, traceEnd);
+      walk(child, depth + 1, children, drawn, rows, traceStart, traceEnd, detailKeys);
     }
   }
 
@@ -213,9 +223,18 @@ public final class TraceWaterfall {
   private record Row(String traceId, String label, String kind, String service, String duration,
       String suffix, long start, long end, long traceStart, long traceEnd) {
 
-    static Row of(SpanData span, int depth, long traceStart, long traceEnd) {
+    static Row of(SpanData span, int depth, long traceStart, long traceEnd,
+        List<AttributeKey<String>> detailKeys) {
       String indent = " ".repeat(Math.min(depth * INDENT, MAX_LABEL / 2));
-      String label = indent + clean(span.getName(), MAX_LABEL - indent.length());
+      String name = span.getName();
+      for (AttributeKey<String> key : detailKeys) {
+        String detail = span.getAttributes().get(key);
+        if (detail != null && !detail.isEmpty()) {
+          name = name + " " + detail;
+          break;
+        }
+      }
+      String label = indent + clean(name, MAX_LABEL - indent.length());
       String service = span.getResource().getAttribute(SERVICE_NAME);
       service = service == null || service.isEmpty() ? "-" : clean(service, MAX_SERVICE);
       StringBuilder suffix = new StringBuilder();

@@ -119,6 +119,24 @@ class TraceWaterfallTest {
   }
 
   @Test
+  void detailKeysNameWhatASpanWorkedOn() {
+    try (TwoServices sdk = new TwoServices()) {
+      Tracer w = sdk.worker.get("test");
+      Span asset = TwoServices.span(w, "worker.execute_asset", SpanKind.INTERNAL, Context.root(), 0);
+      asset.setAttribute("servo.asset.name", "raw_orders");
+      TwoServices.end(asset, 10);
+      Span other = TwoServices.span(w, "worker.execute_asset", SpanKind.INTERNAL, Context.root().with(asset), 1);
+      TwoServices.end(other, 2);
+
+      String text = TraceWaterfall.render(sdk.exporter.getFinishedSpanItems(), 80,
+          List.of(AttributeKey.stringKey("missing"), AttributeKey.stringKey("servo.asset.name")));
+
+      assertThat(text).contains("worker.execute_asset raw_orders  INTERNAL")
+          .contains("  worker.execute_asset           INTERNAL");
+    }
+  }
+
+  @Test
   void theSameSpansInAnyOrderRenderTheSameText() {
     try (TwoServices sdk = new TwoServices()) {
       List<SpanData> spans = new ArrayList<>(sdk.execution());
