@@ -1,0 +1,113 @@
+package io.servo.bench;
+
+import io.servo.bench.e2e.EndToEndBenchmark;
+import io.servo.bench.micro.MicroBenchmarks;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@code ./servo bench}: the JMH microbenchmarks of the tracing path, then the end-to-end benchmark
+ * of five tracing configurations, then one machine-readable line. Quick by default (a few minutes
+ * on two cores); {@code --thorough} measures longer.
+ */
+public final class BenchCommand {
+  private static final String USAGE = """
+      usage: ./servo bench [--thorough] [--micro-only | --e2e-only] [--jfr]
+        --thorough    more rounds, longer windows and iterations (about 20 minutes)
+        --micro-only  only the JMH microbenchmarks
+        --e2e-only    only the end-to-end benchmark
+        --jfr         record configurations (a) and (c) with JFR into servo-bench/target/bench/servo-{a,c}.jfr
+      PostgreSQL: SERVO_BENCH_POSTGRES_URL (default jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres);
+      a database is created per configuration and dropped at the end.
+      """;
+
+  private BenchCommand() {}
+
+  public static void main(String[] args) throws Exception {
+    boolean thorough = false;
+    boolean micro = true;
+    boolean e2e = true;
+    boolean jfr = false;
+    for (String arg : args) {
+      switch (arg) {
+        case "--thorough" -> thorough = true;
+        case "--micro-only" -> e2e = false;
+        case "--e2e-only" -> micro = false;
+        case "--jfr" -> jfr = true;
+        case "-h", "--help" -> {
+          System.out.print(USAGE);
+          return;
+        }
+        default -> {
+          System.err.print("servo bench: unknown option '" + arg + "'\n" + USAGE);
+          System.exit(2);
+        }
+      }
+    }
+    PrintStream log = System.out;
+    Path results = Path.of(System.getenv().getOrDefault("SERVO_HOME", "."), "servo-bench", "target", "bench");
+    Files.createDirectories(results);
+    StringBuilder report = new StringBuilder();
+    report.append("# servo bench, ").append(Instant.now()).append(thorough ? " (thorough)" : " (quick)").append("\n\n");
+    report.append(machine()).append("\n\n");
+    log.println("servo bench: " + machine());
+
+    if (micro) {
+      log.println("servo bench: JMH microbenchmarks (GC profiler), per execution");
+      List<MicroBenchmarks.Figure> figures = MicroBenchmarks.run(
+          thorough ? MicroBenchmarks.Effort.THOROUGH : MicroBenchmarks.Effort.QUICK, ".*", log);
+      String table = MicroBenchmarks.table(figures);
+      log.println();
+      log.print(table);
+      log.println();
+      report.append("## Microbenchmarks\n\n").append(table).append("\n");
+    }
+    if (e2e) {
+      String loadBefore = loadAverage();
+      log.println("servo bench: end-to-end, five configurations in interleaved rounds (load average " + loadBefore + ")");
+      Path profile = jfr ? results.toAbsolutePath().normalize() : null;
+      List<EndToEndBenchmark.Figures> figures = EndToEndBenchmark.run(
+          thorough ? EndToEndBenchmark.Effort.THOROUGH : EndToEndBenchmark.Effort.QUICK,
+          List.of("-Xmx1g"), profile, log);
+      String table = EndToEndBenchmark.table(figures);
+      String line = EndToEndBenchmark.summaryLine(figures);
+      log.println();
+      log.print(table);
+      if (profile != null) {
+        log.println("JFR recordings of (a) and (c): " + profile.resolve("servo-a.jfr") + ", "
+            + profile.resolve("servo-c.jfr"));
+      }
+      report.append("## End to end\n\n").append(table).append("\nLoad average before / after: ")
+          .append(loadBefore).append(" / ").append(loadAverage()).append("\n\n").append(line).append("\n");
+      Files.writeString(results.resolve("last-run.md"), report, StandardCharsets.UTF_8);
+      log.println("report: " + results.resolve("last-run.md").toAbsolutePath().normalize());
+      log.println(line);
+    } else {
+      Files.writeString(results.resolve("last-run.md"), report, StandardCharsets.UTF_8);
+    }
+  }
+
+  /** The 1, 5 and 15 minute load averages (Linux), to show what else ran on the machine. */
+  private static String loadAverage() {
+    try {
+      String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      return fields[0] + " " + fields[1] + " " + fields[2];
+    } catch (java.io.IOException | RuntimeException e) {
+      return "unknown";
+    }
+  }
+
+  private static String machine() {
+    var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    return String.format(Locale.ROOT, "%d CPUs, %.1f GB memory, %s %s (%s), %s %s",
+        Runtime.getRuntime().availableProcessors(), os.getTotalMemorySize() / 1e9,
+        System.getProperty("java.vm.name"), System.getProperty("java.runtime.version"),
+        System.getProperty("java.vendor"), System.getProperty("os.name"), System.getProperty("os.arch"));
+  }
+}

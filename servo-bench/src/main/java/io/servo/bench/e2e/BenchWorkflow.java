@@ -1,0 +1,43 @@
+package io.servo.bench.e2e;
+
+/**
+ * The benchmark's workflow: five {@code sql} assets against the warehouse (Servo's database) and
+ * one {@code http} asset whose header comes from {@code ${env:HOOK_TOKEN}}, so redaction has
+ * something to look at. Each execution touches a bounded set of rows: {@code prune} keeps the
+ * table at the last ten seconds of inserts.
+ */
+final class BenchWorkflow {
+  private BenchWorkflow() {}
+
+  static String yaml(String hookUrl) {
+    return """
+        workflow: %s
+        assets:
+          - name: load_orders
+            kind: sql
+            sql: INSERT INTO bench_orders (customer, amount) SELECT 'customer-' || (g %% 7), 10.5 FROM generate_series(1, 20) g
+          - name: customer_totals
+            kind: sql
+            sql: SELECT customer, sum(amount) FROM bench_orders WHERE created_at > now() - interval '5 seconds' GROUP BY customer
+            depends_on: [load_orders]
+          - name: large_orders
+            kind: sql
+            sql: SELECT count(*) FROM bench_orders WHERE created_at > now() - interval '5 seconds' AND amount > 10
+            depends_on: [load_orders]
+          - name: latest_order
+            kind: sql
+            sql: SELECT id, customer, amount FROM bench_orders ORDER BY id DESC LIMIT 1
+            depends_on: [customer_totals, large_orders]
+          - name: prune
+            kind: sql
+            sql: DELETE FROM bench_orders WHERE created_at < now() - interval '10 seconds'
+            depends_on: [latest_order]
+          - name: notify
+            kind: http
+            method: POST
+            url: %s
+            headers: {Authorization: "${env:HOOK_TOKEN}"}
+            depends_on: [prune]
+        """.formatted(EndToEndBenchmark.WORKFLOW, hookUrl);
+  }
+}

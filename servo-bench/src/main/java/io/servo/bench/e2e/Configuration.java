@@ -1,0 +1,70 @@
+package io.servo.bench.e2e;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One way of tracing the same Servo services, each run in its own JVM: Servo's own tracing at
+ * three settings, and the OpenTelemetry Java agent (with Servo's tracing off) at two.
+ */
+public enum Configuration {
+  DISABLED("a", "tracing disabled", false, false, 0.0),
+  SERVO_1PCT("b", "Servo tracing, rate 0.01", true, false, 0.01),
+  SERVO_100PCT("c", "Servo tracing, rate 1.0", true, false, 1.0),
+  AGENT_100PCT("d", "Java agent 2.31.1, rate 1.0", false, true, 1.0),
+  AGENT_1PCT("e", "Java agent 2.31.1, rate 0.01", false, true, 0.01);
+
+  private final String label;
+  private final String description;
+  private final boolean servoTracing;
+  private final boolean agent;
+  private final double sampleRate;
+
+  Configuration(String label, String description, boolean servoTracing, boolean agent, double sampleRate) {
+    this.label = label;
+    this.description = description;
+    this.servoTracing = servoTracing;
+    this.agent = agent;
+    this.sampleRate = sampleRate;
+  }
+
+  public String label() {
+    return label;
+  }
+
+  public String description() {
+    return description;
+  }
+
+  public boolean agent() {
+    return agent;
+  }
+
+  /**
+   * The tracing variables of the child: Servo's {@code SERVO_TRACE_*} or the agent's {@code OTEL_*},
+   * both exporting OTLP/HTTP to {@code otlpEndpoint} (a full {@code …/v1/traces} URL).
+   */
+  public Map<String, String> environment(String otlpEndpoint) {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("SERVO_TRACE_ENABLED", Boolean.toString(servoTracing));
+    env.put("SERVO_TRACE_EXPORTER", "otlp");
+    env.put("SERVO_TRACE_ENDPOINT", otlpEndpoint);
+    env.put("SERVO_TRACE_SAMPLE_RATE", Double.toString(servoTracing ? sampleRate : 1.0));
+    if (agent) {
+      env.put("OTEL_SERVICE_NAME", "servo-dev");
+      env.put("OTEL_TRACES_EXPORTER", "otlp");
+      env.put("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf");
+      env.put("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", otlpEndpoint);
+      env.put("OTEL_TRACES_SAMPLER", "parentbased_traceidratio");
+      env.put("OTEL_TRACES_SAMPLER_ARG", Double.toString(sampleRate));
+      env.put("OTEL_METRICS_EXPORTER", "none");
+      env.put("OTEL_LOGS_EXPORTER", "none");
+    }
+    return env;
+  }
+
+  @Override
+  public String toString() {
+    return "(" + label + ") " + description;
+  }
+}

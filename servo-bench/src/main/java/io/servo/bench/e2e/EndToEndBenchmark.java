@@ -1,0 +1,258 @@
+package io.servo.bench.e2e;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Many executions of one workflow (five {@code sql} assets, one {@code http} asset) through
+ * orchestrator → outbox → local queue → worker → PostgreSQL, under every {@link Configuration}, each
+ * in its own JVM. All children are started first (one at a time, each cold start measured alone),
+ * warmed up, then measured in rounds: every round runs one window per configuration, in an order
+ * that rotates from round to round, so drift of the machine falls on all of them alike.
+ */
+public final class EndToEndBenchmark {
+  static final String WORKFLOW = "bench_etl";
+
+  /** How long to measure. */
+  public record Effort(int rounds, Duration window, Duration warmup, int clients, int coldStarts) {
+    public static final Effort QUICK = new Effort(4, Duration.ofSeconds(4), Duration.ofSeconds(6), 4, 2);
+    public static final Effort THOROUGH = new Effort(10, Duration.ofSeconds(8), Duration.ofSeconds(20), 4, 3);
+  }
+
+  /**
+   * Everything measured for one configuration. Ratios are against (a) round by round; {@code
+   * coldStartNanos} is the median of the cold starts measured.
+   */
+  public record Figures(Configuration configuration, double executionsPerSecond, RatioEstimate ratio,
+      long p50Nanos, long p99Nanos, double allocatedBytesPerExecution, RatioEstimate allocationRatio,
+      double cpuNanosPerExecution, RatioEstimate cpuRatio, double otlpBytesPerExecution,
+      double otlpSpansPerExecution,
+      long coldStartNanos, int executions, int failed, double machineBusy) {}
+
+  private EndToEndBenchmark() {}
+
+  /**
+   * Runs the benchmark.
+   *
+   * @param javaOptions options of every child JVM
+   * @param profiles a directory for JFR recordings of configurations (a) and (c), or null
+   */
+  public static List<Figures> run(Effort effort, List<String> javaOptions, Path profiles, PrintStream log)
+      throws IOException, InterruptedException, SQLException {
+    Path agent = Javaagent.locate();
+    String server = System.getenv().getOrDefault("SERVO_BENCH_POSTGRES_URL", BenchDatabase.DEFAULT_SERVER);
+    String run = "servo_bench_" + UUID.randomUUID().toString().substring(0, 8);
+    HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
+        .version(HttpClient.Version.HTTP_1_1).build();
+    Map<Configuration, BenchDatabase> databases = new EnumMap<>(Configuration.class);
+    Map<Configuration, ServedProcess> children = new EnumMap<>(Configuration.class);
+    Map<Configuration, List<LoadWindow.Result>> windows = new EnumMap<>(Configuration.class);
+    Map<Configuration, Integer> allExecutions = new EnumMap<>(Configuration.class);
+    Map<Configuration, Map<String, Long>> states = new EnumMap<>(Configuration.class);
+    Map<Configuration, List<Long>> coldStarts = new EnumMap<>(Configuration.class);
+    Configuration[] all = Configuration.values();
+    // Ctrl-C or SIGTERM: stop the children and drop the databases all the same.
+    Thread cleanup = new Thread(() -> stopAndDrop(children, databases, states), "servo-bench-cleanup");
+    Runtime.getRuntime().addShutdownHook(cleanup);
+    try (OtlpReceiver receiver = new OtlpReceiver(); WebhookStub hook = new WebhookStub()) {
+      try {
+        for (Configuration c : all) {
+          databases.put(c, BenchDatabase.create(server, run + "_" + c.label()));
+          coldStarts.put(c, new ArrayList<>());
+        }
+        // Extra cold starts, alone on the machine, in rotating order; the children that serve the
+        // load below give the last sample.
+        for (int rep = 0; rep < effort.coldStarts() - 1; rep++) {
+          for (int i = 0; i < all.length; i++) {
+            Configuration c = all[(i + rep) % all.length];
+            try (ServedProcess child = ServedProcess.start(c, javaOptions, agent, databases.get(c).url(),
+                receiver.endpoint(c), hook.url(), client)) {
+              coldStarts.get(c).add(child.coldStartNanos());
+            }
+          }
+        }
+        for (Configuration c : all) {
+          BenchDatabase database = databases.get(c);
+          List<String> options = new ArrayList<>(javaOptions);
+          if (profiles != null && (c == Configuration.DISABLED || c == Configuration.SERVO_100PCT)) {
+            options.add("-XX:StartFlightRecording=filename=" + profiles.resolve("servo-" + c.label() + ".jfr")
+                + ",settings=profile,dumponexit=true");
+          }
+          ServedProcess child = ServedProcess.start(c, options, agent, database.url(),
+              receiver.endpoint(c), hook.url(), client);
+          children.put(c, child);
+          coldStarts.get(c).add(child.coldStartNanos());
+          log.printf(Locale.ROOT, "  e2e: %s up, cold start %.0f ms%n", c, child.coldStartNanos() / 1e6);
+          deploy(client, child.orchestrator, hook.url());
+          windows.put(c, new ArrayList<>());
+        }
+        for (Configuration c : Configuration.values()) {
+          LoadWindow.Result warm = LoadWindow.run(children.get(c), client, WORKFLOW, effort.clients(), effort.warmup());
+          allExecutions.merge(c, warm.executions(), Integer::sum);
+          log.printf(Locale.ROOT, "  e2e: %s warm-up %.0f executions/s%n", c, warm.executionsPerSecond());
+        }
+        for (int round = 0; round < effort.rounds(); round++) {
+          StringBuilder line = new StringBuilder();
+          for (int i = 0; i < all.length; i++) {
+            Configuration c = all[(i + round) % all.length];
+            LoadWindow.Result result = LoadWindow.run(children.get(c), client, WORKFLOW, effort.clients(), effort.window());
+            windows.get(c).add(result);
+            allExecutions.merge(c, result.executions(), Integer::sum);
+            line.append(String.format(Locale.ROOT, " %s=%.1f", c.label(), result.executionsPerSecond()));
+          }
+          log.printf("  e2e: round %d/%d executions/s:%s%n", round + 1, effort.rounds(), line);
+        }
+      } finally {
+        stopAndDrop(children, databases, states);
+        Runtime.getRuntime().removeShutdownHook(cleanup);
+      }
+      return figures(windows, coldStarts, allExecutions, states, receiver, log);
+    }
+  }
+
+  /** Stops the children, counts each database's executions by state, drops the databases. */
+  private static synchronized void stopAndDrop(Map<Configuration, ServedProcess> children,
+      Map<Configuration, BenchDatabase> databases, Map<Configuration, Map<String, Long>> states) {
+    for (ServedProcess child : children.values()) {
+      try {
+        child.close();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    children.clear();
+    for (Map.Entry<Configuration, BenchDatabase> database : databases.entrySet()) {
+      try {
+        states.put(database.getKey(), database.getValue().executionsByState());
+      } catch (SQLException e) {
+        states.put(database.getKey(), Map.of());
+      }
+      try {
+        database.getValue().close();
+      } catch (SQLException e) {
+        System.err.println("servo bench: could not drop a benchmark database: " + e.getMessage());
+      }
+    }
+    databases.clear();
+  }
+
+  private static List<Figures> figures(Map<Configuration, List<LoadWindow.Result>> windows,
+      Map<Configuration, List<Long>> coldStarts, Map<Configuration, Integer> allExecutions,
+      Map<Configuration, Map<String, Long>> states, OtlpReceiver receiver, PrintStream log) {
+    List<LoadWindow.Result> baseline = windows.get(Configuration.DISABLED);
+    List<Figures> figures = new ArrayList<>();
+    for (Configuration c : Configuration.values()) {
+      List<LoadWindow.Result> measured = windows.get(c);
+      List<Double> ratios = new ArrayList<>();
+      List<Double> cpuRatios = new ArrayList<>();
+      List<Double> allocationRatios = new ArrayList<>();
+      double busy = 0;
+      double throughput = 0;
+      long allocated = 0;
+      long cpu = 0;
+      int executions = 0;
+      int failed = 0;
+      List<long[]> latencies = new ArrayList<>();
+      for (int round = 0; round < measured.size(); round++) {
+        LoadWindow.Result r = measured.get(round);
+        LoadWindow.Result base = baseline.get(round);
+        ratios.add(r.executionsPerSecond() / base.executionsPerSecond());
+        cpuRatios.add(r.cpuNanosPerExecution() / base.cpuNanosPerExecution());
+        allocationRatios.add(r.allocatedBytesPerExecution() / base.allocatedBytesPerExecution());
+        busy += r.machineBusy();
+        throughput += r.executionsPerSecond();
+        allocated += r.allocatedBytes();
+        cpu += r.cpuNanos();
+        executions += r.executions();
+        failed += r.failed();
+        latencies.add(r.latenciesNanos());
+      }
+      Percentiles latency = new Percentiles(latencies.stream().flatMapToLong(java.util.Arrays::stream).toArray());
+      Map<String, Long> byState = states.getOrDefault(c, Map.of());
+      long notSucceeded = byState.entrySet().stream().filter(e -> !e.getKey().equalsIgnoreCase("succeeded"))
+          .mapToLong(Map.Entry::getValue).sum();
+      if (notSucceeded > 0 || failed > 0) {
+        log.printf("  e2e: WARNING %s: executions by state %s%n", c, byState);
+      }
+      figures.add(new Figures(c, throughput / Math.max(1, measured.size()), RatioEstimate.of(ratios),
+          latency.at(50), latency.at(99), (double) allocated / Math.max(1, executions),
+          RatioEstimate.of(allocationRatios), (double) cpu / Math.max(1, executions), RatioEstimate.of(cpuRatios),
+          (double) receiver.bytes(c) / Math.max(1, allExecutions.getOrDefault(c, 0)),
+          (double) receiver.spans(c) / Math.max(1, allExecutions.getOrDefault(c, 0)),
+          new Percentiles(coldStarts.get(c).stream().mapToLong(Long::longValue).toArray()).at(50),
+          executions, failed, busy / Math.max(1, measured.size())));
+    }
+    return figures;
+  }
+
+  private static void deploy(HttpClient client, URI orchestrator, String hookUrl)
+      throws IOException, InterruptedException {
+    HttpRequest put = HttpRequest.newBuilder(orchestrator.resolve("/v1/workflows/" + WORKFLOW))
+        .header("Content-Type", "application/yaml")
+        .PUT(HttpRequest.BodyPublishers.ofString(BenchWorkflow.yaml(hookUrl))).build();
+    HttpResponse<String> response = client.send(put, HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 201 && response.statusCode() != 200) {
+      throw new IOException("deploying the benchmark workflow failed: " + response.statusCode() + " " + response.body());
+    }
+  }
+
+  /** A Markdown table of {@code figures}. */
+  public static String table(List<Figures> figures) {
+    long coldA = figures.get(0).coldStartNanos();
+    StringBuilder out = new StringBuilder();
+    out.append("| configuration | exec/s | throughput vs (a) | p50 ms | p99 ms | CPU ms/exec | CPU vs (a) "
+        + "| alloc KB/exec | alloc vs (a) | OTLP KB/exec | spans/exec | cold start ms (Δ a) | machine busy | executions |\n");
+    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (Figures f : figures) {
+      boolean baseline = f.configuration() == Configuration.DISABLED;
+      out.append(String.format(Locale.ROOT,
+          "| %s | %.1f | %s | %.1f | %.1f | %.2f | %s | %.0f | %s | %.1f | %.2f | %.0f (%+.0f) | %.0f%% | %d%s |%n",
+          f.configuration(), f.executionsPerSecond(), baseline ? "1" : ratio(f.ratio()),
+          f.p50Nanos() / 1e6, f.p99Nanos() / 1e6,
+          f.cpuNanosPerExecution() / 1e6, baseline ? "1" : ratio(f.cpuRatio()),
+          f.allocatedBytesPerExecution() / 1024, baseline ? "1" : ratio(f.allocationRatio()),
+          f.otlpBytesPerExecution() / 1024, f.otlpSpansPerExecution(), f.coldStartNanos() / 1e6, (f.coldStartNanos() - coldA) / 1e6,
+          f.machineBusy() * 100, f.executions(), f.failed() > 0 ? " (" + f.failed() + " failed)" : ""));
+    }
+    out.append("\nRatios: mean of per-round ratios ± 1.96 standard errors (95% CI). Cold start: median, "
+        + "process start to the orchestrator's first GET /health answer.\n");
+    return out.toString();
+  }
+
+  private static String ratio(RatioEstimate r) {
+    return Double.isNaN(r.halfWidth())
+        ? String.format(Locale.ROOT, "%.3f", r.mean())
+        : String.format(Locale.ROOT, "%.3f ± %.3f", r.mean(), r.halfWidth());
+  }
+
+  /**
+   * The one machine-readable line: throughput loss against (a) of (b), (c), (e), (d) in percent,
+   * and the absolute cold starts of (c) and (d) in milliseconds.
+   */
+  public static String summaryLine(List<Figures> figures) {
+    Map<Configuration, Figures> by = new EnumMap<>(Configuration.class);
+    figures.forEach(f -> by.put(f.configuration(), f));
+    return String.format(Locale.ROOT,
+        "overhead_1pct=%.1f%% overhead_100pct=%.1f%% agent_overhead_1pct=%.1f%% agent_overhead_100pct=%.1f%% "
+            + "coldstart_tracing_ms=%d coldstart_agent_ms=%d",
+        by.get(Configuration.SERVO_1PCT).ratio().lossPercent(),
+        by.get(Configuration.SERVO_100PCT).ratio().lossPercent(),
+        by.get(Configuration.AGENT_1PCT).ratio().lossPercent(),
+        by.get(Configuration.AGENT_100PCT).ratio().lossPercent(),
+        Math.round(by.get(Configuration.SERVO_100PCT).coldStartNanos() / 1e6),
+        Math.round(by.get(Configuration.AGENT_100PCT).coldStartNanos() / 1e6));
+  }
+}

@@ -1,0 +1,190 @@
+package io.servo.bench.e2e;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The driver's handle on one configuration's child JVM ({@link ServoUnderTest}): starts it, measures
+ * its cold start, deploys the workflow, matches the ends it reports to executions, reads its
+ * allocation and CPU counters, stops it.
+ */
+final class ServedProcess implements AutoCloseable {
+  private static final String HMAC_SECRET = "servo-bench-signing-key-0123456789abcdefghijklmnop";
+
+  final Configuration configuration;
+  final URI orchestrator;
+  private long coldStartNanos;
+  private final Process process;
+  private final PrintStream commands;
+  private final Map<String, CompletableFuture<Ended>> ends = new ConcurrentHashMap<>();
+  private final BlockingQueue<long[]> stats = new LinkedBlockingQueue<>();
+  private final Deque<String> lastLines = new ArrayDeque<>();
+
+  /** An execution's end as the child saw it. */
+  record Ended(long nanoTime, String state) {}
+
+  private ServedProcess(Configuration configuration, URI orchestrator, Process process) {
+    this.configuration = configuration;
+    this.orchestrator = orchestrator;
+    this.process = process;
+    this.commands = new PrintStream(process.getOutputStream(), true, StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Starts the child and waits until its orchestrator answers {@code GET /health}; the time from
+   * {@link ProcessBuilder#start()} to that answer is the cold start.
+   */
+  static ServedProcess start(Configuration configuration, List<String> javaOptions, Path javaagent,
+      String databaseUrl, String otlpEndpoint, String hookUrl, HttpClient client)
+      throws IOException, InterruptedException {
+    int orchestratorPort = freePort();
+    int workerPort = freePort();
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(javaOptions);
+    if (configuration.agent()) {
+      command.add("-javaagent:" + javaagent);
+    }
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), ServoUnderTest.class.getName()));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    Map<String, String> env = builder.environment();
+    env.keySet().removeIf(name -> name.startsWith("SERVO_") || name.startsWith("OTEL_")
+        || name.equals("JAVA_TOOL_OPTIONS") || name.equals("K_SERVICE"));
+    env.putAll(configuration.environment(otlpEndpoint));
+    env.put("SERVO_ENVIRONMENT", "development");
+    env.put("SERVO_DATABASE_URL", databaseUrl);
+    env.put("SERVO_QUEUE", "local");
+    env.put("PORT", Integer.toString(orchestratorPort));
+    env.put("SERVO_WORKER_URL", "http://127.0.0.1:" + workerPort);
+    env.put("SERVO_HMAC_SECRET", HMAC_SECRET);
+    env.put("HOOK_URL", hookUrl);
+    env.put("HOOK_TOKEN", "Bearer bench-hook-token-not-a-secret");
+    URI orchestrator = URI.create("http://127.0.0.1:" + orchestratorPort);
+
+    long started = System.nanoTime();
+    Process process = builder.start();
+    ServedProcess child = new ServedProcess(configuration, orchestrator, process);
+    // Read its output from the start: a full pipe would stall the child's logging.
+    Thread reader = new Thread(child::readOutput, "child-" + configuration.label());
+    reader.setDaemon(true);
+    reader.start();
+    try {
+      child.coldStartNanos = child.awaitHealth(client, started);
+    } catch (IOException | InterruptedException e) {
+      process.destroyForcibly();
+      throw e;
+    }
+    return child;
+  }
+
+  /** Nanoseconds from {@link ProcessBuilder#start()} to the orchestrator's first answer to GET /health. */
+  long coldStartNanos() {
+    return coldStartNanos;
+  }
+
+  private long awaitHealth(HttpClient client, long started) throws InterruptedException, IOException {
+    HttpRequest health = HttpRequest.newBuilder(orchestrator.resolve("/health"))
+        .timeout(Duration.ofSeconds(1)).build();
+    long deadline = started + TimeUnit.SECONDS.toNanos(120);
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        Thread.sleep(200);
+        throw new IOException("the child of " + configuration + " exited with " + process.exitValue()
+            + " before serving:\n" + lastLines());
+      }
+      try {
+        if (client.send(health, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+          return System.nanoTime() - started;
+        }
+      } catch (IOException notYet) {
+        // Not listening yet.
+      }
+      Thread.sleep(5);
+    }
+    throw new IOException("the child of " + configuration + " did not answer GET /health within 120 s:\n"
+        + lastLines());
+  }
+
+  private void readOutput() {
+    try (BufferedReader out = new BufferedReader(
+        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+      for (String line = out.readLine(); line != null; line = out.readLine()) {
+        if (line.startsWith(ServoUnderTest.PREFIX + "ended ")) {
+          String[] parts = line.split(" ");
+          future(parts[2]).complete(new Ended(Long.parseLong(parts[3]), parts[4]));
+        } else if (line.startsWith(ServoUnderTest.PREFIX + "stats ")) {
+          String[] parts = line.split(" ");
+          stats.add(new long[] {Long.parseLong(parts[2]), Long.parseLong(parts[3])});
+        } else {
+          synchronized (lastLines) {
+            lastLines.addLast(line);
+            if (lastLines.size() > 40) {
+              lastLines.removeFirst();
+            }
+          }
+        }
+      }
+    } catch (IOException e) {
+      // The child is gone; waiting callers time out and show lastLines.
+    }
+  }
+
+  /** The future of the execution {@code id}'s end; it may have been reported already. */
+  CompletableFuture<Ended> future(String id) {
+    return ends.computeIfAbsent(id, k -> new CompletableFuture<>());
+  }
+
+  void forget(String id) {
+    ends.remove(id);
+  }
+
+  /** {allocated bytes of live threads, process CPU nanoseconds}, read in the child now. */
+  long[] counters() throws InterruptedException, IOException {
+    commands.println("stats");
+    long[] values = stats.poll(30, TimeUnit.SECONDS);
+    if (values == null) {
+      throw new IOException("the child of " + configuration + " did not answer 'stats':\n" + lastLines());
+    }
+    return values;
+  }
+
+  String lastLines() {
+    synchronized (lastLines) {
+      return String.join("\n", lastLines);
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    commands.println("stop");
+    if (!process.waitFor(20, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}

@@ -1,0 +1,135 @@
+package io.servo.bench.e2e;
+
+import com.sun.management.OperatingSystemMXBean;
+import com.sun.management.ThreadMXBean;
+import io.servo.runtime.OrchestratorConfig;
+import io.servo.runtime.OrchestratorServer;
+import io.servo.storage.ServoStorage;
+import io.servo.storage.Storage;
+import io.servo.storage.StorageOptions;
+import io.servo.telemetry.ServoTelemetry;
+import io.servo.telemetry.config.TracingConfig;
+import io.servo.worker.WorkerConfig;
+import io.servo.worker.WorkerServer;
+import io.servo.worker.execution.ExecutionInterceptor;
+import io.servo.worker.execution.ExecutionOutcome;
+import io.servo.worker.execution.ExecutionRequest;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The child JVM of one configuration: Servo's orchestrator, local queue and worker in one process,
+ * assembled as {@code servo dev} assembles them (one tracing SDK per service, storage traced by its
+ * service's SDK), configured from the environment the driver gives it.
+ *
+ * <p>It talks to the driver over its standard streams. Out: {@code servo-bench ended ID NANOS STATE}
+ * when a delivery ended an execution ({@link System#nanoTime()}, which on Linux is the same clock in
+ * every process), and {@code servo-bench stats ALLOCATED_BYTES CPU_NANOS} when asked. In: {@code
+ * stats}, {@code stop}. Everything else on standard output is the services' log.
+ */
+public final class ServoUnderTest {
+  static final String PREFIX = "servo-bench ";
+
+  private ServoUnderTest() {}
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> env = new HashMap<>(System.getenv());
+    env.putIfAbsent("SERVO_ENVIRONMENT", "development");
+    PrintStream out = System.out;
+    Deque<AutoCloseable> started = new ArrayDeque<>();
+    TracingConfig tracing = TracingConfig.from(env);
+    ServoTelemetry workerTelemetry = ServoTelemetry.start(tracing, "servo-worker");
+    started.push(() -> workerTelemetry.shutdown(Duration.ofSeconds(5)));
+    ServoTelemetry orchestratorTelemetry = ServoTelemetry.start(tracing, "servo-orchestrator");
+    started.push(() -> orchestratorTelemetry.shutdown(Duration.ofSeconds(5)));
+
+    URI workerUrl = URI.create(env.get("SERVO_WORKER_URL"));
+    byte[] secret = env.get("SERVO_HMAC_SECRET").getBytes(StandardCharsets.UTF_8);
+    WorkerConfig workerConfig = WorkerConfig.fromEnvironment(env).withPort(workerUrl.getPort())
+        .withHmacSecret(env.get("SERVO_HMAC_SECRET"));
+    ServoStorage workerStorage = Storage.open(workerConfig.databaseUrl(),
+        StorageOptions.defaults().withDataSourceWrapper(workerTelemetry::wrapDataSource));
+    started.push(workerStorage);
+    WorkerServer worker = WorkerServer.builder(workerConfig, workerStorage)
+        .environment(env)
+        .openTelemetry(workerTelemetry.openTelemetry())
+        .beforeResponse(workerTelemetry::flushOnResponse)
+        .interceptor(new EndReporter(out))
+        .build()
+        .start();
+    started.push(worker);
+
+    OrchestratorConfig orchestratorConfig = OrchestratorConfig.fromEnvironment(env);
+    ServoStorage orchestratorStorage = Storage.open(orchestratorConfig.databaseUrl(),
+        StorageOptions.defaults().withDataSourceWrapper(orchestratorTelemetry::wrapDataSource));
+    started.push(orchestratorStorage);
+    OrchestratorServer orchestrator = OrchestratorServer.builder(orchestratorConfig, orchestratorStorage)
+        .openTelemetry(orchestratorTelemetry.openTelemetry())
+        .traceLinks(traceId -> orchestratorTelemetry.traceLinks().url(traceId))
+        .hmacSecret(secret)
+        .build();
+    orchestrator.start();
+    started.push(orchestrator);
+
+    ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+    OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    for (String line = in.readLine(); line != null && !line.equals("stop"); line = in.readLine()) {
+      if (line.equals("stats")) {
+        out.println(PREFIX + "stats " + allocatedBytes(threads) + " " + os.getProcessCpuTime());
+      }
+    }
+    while (!started.isEmpty()) {
+      try {
+        started.pop().close();
+      } catch (Exception e) {
+        System.err.println("servo-bench: error while stopping: " + e);
+      }
+    }
+    System.exit(0);
+  }
+
+  /**
+   * Bytes allocated so far by the live threads of this JVM (JDK 17 has no whole-JVM counter):
+   * threads that ended since the last reading are missing, so pools that keep their threads make
+   * this accurate and a burst of short-lived threads makes it an underestimate.
+   */
+  static long allocatedBytes(ThreadMXBean threads) {
+    long total = 0;
+    for (long allocated : threads.getThreadAllocatedBytes(threads.getAllThreadIds())) {
+      if (allocated > 0) {
+        total += allocated;
+      }
+    }
+    return total;
+  }
+
+  /** Reports every delivery that ended its execution, with the time it ended. */
+  private static final class EndReporter implements ExecutionInterceptor {
+    private final PrintStream out;
+
+    EndReporter(PrintStream out) {
+      this.out = out;
+    }
+
+    @Override
+    public ExecutionOutcome aroundExecution(ExecutionRequest request, Proceed<ExecutionOutcome> next)
+        throws InterruptedException {
+      ExecutionOutcome outcome = next.proceed();
+      if (outcome instanceof ExecutionOutcome.Ended ended) {
+        out.println(PREFIX + "ended " + ended.executionId() + " " + System.nanoTime() + " "
+            + ended.state());
+      }
+      return outcome;
+    }
+  }
+}
