@@ -28,7 +28,7 @@ public final class JdbcTracing {
 
   /**
    * Wraps {@code dataSource}. A connection taken while a span is current (sampled or not, {@code
-   * Span.current().getSpanContext().isValid()} at {@code getConnection()} time) is instrumented;
+   * Span.current().getSpanContext().isSampled()} at {@code getConnection()} time) is instrumented;
    * any other is the plain connection of the same data source. With a no-op OpenTelemetry the
    * wrapper costs next to nothing.
    */
