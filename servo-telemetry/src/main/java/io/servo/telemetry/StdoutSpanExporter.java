@@ -5,11 +5,12 @@ import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.servo.telemetry.redaction.ControlCharacters;
 import java.io.PrintStream;
 import java.util.Collection;
 import java.util.Locale;
 
-/** Writes one human-readable line per span. */
+/** Writes one human-readable line per span; control characters in it are escaped ({@link ControlCharacters}). */
 final class StdoutSpanExporter implements SpanExporter {
 
   private static final AttributeKey<String> SERVICE_NAME = AttributeKey.stringKey("service.name");
@@ -24,8 +25,8 @@ final class StdoutSpanExporter implements SpanExporter {
   public CompletableResultCode export(Collection<SpanData> spans) {
     StringBuilder lines = new StringBuilder();
     for (SpanData span : spans) {
-      lines.append("span ").append(span.getName())
-          .append(" service=").append(span.getResource().getAttribute(SERVICE_NAME))
+      lines.append("span ").append(oneLine(span.getName()))
+          .append(" service=").append(oneLine(span.getResource().getAttribute(SERVICE_NAME)))
           .append(" kind=").append(span.getKind())
           .append(" trace_id=").append(span.getTraceId())
           .append(" span_id=").append(span.getSpanId())
@@ -45,7 +46,7 @@ final class StdoutSpanExporter implements SpanExporter {
           lines.append(", ");
         }
         first[0] = false;
-        lines.append(key.getKey()).append('=').append(oneLine(String.valueOf(value)));
+        lines.append(oneLine(key.getKey())).append('=').append(oneLine(String.valueOf(value)));
       });
       lines.append('}').append(System.lineSeparator());
     }
@@ -55,8 +56,9 @@ final class StdoutSpanExporter implements SpanExporter {
     return CompletableResultCode.ofSuccess();
   }
 
+  /** Span names and values may quote request data: nothing in them may break the line. */
   private static String oneLine(String s) {
-    return s.indexOf('\n') < 0 && s.indexOf('\r') < 0 ? s : s.replace("\r", "\\r").replace("\n", "\\n");
+    return ControlCharacters.escape(s);
   }
 
   @Override

@@ -2,10 +2,13 @@ package io.servo.worker;
 
 import io.servo.core.task.TaskSignature;
 import io.servo.core.workflow.Durations;
+import io.servo.telemetry.redaction.ControlCharacters;
+import io.servo.telemetry.redaction.Redactor;
 import io.servo.worker.auth.OidcConfig;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -77,8 +80,9 @@ public record WorkerConfig(
   private static final Duration MAX_LEASE = Duration.ofHours(1);
   private static final double MAX_RATE_LIMIT = 10_000;
   private static final Pattern RATE = Pattern.compile("\\d{1,6}(\\.\\d{1,6})?");
+  private static final int MAX_ECHO = 120;
   private static final Pattern URL_PASSWORD =
-      Pattern.compile("(?i)(password=)[^&;]*|(//[^/@:]*:)[^/@]*@");
+      Pattern.compile("(?i)(password=)[^&;]*|(//[^/@:]*:)[^/]*@");
 
   public WorkerConfig {
     Objects.requireNonNull(environment, "environment");
@@ -166,20 +170,34 @@ public record WorkerConfig(
 
   @Override
   public String toString() {
-    return "WorkerConfig[port=" + port + ", environment=" + environment.wireName()
+    // Validated values may still hold control characters (a workdir's name) or a credential (a key
+    // in the JWKS URL's query): the whole text is masked and escaped.
+    return Redactor.defaults().quote(masked("WorkerConfig[port=" + port + ", environment=" + environment.wireName()
         + ", hmacSecret=" + (hmacSecret == null ? "(none)" : "(set)")
         + ", databaseUrl=" + withoutPassword(databaseUrl)
         + ", warehouseUrl=" + withoutPassword(warehouseUrl)
         + ", workerThreads=" + workerThreads + ", maxBodyBytes=" + maxBodyBytes
         + ", executionLease=" + Durations.format(executionLease) + ", workdir=" + workdir
         + ", " + oidc + ", rateLimitPerTenant="
-        + (rateLimitPerTenant == 0 ? "off" : rateLimitPerTenant + "/s") + "]";
+        + (rateLimitPerTenant == 0 ? "off" : rateLimitPerTenant + "/s") + "]"), Integer.MAX_VALUE);
   }
 
-  /** A JDBC URL fit for a message or a log line: passwords in it are masked. */
+  /** A JDBC URL fit for a message or a log line: passwords in it are masked, control characters escaped. */
   static String withoutPassword(String url) {
+    return ControlCharacters.escape(masked(url));
+  }
+
+  private static String masked(String url) {
     return URL_PASSWORD.matcher(url).replaceAll(m -> Matcher.quoteReplacement(
         m.group(1) != null ? m.group(1) + "****" : m.group(2) + "****@"));
+  }
+
+  /**
+   * A value as a message quotes it: in quotes, passwords masked (also in a URL without its scheme),
+   * at most {@value #MAX_ECHO} characters, control characters escaped so the message stays one line.
+   */
+  private static String quoted(String value) {
+    return "'" + Redactor.defaults().quote(masked(value), MAX_ECHO) + "'";
   }
 
   private static void checkSecretLength(String secret) {
@@ -202,7 +220,7 @@ public record WorkerConfig(
       }
     }
     throw new WorkerConfigException(
-        "SERVO_ENVIRONMENT='" + value + "' is not valid: use production, staging or development");
+        "SERVO_ENVIRONMENT=" + quoted(value) + " is not valid: use production, staging or development");
   }
 
   private static int integer(
@@ -220,7 +238,7 @@ public record WorkerConfig(
       // reported below
     }
     throw new WorkerConfigException(
-        name + "='" + value + "' is not valid: use " + what + " from " + min + " to " + max
+        name + "=" + quoted(value) + " is not valid: use " + what + " from " + min + " to " + max
             + " (default " + fallback + ")");
   }
 
@@ -237,7 +255,7 @@ public record WorkerConfig(
             : value.startsWith("jdbc:");
     if (!ok) {
       throw new WorkerConfigException(
-          name + "='" + withoutPassword(value) + "' is not valid: use "
+          name + "=" + quoted(value) + " is not valid: use "
               + (servoDatabase
                   ? "a jdbc:postgresql:… or jdbc:sqlite:… URL"
                   : "a JDBC URL (jdbc:postgresql:… or jdbc:sqlite:…)"));
@@ -253,7 +271,7 @@ public record WorkerConfig(
     Duration lease = Durations.parse(value.trim()).orElse(null);
     if (lease == null || lease.compareTo(MIN_LEASE) < 0 || lease.compareTo(MAX_LEASE) > 0) {
       throw new WorkerConfigException(
-          "SERVO_EXECUTION_LEASE='" + value + "' is not valid: use a duration from 1s to 1h such as "
+          "SERVO_EXECUTION_LEASE=" + quoted(value) + " is not valid: use a duration from 1s to 1h such as "
               + "30s, 2m or 1m30s (default 60s)");
     }
     return lease;
@@ -261,10 +279,15 @@ public record WorkerConfig(
 
   private static Path workdir(String raw) {
     String value = blankToNull(raw);
-    Path dir = Path.of(value == null ? "" : value).toAbsolutePath().normalize();
-    if (!Files.isDirectory(dir)) {
+    Path dir;
+    try {
+      dir = Path.of(value == null ? "" : value).toAbsolutePath().normalize();
+    } catch (InvalidPathException e) {
+      dir = null; // a NUL, say: no directory has this name
+    }
+    if (dir == null || !Files.isDirectory(dir)) {
       throw new WorkerConfigException(
-          "SERVO_WORKDIR='" + value + "' is not valid: use an existing directory "
+          "SERVO_WORKDIR=" + quoted(String.valueOf(value)) + " is not valid: use an existing directory "
               + "(default the current directory)");
     }
     return dir;
@@ -281,7 +304,7 @@ public record WorkerConfig(
       enabled = false;
     } else {
       throw new WorkerConfigException(
-          "SERVO_OIDC_ENABLED='" + enabledRaw + "' is not valid: use true or false "
+          "SERVO_OIDC_ENABLED=" + quoted(enabledRaw) + " is not valid: use true or false "
               + "(default true in production and staging, false in development)");
     }
     String issuer = oidcIssuer(blankToNull(env.get("SERVO_OIDC_ISSUER")));
@@ -326,7 +349,7 @@ public record WorkerConfig(
     String issuer = value.trim();
     if (httpUrl(issuer) == null) {
       throw new WorkerConfigException(
-          "SERVO_OIDC_ISSUER='" + value + "' is not valid: use the issuer's https URL exactly as it "
+          "SERVO_OIDC_ISSUER=" + quoted(value) + " is not valid: use the issuer's https URL exactly as it "
               + "appears in the tokens' iss claim (default " + OidcConfig.GOOGLE_ISSUER + ")");
     }
     return issuer;
@@ -339,7 +362,7 @@ public record WorkerConfig(
     URI url = httpUrl(value.trim());
     if (url == null) {
       throw new WorkerConfigException(
-          "SERVO_OIDC_JWKS_URL='" + value + "' is not valid: use the https URL where the issuer "
+          "SERVO_OIDC_JWKS_URL=" + quoted(value) + " is not valid: use the https URL where the issuer "
               + "publishes its keys (http only on localhost; default " + OidcConfig.GOOGLE_JWKS_URL + ")");
     }
     return url;
@@ -375,7 +398,7 @@ public record WorkerConfig(
       if (at <= 0 || at != email.lastIndexOf('@') || at == email.length() - 1
           || email.chars().anyMatch(Character::isWhitespace)) {
         throw new WorkerConfigException(
-            "SERVO_OIDC_ALLOWED_EMAILS='" + raw + "' is not valid: '" + email + "' is not an email; "
+            "SERVO_OIDC_ALLOWED_EMAILS=" + quoted(raw) + " is not valid: " + quoted(email) + " is not an email; "
                 + "use comma-separated service account emails such as "
                 + "servo-tasks@my-project.iam.gserviceaccount.com");
       }
@@ -397,12 +420,13 @@ public record WorkerConfig(
       }
     }
     throw new WorkerConfigException(
-        "SERVO_RATE_LIMIT_PER_TENANT='" + value + "' is not valid: use the executions a tenant may "
+        "SERVO_RATE_LIMIT_PER_TENANT=" + quoted(value) + " is not valid: use the executions a tenant may "
             + "start per second, a number from 0.001 to 10000 such as 5 or 0.5 (bursts of twice that "
             + "are allowed), or 0 or off for no limit (default off)");
   }
 
+  /** Null for an unset value, and for one that holds only spaces or control characters (what trim() removes). */
   private static String blankToNull(String value) {
-    return value == null || value.isBlank() ? null : value;
+    return value == null || value.trim().isEmpty() ? null : value;
   }
 }

@@ -5,6 +5,7 @@ import java.security.InvalidKeyException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
@@ -85,10 +86,16 @@ public final class TaskSignature {
     if (!MessageDigest.isEqual(given, mac(timestampHeader.trim(), body))) {
       return "signature does not match the body";
     }
-    Instant signedAt = Instant.ofEpochSecond(seconds);
+    String outsideWindow = "signature timestamp is outside the " + window.toMinutes() + "-minute window";
+    Instant signedAt;
+    try {
+      signedAt = Instant.ofEpochSecond(seconds);
+    } catch (DateTimeException e) {
+      return outsideWindow; // any long parses, but not every one is an Instant: surely not a recent one
+    }
     Duration age = Duration.between(signedAt, clock.instant()).abs();
     if (age.compareTo(window) > 0) {
-      return "signature timestamp is outside the " + window.toMinutes() + "-minute window";
+      return outsideWindow;
     }
     return null;
   }

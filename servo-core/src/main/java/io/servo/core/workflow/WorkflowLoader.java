@@ -1,14 +1,21 @@
 package io.servo.core.workflow;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import io.servo.core.json.Json;
 import io.servo.core.plan.PlanCompiler;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,7 +29,13 @@ import java.util.regex.Pattern;
 
 /**
  * Reads workflow files (YAML or JSON) into validated {@link Workflow}s and writes them back in their
- * canonical JSON form. Every problem in a file is reported at once, each naming the asset and field.
+ * canonical JSON form. Every problem in a file is reported at once (up to {@value #MAX_PROBLEMS}),
+ * each naming the asset and field.
+ *
+ * <p>Files come from API callers, so reading one is bounded: its size is checked before parsing,
+ * nesting is limited by Jackson, YAML aliases are refused rather than expanded (or, as Jackson's
+ * YAML parser does, silently read as the anchor's name), duplicate keys are refused, and the report
+ * quotes at most {@value #MAX_QUOTED_CHARS} characters of any value, with control characters escaped.
  */
 public final class WorkflowLoader {
   /** Names end up in URLs and Cloud Tasks task names, so they keep to the characters both accept. */
@@ -39,24 +52,68 @@ public final class WorkflowLoader {
           AssetKind.HTTP, Set.of("method", "url", "headers", "body"));
   private static final Set<String> HTTP_METHODS =
       Set.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD");
-  private static final ObjectMapper YAML =
-      YAMLMapper.builder(new YAMLFactory()).build();
+  /**
+   * The largest file read, in characters: SnakeYAML's own limit for a YAML document, which it
+   * enforces only after scanning a whole token (a 25 MB string took it 90 s to refuse).
+   */
+  public static final int MAX_FILE_CHARS = 3 * 1024 * 1024;
+  /** Problems reported at most; one more line says how many were left out. */
+  public static final int MAX_PROBLEMS = 100;
+  private static final int MAX_QUOTED_CHARS = 80;
+  private static final int MAX_LISTED_NAMES = 10;
+  private static final YAMLFactory YAML_FACTORY =
+      YAMLFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+  private static final ObjectMapper YAML = YAMLMapper.builder(YAML_FACTORY).build();
+  private static final ObjectReader JSON =
+      Json.mapper().reader().with(StreamReadFeature.STRICT_DUPLICATE_DETECTION);
 
   private WorkflowLoader() {}
 
   /** Parses a workflow file's text, YAML or JSON. */
   public static Workflow parse(String text) {
+    if (text.length() > MAX_FILE_CHARS) {
+      throw new WorkflowValidationException(List.of("the file has " + text.length()
+          + " characters; a workflow file may have at most " + MAX_FILE_CHARS
+          + ": move large SQL or data out of it"));
+    }
     JsonNode root;
     try {
       String trimmed = text.stripLeading();
-      root =
-          trimmed.startsWith("{") ? Json.mapper().readTree(text) : YAML.readTree(text);
+      if (trimmed.startsWith("{")) {
+        root = JSON.readTree(text);
+      } else {
+        root = YAML.readTree(text);
+        refuseAliases(text);
+      }
     } catch (JacksonException e) {
       throw new WorkflowValidationException(
-          List.of("the file is not valid YAML or JSON: " + e.getOriginalMessage()
+          List.of("the file is not valid YAML or JSON: " + quote(e.getOriginalMessage(), 300)
               + location(e)));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
     return fromTree(root);
+  }
+
+  /**
+   * Jackson's YAML parser reads an alias as the name of its anchor ({@code sql: *q} becomes the
+   * SQL {@code q}); expanding aliases instead would let a small file grow exponentially. Neither
+   * is acceptable, so a file that uses them is refused. Aliases need a {@code *}: files without one
+   * are not scanned again.
+   */
+  private static void refuseAliases(String text) throws IOException {
+    if (text.indexOf('*') < 0) {
+      return;
+    }
+    try (JsonParser parser = YAML_FACTORY.createParser(text)) {
+      for (JsonToken token = parser.nextToken(); token != null; token = parser.nextToken()) {
+        if (((YAMLParser) parser).isCurrentAlias()) {
+          throw new WorkflowValidationException(List.of("line " + parser.currentLocation().getLineNr()
+              + ": YAML aliases (*" + quote(parser.getText(), MAX_QUOTED_CHARS)
+              + ") are not supported: write the value out where it is used"));
+        }
+      }
+    }
   }
 
   public static Workflow parse(byte[] utf8) {
@@ -103,8 +160,8 @@ public final class WorkflowLoader {
       for (Asset asset : assets) {
         for (String dep : asset.dependsOn()) {
           if (!seen.contains(dep)) {
-            problems.add("asset '" + asset.name() + "' depends on unknown asset '" + dep
-                + "': known assets are " + seen);
+            problems.add("asset '" + asset.name() + "' depends on unknown asset " + quoted(dep)
+                + ": known assets are " + listed(seen));
           } else if (dep.equals(asset.name())) {
             problems.add("asset '" + asset.name() + "' depends on itself");
           }
@@ -112,7 +169,7 @@ public final class WorkflowLoader {
       }
     }
     if (!problems.isEmpty()) {
-      throw new WorkflowValidationException(problems);
+      throw new WorkflowValidationException(bounded(problems));
     }
     Workflow workflow = new Workflow(name, tenant, assets);
     PlanCompiler.compile(workflow); // rejects cycles, naming the assets on the cycle
@@ -137,7 +194,7 @@ public final class WorkflowLoader {
     } else {
       kind = AssetKind.fromWireName(kindNode.asText()).orElse(null);
       if (kind == null || !kindNode.isTextual()) {
-        problems.add(where + ": unknown kind '" + kindNode.asText() + "' (one of sql, command, http)");
+        problems.add(where + ": unknown kind " + quoted(kindNode.asText()) + " (one of sql, command, http)");
         kind = null;
       }
     }
@@ -147,8 +204,8 @@ public final class WorkflowLoader {
     if (timeoutNode != null && !timeoutNode.isNull()) {
       timeout = Durations.parse(timeoutNode.asText()).orElse(null);
       if (timeout == null) {
-        problems.add(where + ": bad duration '" + timeoutNode.asText()
-            + "' for 'timeout' (use a positive number with a unit: 500ms, 30s, 5m, 1h30m)");
+        problems.add(where + ": bad duration " + quoted(timeoutNode.asText())
+            + " for 'timeout' (use a positive number with a unit: 500ms, 30s, 5m, 1h30m)");
       }
     }
     if (kind == null) {
@@ -175,14 +232,14 @@ public final class WorkflowLoader {
             String url = requiredText(node, "url", where, problems);
             if (url != null && !url.startsWith("http://") && !url.startsWith("https://")
                 && !url.startsWith("${env:")) {
-              problems.add(where + ": 'url' must start with http:// or https:// (got '" + url + "')");
+              problems.add(where + ": 'url' must start with http:// or https:// (got " + quoted(url) + ")");
             }
             String method = "GET";
             JsonNode m = node.get("method");
             if (m != null && !m.isNull()) {
               method = m.asText().toUpperCase(java.util.Locale.ROOT);
               if (!HTTP_METHODS.contains(method)) {
-                problems.add(where + ": unknown HTTP method '" + m.asText() + "' (one of "
+                problems.add(where + ": unknown HTTP method " + quoted(m.asText()) + " (one of "
                     + String.join(", ", HTTP_METHODS.stream().sorted().toList()) + ")");
               }
             }
@@ -202,7 +259,7 @@ public final class WorkflowLoader {
       return null;
     }
     if (!value.isTextual() || !NAME.matcher(value.asText()).matches()) {
-      problems.add(where + ": invalid " + field + " '" + value.asText() + "' (" + NAME_RULE + ")");
+      problems.add(where + ": invalid " + field + " " + quoted(value.asText()) + " (" + NAME_RULE + ")");
       return null;
     }
     return value.asText();
@@ -260,7 +317,7 @@ public final class WorkflowLoader {
     while (it.hasNext()) {
       Map.Entry<String, JsonNode> e = it.next();
       if (!e.getValue().isValueNode() || e.getValue().isNull()) {
-        problems.add(where + ": '" + field + "." + e.getKey() + "' must be a string");
+        problems.add(where + ": " + quoted(field + "." + e.getKey()) + " must be a string");
       } else {
         out.put(e.getKey(), e.getValue().asText());
       }
@@ -273,10 +330,61 @@ public final class WorkflowLoader {
     while (names.hasNext()) {
       String field = names.next();
       if (!allowed.contains(field)) {
-        problems.add(where + ": unknown field '" + field + "' (accepted: "
+        problems.add(where + ": unknown field " + quoted(field) + " (accepted: "
             + String.join(", ", allowed.stream().sorted().toList()) + ")");
       }
     }
+  }
+
+  /** The first {@value #MAX_PROBLEMS} problems, and how many more there were. */
+  private static List<String> bounded(List<String> problems) {
+    if (problems.size() <= MAX_PROBLEMS) {
+      return problems;
+    }
+    List<String> shown = new ArrayList<>(problems.subList(0, MAX_PROBLEMS));
+    shown.add("… and " + (problems.size() - MAX_PROBLEMS)
+        + " more problems (fix these and deploy again to see the rest)");
+    return shown;
+  }
+
+  private static String listed(Set<String> names) {
+    if (names.size() <= MAX_LISTED_NAMES) {
+      return names.toString();
+    }
+    return names.stream().limit(MAX_LISTED_NAMES).map(n -> n + ", ")
+        .collect(java.util.stream.Collectors.joining("", "[", "… " + (names.size() - MAX_LISTED_NAMES) + " more]"));
+  }
+
+  /** A value from the file as a problem quotes it: in quotes, short, control characters escaped. */
+  private static String quoted(String value) {
+    return "'" + quote(value, MAX_QUOTED_CHARS) + "'";
+  }
+
+  private static String quote(String value, int maxChars) {
+    if (value == null) {
+      return "";
+    }
+    StringBuilder out = new StringBuilder(Math.min(value.length(), maxChars) + 8);
+    int end = Math.min(value.length(), maxChars);
+    for (int i = 0; i < end; i++) {
+      char c = value.charAt(i);
+      switch (c) {
+        case '\n' -> out.append("\\n");
+        case '\r' -> out.append("\\r");
+        case '\t' -> out.append("\\t");
+        default -> {
+          if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+            out.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
+          } else {
+            out.append(c);
+          }
+        }
+      }
+    }
+    if (value.length() > maxChars) {
+      out.append('…');
+    }
+    return out.toString();
   }
 
   /** The canonical JSON form of a workflow: the workflow file's schema, so {@link #fromTree} reads it back. */

@@ -352,12 +352,8 @@ final class EnvironmentReader {
     return new TracingConfigException(variable, variable + "=" + quote(value) + " " + problem);
   }
 
-  /** Quotes a value for a message, without secrets and without flooding the log. */
+  /** Quotes a value for a message: without secrets, on one line, without flooding the log. */
   private static String quote(String value) {
-    String shown = Redactor.defaults().redact(value);
-    if (shown.length() > MAX_ECHO) {
-      shown = shown.substring(0, MAX_ECHO) + "…";
-    }
-    return "\"" + shown + "\"";
+    return "\"" + Redactor.defaults().quote(value, MAX_ECHO) + "\"";
   }
 }

@@ -1,5 +1,6 @@
 package io.servo.telemetry.config;
 
+import io.servo.telemetry.redaction.Redactor;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -145,9 +146,9 @@ public record TracingConfig(
   public String toString() {
     return "TracingConfig{environment=" + environment.id() + ", enabled=" + enabled
         + ", sampleRate=" + sampleRate + ", exporter=" + exporter.id()
-        + ", tracesEndpoint=" + tracesEndpoint.map(URI::toString).orElse("-")
+        + ", tracesEndpoint=" + tracesEndpoint.map(u -> Redactor.defaults().quote(u.toString(), 300)).orElse("-")
         + ", gcpProjectId=" + gcpProjectId.orElse("-") + ", logFormat=" + logFormat.id()
         + ", flushOnResponse=" + flushOnResponse + ", otlpHeaders=" + otlpHeaders.keySet()
-        + ", traceUiUrl=" + traceUiUrl.orElse("-") + "}";
+        + ", traceUiUrl=" + traceUiUrl.map(u -> Redactor.defaults().quote(u, 300)).orElse("-") + "}";
   }
 }

@@ -3,9 +3,11 @@ package io.servo.telemetry.logging;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
+import ch.qos.logback.classic.spi.StackTraceElementProxy;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.encoder.EncoderBase;
 import io.servo.telemetry.config.LogFormat;
+import io.servo.telemetry.redaction.ControlCharacters;
 import io.servo.telemetry.redaction.Redactor;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -23,6 +25,10 @@ import java.util.Map;
  * logging.googleapis.com/spanId}, {@code logging.googleapis.com/trace_sampled}, {@code
  * stack_trace}). Ids are present for unsampled spans too. Messages, MDC values and stack traces
  * pass through {@link Redactor}.
+ *
+ * <p>A message may quote request data, so neither format lets it start a line: JSON escapes it, and
+ * the text format writes the message, the thread name and each exception message with {@link
+ * ControlCharacters} (the stack trace keeps its own line breaks, and no line of it can look like a log line).
  *
  * <p>Ids come from the event's MDC ({@code trace_id}, {@code span_id}, {@code trace_flags}) when
  * present, else from the span current on the logging thread; put {@code opentelemetry-logback-mdc}'s
@@ -107,7 +113,7 @@ public final class ServoLogEncoder extends EncoderBase<ILoggingEvent> {
     StringBuilder out = new StringBuilder(160);
     TEXT_TIME.formatTo(instant(event), out);
     out.append(' ').append(String.format(Locale.ROOT, "%-5s", event.getLevel()))
-        .append(" [").append(event.getThreadName()).append("] ")
+        .append(" [").append(ControlCharacters.escape(event.getThreadName())).append("] ")
         .append(event.getLoggerName());
     TraceIds ids = TraceIds.of(event);
     if (ids != null) {
@@ -117,11 +123,11 @@ public final class ServoLogEncoder extends EncoderBase<ILoggingEvent> {
     } else {
       out.append(" trace_id=- span_id=-");
     }
-    out.append(" - ").append(redactor.redact(event.getFormattedMessage()))
+    out.append(" - ").append(ControlCharacters.escape(redactor.redact(event.getFormattedMessage())))
         .append(System.lineSeparator());
     IThrowableProxy throwable = event.getThrowableProxy();
     if (throwable != null) {
-      out.append(redactor.redact(ThrowableProxyUtil.asString(throwable)))
+      out.append(redactor.redact(ThrowableProxyUtil.asString(new OneLineMessages(throwable, redactor))))
           .append(System.lineSeparator());
     }
     return out.toString();
@@ -180,6 +186,72 @@ public final class ServoLogEncoder extends EncoderBase<ILoggingEvent> {
     return out.toString();
   }
 
+  /**
+   * A throwable whose messages (and those of its causes and suppressed throwables) are redacted
+   * and on one line, so Logback's rendering of it has only the line breaks it adds itself.
+   */
+  private static final class OneLineMessages implements IThrowableProxy {
+    private final IThrowableProxy delegate;
+    private final Redactor redactor;
+
+    OneLineMessages(IThrowableProxy delegate, Redactor redactor) {
+      this.delegate = delegate;
+      this.redactor = redactor;
+    }
+
+    private static IThrowableProxy wrap(IThrowableProxy proxy, Redactor redactor) {
+      return proxy == null ? null : new OneLineMessages(proxy, redactor);
+    }
+
+    @Override
+    public String getMessage() {
+      return ControlCharacters.escape(redactor.redact(delegate.getMessage()));
+    }
+
+    @Override
+    public String getOverridingMessage() {
+      return ControlCharacters.escape(redactor.redact(delegate.getOverridingMessage()));
+    }
+
+    @Override
+    public String getClassName() {
+      return ControlCharacters.escape(delegate.getClassName());
+    }
+
+    @Override
+    public StackTraceElementProxy[] getStackTraceElementProxyArray() {
+      return delegate.getStackTraceElementProxyArray();
+    }
+
+    @Override
+    public int getCommonFrames() {
+      return delegate.getCommonFrames();
+    }
+
+    @Override
+    public IThrowableProxy getCause() {
+      return wrap(delegate.getCause(), redactor);
+    }
+
+    @Override
+    public IThrowableProxy[] getSuppressed() {
+      IThrowableProxy[] suppressed = delegate.getSuppressed();
+      if (suppressed == null) {
+        return null;
+      }
+      IThrowableProxy[] out = new IThrowableProxy[suppressed.length];
+      for (int i = 0; i < suppressed.length; i++) {
+        out[i] = wrap(suppressed[i], redactor);
+      }
+      return out;
+    }
+
+    @Override
+    public boolean isCyclic() {
+      return delegate.isCyclic();
+    }
+  }
+
   private static Instant instant(ILoggingEvent event) {
     Instant instant = event.getInstant();
     return instant != null ? instant : Instant.ofEpochMilli(event.getTimeStamp());
@@ -211,7 +283,8 @@ public final class ServoLogEncoder extends EncoderBase<ILoggingEvent> {
         case '\r': out.append("\\r"); break;
         case '\t': out.append("\\t"); break;
         default:
-          if (c < 0x20 || c == '\u2028' || c == '\u2029') {
+          // DEL and the C1 controls are valid JSON, but 0x9b starts an escape sequence on some terminals.
+          if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == '\u2028' || c == '\u2029') {
             out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
           } else {
             out.append(c);

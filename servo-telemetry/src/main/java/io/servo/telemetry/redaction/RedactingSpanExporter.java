@@ -1,6 +1,8 @@
 package io.servo.telemetry.redaction;
 
+import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.data.EventData;
@@ -19,9 +21,20 @@ import java.util.Objects;
  * exception.stacktrace}), link attributes, status descriptions and resource attributes. Dropped
  * counts stay truthful: the number of attributes, events and links recorded is the original's.
  *
- * <p>Spans with nothing to redact are passed on as the same objects.
+ * <p>On a database span, the values a database's error message quotes ({@code exception.message}
+ * and {@code exception.stacktrace}) are replaced by {@code ?} like the statement's literals.
+ *
+ * <p>Then control characters are escaped in all the same places ({@link ControlCharacters}; line
+ * breaks are kept only in stack traces and SQL text): instrumentation copies request data such as
+ * {@code User-Agent}, the method or {@code X-Forwarded-For} onto spans, and whatever shows a span
+ * (a terminal waterfall, a line-oriented sink) must not act on it.
+ *
+ * <p>Spans with nothing to redact or escape are passed on as the same objects.
  */
 public final class RedactingSpanExporter implements SpanExporter {
+
+  private static final AttributeKey<String> EXCEPTION_MESSAGE = AttributeKey.stringKey("exception.message");
+  private static final AttributeKey<String> EXCEPTION_STACKTRACE = AttributeKey.stringKey("exception.stacktrace");
 
   private final SpanExporter delegate;
   private final Redactor redactor;
@@ -67,9 +80,9 @@ public final class RedactingSpanExporter implements SpanExporter {
 
   /** Returns {@code span} itself when it holds nothing to redact. */
   SpanData redact(SpanData span) {
-    String name = redactor.redact(span.getName());
-    Attributes attributes = redactor.redact(span.getAttributes());
-    List<EventData> events = redactEvents(span.getEvents());
+    String name = ControlCharacters.escape(redactor.redact(span.getName()));
+    Attributes attributes = ControlCharacters.escape(redactor.redact(span.getAttributes()));
+    List<EventData> events = redactEvents(span.getEvents(), isDatabaseSpan(span.getAttributes()));
     List<LinkData> links = redactLinks(span.getLinks());
     StatusData status = redactStatus(span.getStatus());
     Resource resource = redactResource(span.getResource());
@@ -81,12 +94,20 @@ public final class RedactingSpanExporter implements SpanExporter {
     return new RedactedSpanData(span, name, attributes, events, links, status, resource);
   }
 
-  private List<EventData> redactEvents(List<EventData> events) {
+  /** A span of the JDBC instrumentation (or any other client of a database). */
+  private static boolean isDatabaseSpan(Attributes attributes) {
+    boolean[] found = new boolean[1];
+    attributes.forEach((key, value) -> found[0] |= key.getKey().startsWith("db."));
+    return found[0];
+  }
+
+  private List<EventData> redactEvents(List<EventData> events, boolean database) {
     List<EventData> out = null;
     for (int i = 0; i < events.size(); i++) {
       EventData event = events.get(i);
-      String name = redactor.redact(event.getName());
-      Attributes attributes = redactor.redact(event.getAttributes());
+      String name = ControlCharacters.escape(redactor.redact(event.getName()));
+      Attributes redacted = database ? withoutErrorValues(event.getAttributes()) : event.getAttributes();
+      Attributes attributes = ControlCharacters.escape(redactor.redact(redacted));
       if (out == null && (name != event.getName() || attributes != event.getAttributes())) {
         out = new ArrayList<>(events.subList(0, i));
       }
@@ -100,11 +121,30 @@ public final class RedactingSpanExporter implements SpanExporter {
     return out == null ? events : out;
   }
 
+  /** Database errors quote the values of the statement that failed: they go like SQL literals. */
+  private static Attributes withoutErrorValues(Attributes attributes) {
+    String message = attributes.get(EXCEPTION_MESSAGE);
+    String stacktrace = attributes.get(EXCEPTION_STACKTRACE);
+    String newMessage = SqlText.removeErrorValues(message);
+    String newStacktrace = SqlText.removeErrorValues(stacktrace);
+    if (newMessage == message && newStacktrace == stacktrace) {
+      return attributes;
+    }
+    AttributesBuilder builder = attributes.toBuilder();
+    if (newMessage != null) {
+      builder.put(EXCEPTION_MESSAGE, newMessage);
+    }
+    if (newStacktrace != null) {
+      builder.put(EXCEPTION_STACKTRACE, newStacktrace);
+    }
+    return builder.build();
+  }
+
   private List<LinkData> redactLinks(List<LinkData> links) {
     List<LinkData> out = null;
     for (int i = 0; i < links.size(); i++) {
       LinkData link = links.get(i);
-      Attributes attributes = redactor.redact(link.getAttributes());
+      Attributes attributes = ControlCharacters.escape(redactor.redact(link.getAttributes()));
       if (out == null && attributes != link.getAttributes()) {
         out = new ArrayList<>(links.subList(0, i));
       }
@@ -119,7 +159,7 @@ public final class RedactingSpanExporter implements SpanExporter {
 
   private StatusData redactStatus(StatusData status) {
     String description = status.getDescription();
-    String redacted = redactor.redact(description);
+    String redacted = ControlCharacters.escape(redactor.redact(description));
     return redacted == description ? status : StatusData.create(status.getStatusCode(), redacted);
   }
 
@@ -128,7 +168,7 @@ public final class RedactingSpanExporter implements SpanExporter {
     if (resource == cached.original()) {
       return cached.redacted();
     }
-    Attributes attributes = redactor.redact(resource.getAttributes());
+    Attributes attributes = ControlCharacters.escape(redactor.redact(resource.getAttributes()));
     Resource redacted = attributes == resource.getAttributes()
         ? resource
         : Resource.create(attributes, resource.getSchemaUrl());

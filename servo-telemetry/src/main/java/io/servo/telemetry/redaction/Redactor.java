@@ -62,12 +62,13 @@ public final class Redactor {
   private static final Pattern URL_PASSWORD = Pattern.compile(
       "([A-Za-z][A-Za-z0-9+.-]{0,30}://[^/\\s:@?#]*:)[^\\s/?#]*@");
   // key=value in connection strings, JDBC URLs, query strings; a '?' or '$1' value is a bind
-  // placeholder, not a secret.
+  // placeholder, not a secret, and "null" (a program printing an unset variable) is none either.
   private static final Pattern KEY_EQUALS_VALUE = Pattern.compile(
       "(?i)(?<![A-Za-z0-9])((?:password|passwd|pwd|secret|client_secret|api[_-]?key|"
           + "access[_-]?token|refresh[_-]?token|id[_-]?token|auth[_-]?token|token|sig|signature|"
           + "private[_-]?key|credentials?)\\s*=\\s*+)"
-          + "(?!\\[REDACTED\\])(\"[^\"]*\"|'[^']*'|(?![?$:\\s])[^\\s;&,\"'}\\])]+)");
+          + "(?!\\[REDACTED\\])(?!null(?:[\\s;&,\"'}\\])]|$))"
+          + "(\"[^\"]*\"|'[^']*'|(?![?$:\\s])[^\\s;&,\"'}\\])]+)");
   // "key": "value" (JSON) and key: value (YAML, headers) for words that are never ordinary prose.
   private static final Pattern KEY_COLON_VALUE = Pattern.compile(
       "(?i)(?<![A-Za-z0-9])((?:password|passwd|pwd|client_secret|secret|api[_-]?key|"
@@ -75,6 +76,9 @@ public final class Redactor {
           + "(?!\\[REDACTED\\])(\"[^\"]*\"|'[^']*'|[^\\s,\"'}\\]]+)");
   private static final Pattern HEADER_LINE = Pattern.compile(
       "(?i)(?<![A-Za-z0-9-])((?:proxy-)?authorization|set-cookie|cookie)(\\s*[:=]\\s*+)(?!\\[REDACTED\\])[^\\r\\n]+");
+
+  // The password of a URL whose scheme is missing ("user:pw@host"), as a mistyped variable may hold.
+  private static final Pattern LEADING_USER_INFO = Pattern.compile("^([^/@:\\s]*:)[^/@\\s]+@");
 
   private static final String[] KEY_VALUE_STEMS = {
     "pass", "pwd", "secret", "key", "token", "sig", "credential"
@@ -178,6 +182,27 @@ public final class Redactor {
       s = replaceKeepingGroups(HEADER_LINE, s);
     }
     return s;
+  }
+
+  /**
+   * A value as a message may quote it (a configuration value that cannot be used, say): redacted,
+   * also the password of a URL whose scheme is missing; cut to {@code maxChars} characters (after
+   * redaction, so no secret is cut in half); control characters escaped, so the message stays on
+   * its line.
+   */
+  public String quote(String value, int maxChars) {
+    if (value == null) {
+      return null;
+    }
+    String shown = redact(value);
+    Matcher userInfo = LEADING_USER_INFO.matcher(shown);
+    if (userInfo.find()) {
+      shown = userInfo.group(1) + REDACTED + "@" + shown.substring(userInfo.end());
+    }
+    if (shown.length() > maxChars) {
+      shown = shown.substring(0, maxChars) + "…";
+    }
+    return ControlCharacters.escape(shown);
   }
 
   /**

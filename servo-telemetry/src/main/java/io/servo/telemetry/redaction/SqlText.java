@@ -1,11 +1,18 @@
 package io.servo.telemetry.redaction;
 
+import java.util.regex.Pattern;
+
 /**
  * Replaces literal values in SQL text by {@code ?}. The JDBC instrumentation already does this; this
  * is the second line of defence for query text that reaches a span some other way (or with the
  * instrumentation's stable database semconv mode, which leaves PreparedStatement text as is).
  */
 final class SqlText {
+  // Where database errors quote values: "…" (PostgreSQL's input errors, SQLite's "near" token),
+  // Key (col)=(value) and "Failing row contains (…)." details.
+  private static final Pattern DOUBLE_QUOTED = Pattern.compile("\"[^\"\n]*\"");
+  private static final Pattern KEY_VALUE = Pattern.compile("(\\([^()\n]*\\))=\\([^\n]*?\\)(?= |\\.|$)");
+  private static final Pattern FAILING_ROW = Pattern.compile("(?i)(row contains )\\(.*\\)");
 
   private SqlText() {}
 
@@ -65,6 +72,21 @@ final class SqlText {
       }
     }
     return changed ? out.toString() : sql;
+  }
+
+  /**
+   * A database's error message with the values it quotes replaced by {@code ?}: the JDBC
+   * instrumentation sanitizes a statement's text, but records the driver's exception as it is.
+   * Quoted identifiers (a constraint's name) go too: the message cannot tell them apart.
+   */
+  static String removeErrorValues(String message) {
+    if (message == null || (message.indexOf('"') < 0 && message.indexOf('(') < 0)) {
+      return message;
+    }
+    String s = DOUBLE_QUOTED.matcher(message).replaceAll("\"?\"");
+    s = KEY_VALUE.matcher(s).replaceAll("$1=(?)");
+    s = FAILING_ROW.matcher(s).replaceAll("$1(?)");
+    return s.equals(message) ? message : s;
   }
 
   private static boolean isIdentifierPart(char c) {

@@ -50,7 +50,8 @@ class RedactorTest {
       "db.internal.example.com", "/var/lib/servo/data.db", "user@example.com",
       "Basic authentication is required", "execution 42 finished in 12 ms",
       "GET /v1/executions/abc?page=2", "servo-worker-00042-abc", "ssh://git@github.com/o/r",
-      "key=value", "2026-11-25T10:00:00Z", "[REDACTED]", "password=[REDACTED]"})
+      "key=value", "2026-11-25T10:00:00Z", "[REDACTED]", "password=[REDACTED]",
+      "SERVO_HMAC_SECRET=null", "password=null;x=1"})
   void ordinaryValuesPassUntouched(String value) {
     assertThat(redactor.redact(value)).isSameAs(value);
   }

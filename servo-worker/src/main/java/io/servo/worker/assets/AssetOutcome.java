@@ -36,6 +36,14 @@ public record AssetOutcome(AssetStatus status, String output, String error, bool
     return new AssetOutcome(AssetStatus.FAILED, output, error, true);
   }
 
+  /** The same outcome with {@code output} and {@code error} passed through {@code rewrite}. */
+  public AssetOutcome withText(java.util.function.UnaryOperator<String> rewrite) {
+    String newOutput = output == null ? null : rewrite.apply(output);
+    String newError = error == null ? null : rewrite.apply(error);
+    return newOutput == output && newError == error ? this
+        : new AssetOutcome(status, newOutput, newError, timedOut);
+  }
+
   public boolean succeeded() {
     return status == AssetStatus.SUCCEEDED;
   }

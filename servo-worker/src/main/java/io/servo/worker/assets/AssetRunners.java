@@ -8,6 +8,9 @@ import java.util.Objects;
 
 /** The worker's runner: dispatches each asset to the runner of its kind, and owns the warehouse pool. */
 public final class AssetRunners implements AssetRunner, AutoCloseable {
+  private static final io.servo.telemetry.redaction.Redactor SECRET_SHAPES =
+      io.servo.telemetry.redaction.Redactor.defaults();
+
   private final CommandRunner command;
   private final SqlRunner sql;
   private final HttpRunner http;
@@ -47,13 +50,20 @@ public final class AssetRunners implements AssetRunner, AutoCloseable {
         Objects.requireNonNull(instrumentation, "instrumentation"));
   }
 
+  /**
+   * Runs the asset with the runner of its kind. What it reports has the values the run resolved
+   * removed already (by the runner); secret-shaped text (Bearer credentials, {@code api_key=…},
+   * JWTs, …) that a server or a program printed is removed here, as a second line of defence: the
+   * outcome is stored, returned by the API and put on the asset's span.
+   */
   @Override
   public AssetOutcome run(Asset asset) throws InterruptedException {
-    return switch (asset.kind()) {
+    AssetOutcome outcome = switch (asset.kind()) {
       case COMMAND -> command.run(asset);
       case SQL -> sql.run(asset);
       case HTTP -> http.run(asset);
     };
+    return outcome.withText(SECRET_SHAPES::redact);
   }
 
   @Override

@@ -59,8 +59,11 @@ final class SqlRunner implements AssetRunner {
         if (e instanceof SQLTimeoutException || System.nanoTime() - deadline >= 0) {
           return timedOut(sql, index, counts);
         }
+        // Databases quote values in their errors ("invalid input syntax for type integer: "…"");
+        // the statement's own literals are the ones that may be secrets.
+        String reason = Redactor.of(SqlScript.literals(statements.get(index - 1))).redact(e.getMessage());
         return AssetOutcome.failed(
-            "statement " + index + " of " + statements.size() + " failed: " + e.getMessage()
+            "statement " + index + " of " + statements.size() + " failed: " + reason
                 + " (the transaction was rolled back)",
             summary(counts));
       }

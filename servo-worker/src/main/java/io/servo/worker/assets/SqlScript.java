@@ -58,6 +58,40 @@ final class SqlScript {
     return statements;
   }
 
+  /**
+   * The values of a statement's string literals ({@code '…'}, a doubled quote read as one) and
+   * dollar-quoted bodies, non-empty ones only: what a database's error message may quote back.
+   */
+  static List<String> literals(String statement) {
+    List<String> values = new ArrayList<>();
+    int i = 0;
+    int n = statement.length();
+    while (i < n) {
+      char c = statement.charAt(i);
+      if (c == '\'' || c == '"' || c == '`') {
+        int end = endOfQuoted(statement, i, c);
+        if (c == '\'') {
+          String value = statement.substring(i + 1, Math.max(i + 1, end - 1)).replace("''", "'");
+          if (!value.isEmpty()) {
+            values.add(value);
+          }
+        }
+        i = end;
+      } else if (c == '$' && dollarTagAt(statement, i) != null) {
+        String tag = dollarTagAt(statement, i);
+        int end = statement.indexOf(tag, i + tag.length());
+        String value = statement.substring(i + tag.length(), end < 0 ? n : end);
+        if (!value.isEmpty()) {
+          values.add(value);
+        }
+        i = end < 0 ? n : end + tag.length();
+      } else {
+        i++;
+      }
+    }
+    return values;
+  }
+
   /** The index just past the closing quote; a doubled quote inside is an escaped one. */
   private static int endOfQuoted(String s, int open, char quote) {
     int i = open + 1;

@@ -1,5 +1,7 @@
 package io.servo.cloud.gcp.tasks;
 
+import io.servo.telemetry.redaction.ControlCharacters;
+import io.servo.telemetry.redaction.Redactor;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
@@ -82,17 +84,17 @@ public record CloudTasksConfig(
       workerUrl = workerUrl(worker, problems);
     }
     if (email != null && !email.contains("@")) {
-      problems.add(GCP_SERVICE_ACCOUNT_EMAIL + " has invalid value '" + email
-          + "': expected a service account email such as NAME@PROJECT.iam.gserviceaccount.com");
+      problems.add(GCP_SERVICE_ACCOUNT_EMAIL + " has invalid value " + quoted(email)
+          + ": expected a service account email such as NAME@PROJECT.iam.gserviceaccount.com");
     }
     if (queue != null && queue.contains("/")) {
-      problems.add(GCP_QUEUE_NAME + " has invalid value '" + queue
-          + "': expected the queue's short id (e.g. servo-tasks), not its full path");
+      problems.add(GCP_QUEUE_NAME + " has invalid value " + quoted(queue)
+          + ": expected the queue's short id (e.g. servo-tasks), not its full path");
     }
     String endpoint = value(env, SERVO_CLOUD_TASKS_ENDPOINT);
     if (endpoint != null && !HOST_PORT.matcher(endpoint).matches()) {
-      problems.add(SERVO_CLOUD_TASKS_ENDPOINT + " has invalid value '" + endpoint
-          + "': expected host:port of a plaintext Cloud Tasks emulator, e.g. localhost:8123");
+      problems.add(SERVO_CLOUD_TASKS_ENDPOINT + " has invalid value " + quoted(endpoint)
+          + ": expected host:port of a plaintext Cloud Tasks emulator, e.g. localhost:8123");
     }
     if (!problems.isEmpty()) {
       throw new CloudTasksConfigException(
@@ -139,13 +141,32 @@ public record CloudTasksConfig(
     } catch (URISyntaxException e) {
       // reported below
     }
-    problems.add(GCP_WORKER_URL + " has invalid value '" + value
-        + "': expected an absolute http(s) URL without query, e.g. https://servo-worker-abc-ew.a.run.app");
+    problems.add(GCP_WORKER_URL + " has invalid value " + quoted(value)
+        + ": expected an absolute http(s) URL without query, e.g. https://servo-worker-abc-ew.a.run.app");
     return null;
   }
 
+  /** Null when unset or only spaces and control characters (what trim() removes). */
   private static String value(Map<String, String> env, String name) {
     String v = env.get(name);
-    return v == null || v.isBlank() ? null : v.trim();
+    return v == null || v.trim().isEmpty() ? null : v.trim();
+  }
+
+  /**
+   * A value as the start-up error quotes it: passwords masked, at most 120 characters, control
+   * characters escaped, so it cannot add lines to the message's list of problems.
+   */
+  private static String quoted(String value) {
+    return "'" + Redactor.defaults().quote(value, 120) + "'";
+  }
+
+  /** Shows the URLs without their passwords (a worker URL may carry basic-auth credentials). */
+  @Override
+  public String toString() {
+    return ControlCharacters.escape("CloudTasksConfig[projectId=" + projectId + ", location=" + location + ", queueName=" + queueName
+        + ", workerUrl=" + Redactor.defaults().quote(workerUrl.toString(), 300)
+        + ", serviceAccountEmail=" + serviceAccountEmail
+        + ", oidcAudience=" + Redactor.defaults().quote(oidcAudience, 300)
+        + ", emulatorEndpoint=" + emulatorEndpoint.map(e -> Redactor.defaults().quote(e, 300)).orElse("-") + "]");
   }
 }

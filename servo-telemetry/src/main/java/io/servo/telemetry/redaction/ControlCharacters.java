@@ -1,0 +1,146 @@
+package io.servo.telemetry.redaction;
+
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.AttributeType;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Escapes control characters in text that leaves the process: log lines, the stdout exporter, and
+ * every span before it is exported. Request data (a {@code User-Agent}, a method, a header a
+ * front end copies into {@code client.address}, an exception quoting a payload) may hold them, and
+ * a reader that splits on line breaks or a terminal showing a trace must not act on them.
+ *
+ * <p>Escaped ({@code \n}, {@code \r}, {@code \t}, {@code \u001b}, …) are the C0 and C1 controls
+ * (NEL included, which some readers take as a line break) and the Unicode line and paragraph
+ * separators. Text without any is returned as the same instance.
+ */
+public final class ControlCharacters {
+  /** Attributes whose values are multi-line by nature: their line breaks and tabs are kept. */
+  static final Set<String> MULTI_LINE_KEYS =
+      Set.of("exception.stacktrace", "db.statement", "db.query.text");
+
+  private ControlCharacters() {}
+
+  /** {@code text} with every control character escaped; the same instance when there is none. */
+  public static String escape(String text) {
+    return escape(text, false);
+  }
+
+  /** Like {@link #escape(String)}, but line feeds, carriage returns and tabs are kept. */
+  public static String escapeKeepingLineBreaks(String text) {
+    return escape(text, true);
+  }
+
+  private static String escape(String text, boolean keepLineBreaks) {
+    if (text == null) {
+      return null;
+    }
+    int first = firstUnsafe(text, keepLineBreaks);
+    if (first < 0) {
+      return text;
+    }
+    StringBuilder out = new StringBuilder(text.length() + 16);
+    out.append(text, 0, first);
+    for (int i = first; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (!unsafe(c, keepLineBreaks)) {
+        out.append(c);
+      } else if (c == '\n') {
+        out.append("\\n");
+      } else if (c == '\r') {
+        out.append("\\r");
+      } else if (c == '\t') {
+        out.append("\\t");
+      } else {
+        out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+      }
+    }
+    return out.toString();
+  }
+
+  private static int firstUnsafe(String text, boolean keepLineBreaks) {
+    for (int i = 0; i < text.length(); i++) {
+      if (unsafe(text.charAt(i), keepLineBreaks)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static boolean unsafe(char c, boolean keepLineBreaks) {
+    if (keepLineBreaks && (c == '\n' || c == '\r' || c == '\t')) {
+      return false;
+    }
+    return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == '\u2028' || c == '\u2029';
+  }
+
+  /** Attribute keys and string values escaped; {@code attributes} itself when nothing changes. */
+  static Attributes escape(Attributes attributes) {
+    if (attributes.isEmpty() || !needsEscaping(attributes)) {
+      return attributes;
+    }
+    AttributesBuilder builder = Attributes.builder();
+    attributes.forEach((key, value) -> put(builder, key, value));
+    return builder.build();
+  }
+
+  private static boolean needsEscaping(Attributes attributes) {
+    boolean[] found = new boolean[1];
+    attributes.forEach((key, value) -> {
+      if (found[0]) {
+        return;
+      }
+      boolean keep = MULTI_LINE_KEYS.contains(key.getKey());
+      if (firstUnsafe(key.getKey(), false) >= 0) {
+        found[0] = true;
+      } else if (key.getType() == AttributeType.STRING) {
+        found[0] = firstUnsafe((String) value, keep) >= 0;
+      } else if (key.getType() == AttributeType.STRING_ARRAY) {
+        for (Object element : (List<?>) value) {
+          found[0] |= firstUnsafe((String) element, keep) >= 0;
+        }
+      }
+    });
+    return found[0];
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void put(AttributesBuilder builder, AttributeKey<?> key, Object value) {
+    String name = escape(key.getKey());
+    boolean keep = MULTI_LINE_KEYS.contains(key.getKey());
+    switch (key.getType()) {
+      case STRING -> builder.put(AttributeKey.stringKey(name), escape((String) value, keep));
+      case STRING_ARRAY -> {
+        List<String> escaped = new ArrayList<>();
+        for (Object element : (List<?>) value) {
+          escaped.add(escape((String) element, keep));
+        }
+        builder.put(AttributeKey.stringArrayKey(name), escaped);
+      }
+      default -> {
+        if (name.equals(key.getKey())) {
+          builder.put((AttributeKey<Object>) key, value);
+        } else {
+          builder.put((AttributeKey<Object>) renamed(key, name), value);
+        }
+      }
+    }
+  }
+
+  private static AttributeKey<?> renamed(AttributeKey<?> key, String name) {
+    switch (key.getType()) {
+      case BOOLEAN: return AttributeKey.booleanKey(name);
+      case LONG: return AttributeKey.longKey(name);
+      case DOUBLE: return AttributeKey.doubleKey(name);
+      case BOOLEAN_ARRAY: return AttributeKey.booleanArrayKey(name);
+      case LONG_ARRAY: return AttributeKey.longArrayKey(name);
+      case DOUBLE_ARRAY: return AttributeKey.doubleArrayKey(name);
+      default: return AttributeKey.stringKey(name);
+    }
+  }
+}
