@@ -62,7 +62,7 @@ final class DemoCommand implements Callable<Integer> {
       OrchestratorServer orchestrator = services.orchestrator(
           Services.configured(() -> OrchestratorConfig.fromEnvironment(env)),
           services.storage(databaseUrl, orchestratorTelemetry), env, secret, orchestratorTelemetry,
-          traces::waterfall);
+          (traceId, tenant) -> traces.waterfall(traceId, tenant));
 
       ApiClient api = new ApiClient(URI.create("http://127.0.0.1:" + orchestrator.port() + "/"), null);
       System.out.println("Servo demo: orchestrator, local queue and worker in one process; database " + dir.resolve("servo.db"));

@@ -36,7 +36,7 @@ final class DevCommand implements Callable<Integer> {
           services.storage(workerConfig.databaseUrl(), workerTelemetry), env, workerTelemetry);
       OrchestratorServer orchestrator = services.orchestrator(orchestratorConfig,
           services.storage(orchestratorConfig.databaseUrl(), orchestratorTelemetry), env, secret,
-          orchestratorTelemetry, traces::waterfall);
+          orchestratorTelemetry, (traceId, tenant) -> traces.waterfall(traceId, tenant));
       System.out.printf("servo dev: orchestrator http://localhost:%d, worker http://localhost:%d, database %s%n",
           orchestrator.port(), worker.port(), orchestratorConfig.databaseUrl().replaceAll("\\?.*", ""));
       System.out.println("tracing " + (tracing.enabled() ? "on (rate 1.0; `servo status ID` shows an execution's trace)" : "off"));

@@ -2,6 +2,7 @@ package io.servo.runtime;
 
 import io.servo.core.task.TaskSignature;
 import io.servo.core.workflow.WorkflowLoader;
+import io.servo.telemetry.redaction.Redactor;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -149,8 +150,8 @@ public final class OrchestratorConfig {
     String databaseUrl = Optional.ofNullable(value(env, SERVO_DATABASE_URL)).orElse(DEFAULT_DATABASE_URL);
     if (!databaseUrl.startsWith("jdbc:postgresql:") && !databaseUrl.startsWith("jdbc:sqlite:")) {
       throw new OrchestratorConfigException(
-          SERVO_DATABASE_URL + " has invalid value '" + withoutQuery(databaseUrl)
-              + "': accepted values are jdbc:postgresql:… and jdbc:sqlite:… URLs");
+          SERVO_DATABASE_URL + " has invalid value " + quoted(withoutQuery(databaseUrl))
+              + ": accepted values are jdbc:postgresql:… and jdbc:sqlite:… URLs");
     }
     QueueBackend queue = queueBackend(env);
     URI workerUrl = workerUrl(env);
@@ -241,8 +242,8 @@ public final class OrchestratorConfig {
     return "OrchestratorConfig{port=" + port + ", environment=" + environment.id()
         + ", tenants=" + apiTokens.keySet().stream().sorted().toList()
         + ", hmacSecret=" + (hmacSecret == null ? "unset" : "set")
-        + ", databaseUrl=" + withoutQuery(databaseUrl) + ", queue=" + queue.id()
-        + ", workerUrl=" + workerUrl + ", localQueueMaxAttempts=" + localQueueMaxAttempts
+        + ", databaseUrl=" + Redactor.defaults().quote(withoutQuery(databaseUrl), 300) + ", queue=" + queue.id()
+        + ", workerUrl=" + Redactor.defaults().quote(workerUrl.toString(), 300) + ", localQueueMaxAttempts=" + localQueueMaxAttempts
         + ", maxBodyBytes=" + maxBodyBytes + ", traceInbound=" + traceInbound.id() + "}";
   }
 
@@ -273,7 +274,7 @@ public final class OrchestratorConfig {
       // reported below
     }
     throw new OrchestratorConfigException(
-        name + " has invalid value '" + v + "': accepted values are integers from " + min + " to "
+        name + " has invalid value " + quoted(v) + ": accepted values are integers from " + min + " to "
             + max);
   }
 
@@ -288,8 +289,8 @@ public final class OrchestratorConfig {
       }
     }
     throw new OrchestratorConfigException(
-        SERVO_ENVIRONMENT + " has invalid value '" + v
-            + "': accepted values are production, staging, development");
+        SERVO_ENVIRONMENT + " has invalid value " + quoted(v)
+            + ": accepted values are production, staging, development");
   }
 
   private static QueueBackend queueBackend(Map<String, String> env) {
@@ -303,7 +304,7 @@ public final class OrchestratorConfig {
       }
     }
     throw new OrchestratorConfigException(
-        SERVO_QUEUE + " has invalid value '" + v + "': accepted values are local, cloudtasks");
+        SERVO_QUEUE + " has invalid value " + quoted(v) + ": accepted values are local, cloudtasks");
   }
 
   private static TraceInbound traceInbound(Map<String, String> env) {
@@ -317,7 +318,7 @@ public final class OrchestratorConfig {
       }
     }
     throw new OrchestratorConfigException(
-        SERVO_TRACE_INBOUND + " has invalid value '" + v + "': accepted values are parent"
+        SERVO_TRACE_INBOUND + " has invalid value " + quoted(v) + ": accepted values are parent"
             + " (authenticated callers' trace context becomes the parent), link (only a span link),"
             + " ignore");
   }
@@ -337,8 +338,8 @@ public final class OrchestratorConfig {
       // reported below
     }
     throw new OrchestratorConfigException(
-        SERVO_WORKER_URL + " has invalid value '" + v
-            + "': accepted values are http:// or https:// URLs of the worker, for example "
+        SERVO_WORKER_URL + " has invalid value " + quoted(v)
+            + ": accepted values are http:// or https:// URLs of the worker, for example "
             + DEFAULT_WORKER_URL);
   }
 
@@ -378,6 +379,11 @@ public final class OrchestratorConfig {
       tokens.put(entry.substring(0, colon), entry.substring(colon + 1));
     }
     return tokens;
+  }
+
+  /** A value as a message quotes it: passwords masked, at most 120 characters, control characters escaped. */
+  private static String quoted(String value) {
+    return "'" + Redactor.defaults().quote(value, 120) + "'";
   }
 
   private static String withoutQuery(String jdbcUrl) {

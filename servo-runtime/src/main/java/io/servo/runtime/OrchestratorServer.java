@@ -13,6 +13,7 @@ import io.servo.runtime.execution.StoreExecutionLauncher;
 import io.servo.runtime.execution.TraceContextSource;
 import io.servo.runtime.outbox.OutboxRelay;
 import io.servo.runtime.queue.local.LocalTaskQueue;
+import io.servo.runtime.sweeper.ExecutionSweeper;
 import io.servo.runtime.tracing.OrchestratorTracing;
 import io.servo.storage.ServoStorage;
 import java.io.IOException;
@@ -23,6 +24,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
@@ -51,6 +53,7 @@ public final class OrchestratorServer implements AutoCloseable {
   private final TaskQueue queue;
   private final boolean ownsQueue;
   private final OutboxRelay relay;
+  private final ExecutionSweeper sweeper;
   private final ApiHandler handler;
   private final int workerThreads;
   private final int maxQueuedRequests;
@@ -92,6 +95,11 @@ public final class OrchestratorServer implements AutoCloseable {
             OutboxRelay.builder(b.storage.outbox(), queue, signature).clock(b.clock))
         .queueDecorator(handOver)
         .build();
+    this.sweeper = b.sweeper.apply(ExecutionSweeper.builder(b.storage)
+            .clock(b.clock)
+            .redeliveryTrace(tracing.redeliveryTrace())
+            .afterEnqueue(relay::kick))
+        .build();
     TraceContextSource traceContext =
         b.traceContext == TraceContextSource.NONE ? tracing.traceContext() : b.traceContext;
     ExecutionLauncher launcher = tracing.wrapLauncher(
@@ -113,7 +121,7 @@ public final class OrchestratorServer implements AutoCloseable {
 
   /**
    * Binds the HTTP port and starts the relay, which at once hands over tasks left in the outbox
-   * by an earlier run.
+   * by an earlier run, and the sweeper, which re-enqueues executions left stuck.
    *
    * @throws UncheckedIOException when the port cannot be bound
    */
@@ -132,6 +140,7 @@ public final class OrchestratorServer implements AutoCloseable {
     httpServer.createContext("/", handler);
     httpServer.start();
     relay.start();
+    sweeper.start();
     log.info("orchestrator listening on port {} ({}, queue {} '{}')", port(), config.environment().id(),
         config.queue().id(), queue.name());
   }
@@ -151,8 +160,8 @@ public final class OrchestratorServer implements AutoCloseable {
 
   /**
    * Stops taking requests (new ones get 503), waits for those in flight (at most the {@linkplain
-   * Builder#shutdownGrace grace}), stops the relay, and closes the local queue if the server created
-   * it.
+   * Builder#shutdownGrace grace}), stops the sweeper and the relay, and closes the local queue if the
+   * server created it.
    */
   @Override
   public synchronized void close() {
@@ -171,6 +180,7 @@ public final class OrchestratorServer implements AutoCloseable {
       httpServer.stop(0);
       executor.close();
     }
+    sweeper.close();
     relay.close();
     if (ownsQueue) {
       queue.close();
@@ -189,12 +199,13 @@ public final class OrchestratorServer implements AutoCloseable {
     private UnaryOperator<ExecutionLauncher> launcherDecorator = UnaryOperator.identity();
     private UnaryOperator<OutboxRelay.Builder> relay = UnaryOperator.identity();
     private UnaryOperator<LocalTaskQueue.Builder> localQueue = UnaryOperator.identity();
+    private UnaryOperator<ExecutionSweeper.Builder> sweeper = UnaryOperator.identity();
     private Duration handOverTimeout = Duration.ofSeconds(5);
     private int workerThreads = 32;
     private int maxQueuedRequests = 256;
     private OpenTelemetry openTelemetry = OpenTelemetry.noop();
     private Function<String, Optional<String>> traceLinks = traceId -> Optional.empty();
-    private Function<String, Optional<String>> traceWaterfall = traceId -> Optional.empty();
+    private BiFunction<String, String, Optional<String>> traceWaterfall = (traceId, tenant) -> Optional.empty();
     private Duration shutdownGrace = Duration.ofSeconds(5);
 
     private Builder(OrchestratorConfig config, ServoStorage storage) {
@@ -258,6 +269,17 @@ public final class OrchestratorServer implements AutoCloseable {
      * trace_waterfall}. Default: none.
      */
     public Builder traceWaterfall(Function<String, Optional<String>> value) {
+      Objects.requireNonNull(value, "traceWaterfall");
+      this.traceWaterfall = (traceId, tenant) -> value.apply(traceId);
+      return this;
+    }
+
+    /**
+     * The part of a trace that belongs to a tenant as a terminal waterfall, by trace id and tenant
+     * (see {@link io.servo.runtime.api.TraceViews}); use this one when several tenants share the
+     * process: a caller's {@code traceparent} may name another tenant's trace.
+     */
+    public Builder traceWaterfall(BiFunction<String, String, Optional<String>> value) {
       this.traceWaterfall = Objects.requireNonNull(value, "traceWaterfall");
       return this;
     }
@@ -299,6 +321,15 @@ public final class OrchestratorServer implements AutoCloseable {
     /** Adjusts the relay's timing (tests use short delays). */
     public Builder relay(UnaryOperator<OutboxRelay.Builder> value) {
       this.relay = Objects.requireNonNull(value, "relay");
+      return this;
+    }
+
+    /**
+     * Adjusts the stuck-execution sweeper (its interval and thresholds; the query that finds pending
+     * executions whose task a queue lost, see {@link io.servo.runtime.sweeper.PendingWithoutTask}).
+     */
+    public Builder sweeper(UnaryOperator<ExecutionSweeper.Builder> value) {
+      this.sweeper = Objects.requireNonNull(value, "sweeper");
       return this;
     }
 

@@ -24,6 +24,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -81,6 +82,12 @@ public final class Services implements AutoCloseable {
    */
   public OrchestratorServer orchestrator(OrchestratorConfig config, ServoStorage storage, Map<String, String> env,
       byte[] hmacSecret, ServoTelemetry telemetry, Function<String, Optional<String>> waterfall) {
+    return orchestrator(config, storage, env, hmacSecret, telemetry, (traceId, tenant) -> waterfall.apply(traceId));
+  }
+
+  /** Like the above, with a waterfall of the part of a trace that belongs to the caller's tenant. */
+  public OrchestratorServer orchestrator(OrchestratorConfig config, ServoStorage storage, Map<String, String> env,
+      byte[] hmacSecret, ServoTelemetry telemetry, BiFunction<String, String, Optional<String>> waterfall) {
     OrchestratorServer.Builder builder = OrchestratorServer.builder(config, storage)
         .openTelemetry(telemetry.openTelemetry())
         .traceLinks(traceId -> telemetry.traceLinks().url(traceId))

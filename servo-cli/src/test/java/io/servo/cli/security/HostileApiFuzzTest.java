@@ -174,12 +174,6 @@ class HostileApiFuzzTest {
       assertThat(failures).as("seed %d: requests that failed a property (first 20)", seed)
           .isEmpty();
       List<String> escaped = logs.escapedFromHandlers();
-      List<String> headAnswers = escaped.stream()
-          .filter(e -> e.contains("stream closed at io.servo.runtime.api.ApiHandler.write")).toList();
-      if (!headAnswers.isEmpty() && KnownDefect.API_WRITES_A_BODY_FOR_HEAD.tolerated()) {
-        KnownDefect.API_WRITES_A_BODY_FOR_HEAD.report(headAnswers.size() + " HEAD requests threw out of ApiHandler");
-        escaped = escaped.stream().filter(e -> !headAnswers.contains(e)).toList();
-      }
       assertThat(escaped).as("seed %d: exceptions escaping a handler", seed).isEmpty();
       assertThat(logs.errors()).as("seed %d: ERROR log events", seed)
           .extracting(e -> Hostile.show(e.text())).isEmpty();

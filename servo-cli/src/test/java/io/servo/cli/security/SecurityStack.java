@@ -107,7 +107,7 @@ final class SecurityStack implements AutoCloseable {
     private final List<SpanExporter> orchestratorExporters = new ArrayList<>();
     private String role;
     private boolean cloudTasks;
-    private Function<String, Optional<String>> waterfall = id -> Optional.empty();
+    private java.util.function.BiFunction<String, String, Optional<String>> waterfall = (id, tenant) -> Optional.empty();
 
     private Builder(String databaseUrl, PostgresTestDatabase postgres) {
       this.databaseUrl = databaseUrl;
@@ -167,7 +167,7 @@ final class SecurityStack implements AutoCloseable {
       return this;
     }
 
-    Builder waterfall(Function<String, Optional<String>> value) {
+    Builder waterfall(java.util.function.BiFunction<String, String, Optional<String>> value) {
       this.waterfall = value;
       return this;
     }
@@ -188,7 +188,7 @@ final class SecurityStack implements AutoCloseable {
 
   private void start(List<SpanExporter> extra, List<SpanExporter> workerExtra, List<SpanExporter> orchestratorExtra,
       Map<String, String> workerOnly, Map<String, String> orchestratorOnly, boolean withCloudTasks,
-      Function<String, Optional<String>> waterfall) {
+      java.util.function.BiFunction<String, String, Optional<String>> waterfall) {
     int workerPort = freePort();
     if (withCloudTasks) {
       cloudTasks = FakeCloudTasks.start();

@@ -240,6 +240,11 @@ public final class ApiHandler implements HttpHandler {
   private static void write(HttpExchange exchange, int status, ObjectNode body) throws IOException {
     byte[] bytes = Json.mapper().writeValueAsBytes(body);
     exchange.getResponseHeaders().set("Content-Type", "application/json");
+    // A HEAD answer has no body: the JDK closes its stream, and writing to it throws.
+    if ("HEAD".equals(exchange.getRequestMethod())) {
+      exchange.sendResponseHeaders(status, -1);
+      return;
+    }
     exchange.sendResponseHeaders(status, bytes.length);
     try (OutputStream out = exchange.getResponseBody()) {
       out.write(bytes);

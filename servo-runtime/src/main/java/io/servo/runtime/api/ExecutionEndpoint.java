@@ -95,7 +95,8 @@ final class ExecutionEndpoint {
       traceViews.link().apply(e.traceId()).ifPresent(url -> out.put("trace_url", url));
       String query = request.exchange().getRequestURI().getRawQuery();
       if (query != null && java.util.Arrays.asList(query.split("&")).contains("include=trace")) {
-        traceViews.waterfall().apply(e.traceId()).ifPresent(text -> out.put("trace_waterfall", text));
+        traceViews.waterfall().apply(e.traceId(), request.tenant())
+            .ifPresent(text -> out.put("trace_waterfall", text));
       }
     }
     ArrayNode assets = out.putArray("assets");

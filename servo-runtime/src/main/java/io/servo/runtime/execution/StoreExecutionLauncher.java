@@ -1,8 +1,5 @@
 package io.servo.runtime.execution;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import io.servo.core.json.Json;
 import io.servo.core.task.TaskPayload;
 import io.servo.core.task.TaskPayloadCodec;
 import io.servo.core.task.TraceMetadata;
@@ -11,7 +8,6 @@ import io.servo.storage.NewExecution;
 import io.servo.storage.ServoStorage;
 import io.servo.storage.StoredWorkflow;
 import java.time.Clock;
-import java.time.temporal.ChronoUnit;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -59,25 +55,9 @@ public final class StoreExecutionLauncher implements ExecutionLauncher {
     return Optional.of(new LaunchedExecution(created.execution(), created.created(), actualTask));
   }
 
-  /** The one place task payloads are made, so the trace context is always injected. */
+  /** Payloads are made in one place, so the trace context is always injected. */
   private TaskPayload payload(String executionId, StoredWorkflow workflow) {
-    JsonNode definition;
-    try {
-      definition = Json.mapper().readTree(workflow.definitionJson());
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(
-          "stored definition of workflow " + workflow.name() + " v" + workflow.version()
-              + " is not JSON", e);
-    }
-    return new TaskPayload(
-        TaskPayload.CURRENT_VERSION,
-        executionId,
-        workflow.tenant(),
-        workflow.name(),
-        workflow.version(),
-        definition,
-        clock.instant().truncatedTo(ChronoUnit.MILLIS),
-        traceContext.current());
+    return TaskPayloads.forExecution(executionId, workflow, clock.instant(), traceContext.current());
   }
 
   /** The trace id inside a W3C traceparent ({@code 00-<trace id>-<span id>-<flags>}), or null. */

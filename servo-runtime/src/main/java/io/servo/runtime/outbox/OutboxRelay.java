@@ -179,19 +179,27 @@ public final class OutboxRelay implements AutoCloseable {
       refused(task, e.toString(), true);
       return;
     }
-    complete(task.taskName(), HandOver.DISPATCHED);
-    outbox.markDispatched(task.id());
+    // Waiters are told only after the outbox reflects the outcome: handOverNow registers its waiter
+    // and then looks at the outbox, so whichever comes first it cannot miss the hand-over.
+    try {
+      outbox.markDispatched(task.id());
+    } finally {
+      complete(task.taskName(), HandOver.DISPATCHED);
+    }
     log.debug("outbox relay: handed task {} to queue {}", task.taskName(), queue.name());
   }
 
   private void refused(OutboxTask task, String message, boolean retryable) {
     Duration delay = retryDelay(task.attempts());
     String error = message == null ? "the queue refused the task" : message;
-    complete(task.taskName(), retryable ? HandOver.PENDING : HandOver.refused(error));
     log.warn("outbox relay: queue {} refused task {} ({}): {}; offering it again in {} ms",
         queue.name(), task.taskName(), retryable ? "retryable" : "not retryable", error,
         delay.toMillis());
-    outbox.markFailed(task.id(), error, clock.instant().plus(delay));
+    try {
+      outbox.markFailed(task.id(), error, clock.instant().plus(delay));
+    } finally {
+      complete(task.taskName(), retryable ? HandOver.PENDING : HandOver.refused(error));
+    }
   }
 
   private void complete(String taskName, HandOver outcome) {

@@ -13,13 +13,15 @@ import io.servo.runtime.api.RequestObserver;
 import io.servo.runtime.execution.ExecutionLauncher;
 import io.servo.runtime.execution.LaunchedExecution;
 import io.servo.runtime.execution.TraceContextSource;
+import io.servo.runtime.sweeper.RedeliveryTrace;
 import java.util.Objects;
 
 /**
  * Everything the orchestrator traces, wired from one {@link OpenTelemetry}: the API's SERVER spans,
  * {@code orchestrator.enqueue_execution}, the payload's trace context, the {@code
  * cloud_tasks.enqueue} PRODUCER span of each hand-over and the embedded queue's {@code
- * local_queue.enqueue} CLIENT span. The orchestrator plugs these into its seams; no other code
+ * local_queue.enqueue} CLIENT span, and {@code orchestrator.redeliver_execution} when the sweeper
+ * re-enqueues a stuck execution. The orchestrator plugs these into its seams; no other code
  * touches spans.
  *
  * <p>With a no-op {@code OpenTelemetry} (tracing disabled) every method returns its argument or a
@@ -27,25 +29,28 @@ import java.util.Objects;
  * tracing work at all.
  */
 public final class OrchestratorTracing {
-  private static final OrchestratorTracing DISABLED = new OrchestratorTracing(null, null, null, null, null);
+  private static final OrchestratorTracing DISABLED = new OrchestratorTracing(null, null, null, null, null, null);
 
   private final Instrumenter<TracingExecutionLauncher.Launch, LaunchedExecution> launches;
   private final Instrumenter<QueueHandOff, Void> producer;
   private final Instrumenter<QueueHandOff, Void> localClient;
   private final RequestObserver requests;
   private final TraceContextSource traceContext;
+  private final RedeliveryTrace redeliveries;
 
   private OrchestratorTracing(
       Instrumenter<TracingExecutionLauncher.Launch, LaunchedExecution> launches,
       Instrumenter<QueueHandOff, Void> producer,
       Instrumenter<QueueHandOff, Void> localClient,
       RequestObserver requests,
-      TraceContextSource traceContext) {
+      TraceContextSource traceContext,
+      RedeliveryTrace redeliveries) {
     this.launches = launches;
     this.producer = producer;
     this.localClient = localClient;
     this.requests = requests;
     this.traceContext = traceContext;
+    this.redeliveries = redeliveries;
   }
 
   /**
@@ -85,8 +90,13 @@ public final class OrchestratorTracing {
             .buildInstrumenter(SpanKindExtractor.alwaysServer());
     RequestObserver requests =
         new ServerSpans(server, openTelemetry.getPropagators().getTextMapPropagator(), inbound);
+    Instrumenter<TracingRedelivery.Redelivery, Void> redeliveries =
+        Instrumenter.<TracingRedelivery.Redelivery, Void>builder(
+                openTelemetry, scope, r -> ServoSpans.REDELIVER_EXECUTION)
+            .addAttributesExtractor(TracingRedelivery.ATTRIBUTES)
+            .buildInstrumenter(SpanKindExtractor.alwaysInternal());
     return new OrchestratorTracing(launches, producer, localClient, requests,
-        CurrentSpanTraceContext.INSTANCE);
+        CurrentSpanTraceContext.INSTANCE, new TracingRedelivery(redeliveries));
   }
 
   /** Whether spans are made at all (false for a no-op {@code OpenTelemetry}). */
@@ -103,6 +113,14 @@ public final class OrchestratorTracing {
   /** Where new payloads get their trace context: the current span's. */
   public TraceContextSource traceContext() {
     return enabled() ? traceContext : TraceContextSource.NONE;
+  }
+
+  /**
+   * The trace context of a task the sweeper re-enqueues: an {@code orchestrator.redeliver_execution}
+   * span in the execution's trace (see {@link TracingRedelivery}).
+   */
+  public RedeliveryTrace redeliveryTrace() {
+    return enabled() ? redeliveries : RedeliveryTrace.NONE;
   }
 
   /**

@@ -11,11 +11,16 @@ final class ServoSpans {
   static final String ENQUEUE_EXECUTION = "orchestrator.enqueue_execution";
   static final String CLOUD_TASKS_ENQUEUE = "cloud_tasks.enqueue";
   static final String LOCAL_QUEUE_ENQUEUE = "local_queue.enqueue";
+  static final String REDELIVER_EXECUTION = "orchestrator.redeliver_execution";
 
   static final AttributeKey<String> EXECUTION_ID = AttributeKey.stringKey("servo.execution.id");
   /** The workflow's name: workflows are identified by name within a tenant. */
   static final AttributeKey<String> WORKFLOW_ID = AttributeKey.stringKey("servo.workflow.id");
   static final AttributeKey<String> TENANT_ID = AttributeKey.stringKey("servo.tenant.id");
+  /** Why the sweeper re-enqueued an execution ({@code lease_expired}, {@code pending_without_task}). */
+  static final AttributeKey<String> REDELIVERY_REASON = AttributeKey.stringKey("servo.redelivery.reason");
+  /** The execution's claim count when it was found stuck. */
+  static final AttributeKey<Long> EXECUTION_ATTEMPT = AttributeKey.longKey("servo.execution.attempt");
 
   static final AttributeKey<String> MESSAGING_SYSTEM = MessagingIncubatingAttributes.MESSAGING_SYSTEM;
   static final AttributeKey<String> MESSAGING_DESTINATION_NAME =

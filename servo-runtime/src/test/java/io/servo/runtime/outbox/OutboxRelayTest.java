@@ -158,6 +158,81 @@ class OutboxRelayTest {
     assertThat(TaskPayloadCodec.decode(orchestrator.worker.received().get(0).body()).executionId()).isEqualTo(id);
   }
 
+  /**
+   * The relay takes a just-committed task on its own poll while the API is about to wait for it:
+   * the API must learn that it was handed over, not wait out its whole timeout. Before the fix the
+   * relay told waiters before it removed the task from the outbox, so an API thread that started
+   * waiting in between saw the task still there and waited the full timeout.
+   */
+  @Test
+  void anApiWaitingWhileTheRelayTookTheTaskOnItsOwnPollLearnsAtOnce() throws Exception {
+    String id = commitExecutionWithoutRelay();
+    java.util.concurrent.CountDownLatch apiLooked = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch handedOver = new java.util.concurrent.CountDownLatch(1);
+    io.servo.storage.OutboxStore real = orchestrator.storage.outbox();
+    io.servo.storage.OutboxStore outbox = new io.servo.storage.OutboxStore() {
+      @Override
+      public java.util.List<OutboxTask> claimDue(Instant now, Duration lease, int limit) {
+        return real.claimDue(now, lease, limit);
+      }
+
+      @Override
+      public void markDispatched(long taskId) {
+        handedOver.countDown();
+        try {
+          // Hold the removal until the API has looked at the outbox.
+          apiLooked.await(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        real.markDispatched(taskId);
+      }
+
+      @Override
+      public void markFailed(long taskId, String error, Instant retryAt) {
+        real.markFailed(taskId, error, retryAt);
+      }
+
+      @Override
+      public java.util.Optional<OutboxTask> pendingFor(String tenant, String executionId) {
+        java.util.Optional<OutboxTask> found = real.pendingFor(tenant, executionId);
+        apiLooked.countDown();
+        return found;
+      }
+
+      @Override
+      public void add(String tenant, String executionId, String taskName, byte[] payload) {
+        real.add(tenant, executionId, taskName, payload);
+      }
+    };
+    java.util.List<String> enqueued = new java.util.concurrent.CopyOnWriteArrayList<>();
+    TaskQueue queue = new TaskQueue() {
+      @Override
+      public void enqueue(QueuedTask task) {
+        enqueued.add(task.name());
+      }
+
+      @Override
+      public String name() {
+        return "recording";
+      }
+    };
+    try (OutboxRelay relay = OutboxRelay.builder(outbox, queue, TaskSignature.create(TestOrchestrator.SECRET))
+        .pollInterval(Duration.ofMillis(20))
+        .build()) {
+      relay.start();
+      assertThat(handedOver.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+
+      long t0 = System.nanoTime();
+      HandOver outcome = relay.handOverNow("a", id, "exec-" + id + "-1", Duration.ofSeconds(4));
+      Duration waited = Duration.ofNanos(System.nanoTime() - t0);
+
+      assertThat(outcome.status()).isEqualTo(HandOver.Status.DISPATCHED);
+      assertThat(waited).as("the API learns of the hand-over at once").isLessThan(Duration.ofSeconds(2));
+      assertThat(enqueued).containsExactly("exec-" + id + "-1");
+    }
+  }
+
   private String commitExecutionWithoutRelay() throws Exception {
     StoredWorkflow wf = orchestrator.storage.workflows().deploy("a", "nightly",
         "{\"workflow\":\"nightly\",\"tenant\":\"a\",\"assets\":[{\"name\":\"load\",\"kind\":\"sql\","

@@ -2,7 +2,6 @@ package io.servo.cli.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import io.servo.cli.security.RawHttp.Header;
 import io.servo.runtime.OrchestratorConfig;
@@ -14,16 +13,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * One test per {@link KnownDefect} in code outside this package's reach, each failing until its fix
- * is in (see the security report for the fix). They are skipped while the defect is tolerated; run
- * with {@code -Dservo.security.strict=true} to see them fail, or pass once fixed.
- * ({@link KnownDefect#TRACE_VIEW_SHOWS_OTHER_TENANTS_SPANS} is shown by {@link CrossTenantApiAccess}.)
+ * Defects the security tests found in the orchestrator, each with the test that failed before its
+ * fix: a HEAD request made the API throw out of its handler; a rejected configuration value was
+ * quoted raw (URL passwords, control characters, unbounded length).
  */
-class KnownDefectsTest {
+class FixedDefectsTest {
 
   @Test
   void aHeadRequestIsAnsweredWithoutAnExceptionEscapingTheHandler(@TempDir Path dir) {
-    assumeFalse(KnownDefect.API_WRITES_A_BODY_FOR_HEAD.tolerated());
     try (SecurityStack stack = SecurityStack.sqlite(dir).start(); CapturedLogs logs = CapturedLogs.start()) {
       RawHttp.Response response = RawHttp.send(stack.apiPort(), "HEAD", "/v1/executions/" + java.util.UUID.randomUUID(),
           List.of(new Header("Authorization", "Bearer " + SecurityStack.ACME_TOKEN)), null);
@@ -35,7 +32,6 @@ class KnownDefectsTest {
 
   @Test
   void aRejectedOrchestratorValueIsQuotedOnOneLineWithoutItsPassword() {
-    assumeFalse(KnownDefect.ORCHESTRATOR_CONFIG_QUOTES_VALUES_RAW.tolerated());
     assertThatThrownBy(() -> OrchestratorConfig.fromEnvironment(Map.of("SERVO_DATABASE_URL", "postgres://servo:hunter2@db/servo")))
         .isInstanceOf(OrchestratorConfigException.class).hasMessageNotContaining("hunter2");
     assertThatThrownBy(() -> OrchestratorConfig.fromEnvironment(Map.of("SERVO_WORKER_URL", "http://u:hunter2@worker?x=1")))
