@@ -98,6 +98,7 @@ public final class OrchestratorServer implements AutoCloseable {
     this.sweeper = b.sweeper.apply(ExecutionSweeper.builder(b.storage)
             .clock(b.clock)
             .redeliveryTrace(tracing.redeliveryTrace())
+            .pendingWithoutTask(b.storage.executions()::pendingWithoutTask)
             .afterEnqueue(relay::kick))
         .build();
     TraceContextSource traceContext =

@@ -63,4 +63,11 @@ public interface ExecutionStore {
    * tenants (for the sweeper), least recently changed first.
    */
   List<Execution> expiredLeases(Instant now, int limit);
+
+  /**
+   * Pending executions created before {@code createdBefore} whose task has left the outbox (a queue
+   * accepted it) yet no worker claimed them: the queue lost the task. Across tenants, oldest first
+   * (for the sweeper).
+   */
+  List<Execution> pendingWithoutTask(Instant createdBefore, int limit);
 }

@@ -32,6 +32,7 @@ final class JdbcExecutionStore implements ExecutionStore {
   private final String upsertAsset;
   private final String selectAssets;
   private final String selectExpired;
+  private final String selectPendingWithoutTask;
 
   JdbcExecutionStore(Database db, JdbcOutboxStore outbox) {
     this.db = db;
@@ -72,6 +73,10 @@ final class JdbcExecutionStore implements ExecutionStore {
         + "ORDER BY started_at NULLS LAST, id");
     selectExpired = d.sql("SELECT " + COLUMNS + " FROM {s}executions "
         + "WHERE state = 'running' AND (lease_until IS NULL OR lease_until < ?) ORDER BY updated_at, id LIMIT ?");
+    selectPendingWithoutTask = d.sql("SELECT " + COLUMNS + " FROM {s}executions e "
+        + "WHERE e.state = 'pending' AND e.created_at < ? "
+        + "AND NOT EXISTS (SELECT 1 FROM {s}task_outbox t WHERE t.execution_id = e.id) "
+        + "ORDER BY e.created_at, e.id LIMIT ?");
   }
 
   /**
@@ -327,6 +332,27 @@ final class JdbcExecutionStore implements ExecutionStore {
           }
         }
         return expired;
+      }
+    });
+  }
+
+  @Override
+  public List<Execution> pendingWithoutTask(Instant createdBefore, int limit) {
+    requireNonNull(createdBefore, "createdBefore");
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be at least 1, got " + limit);
+    }
+    return db.system("finding pending executions without a task", c -> {
+      try (PreparedStatement s = c.prepareStatement(selectPendingWithoutTask)) {
+        db.dialect().bindInstant(s, 1, createdBefore);
+        s.setInt(2, limit);
+        List<Execution> found = new ArrayList<>();
+        try (ResultSet r = s.executeQuery()) {
+          while (r.next()) {
+            found.add(execution(r));
+          }
+        }
+        return found;
       }
     });
   }

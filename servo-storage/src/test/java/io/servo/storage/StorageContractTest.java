@@ -389,6 +389,23 @@ abstract class StorageContractTest {
     assertThat(pending.state()).isEqualTo(ExecutionState.PENDING);
   }
 
+  @Test
+  void pendingExecutionsWhoseTaskLeftTheOutboxAreFoundAcrossTenants() {
+    Execution lost = create("a");
+    Execution inOutbox = create("b");
+    Execution claimed = create("b");
+    executions.claim("b", claimed.id(), LEASE);
+    for (OutboxTask t : storage.outbox().claimDue(clock.instant(), LEASE, 10)) {
+      if (!t.executionId().equals(inOutbox.id())) {
+        storage.outbox().markDispatched(t.id());
+      }
+    }
+    clock.advance(Duration.ofMinutes(10));
+
+    assertThat(executions.pendingWithoutTask(clock.instant(), 10)).extracting(Execution::id).containsExactly(lost.id());
+    assertThat(executions.pendingWithoutTask(lost.createdAt(), 10)).as("created before").isEmpty();
+  }
+
   // --- asset results ---
 
   @Test

@@ -67,8 +67,7 @@ class StaleSignatureTest {
     try (CapturedLogs queueLogs = CapturedLogs.of(LocalTaskQueue.class)) {
       orchestratorSide = InProcessServo.builder(database.url())
           .workerUrl("http://127.0.0.1:" + worker.port())
-          .orchestrator(b -> b.sweeper(s -> s.interval(Duration.ofMillis(200)).pendingAfter(Duration.ofSeconds(2))
-              .pendingWithoutTask(new PostgresPendingWithoutTask(database, workerStorage))))
+          .orchestrator(b -> b.sweeper(s -> s.interval(Duration.ofMillis(200)).pendingAfter(Duration.ofSeconds(2))))
           .start();
       orchestratorSide.deploy("late", "workflow: late\nassets: [{name: one, kind: sql, sql: SELECT 1}]");
       InProcessServo.Started started = orchestratorSide.start("late");

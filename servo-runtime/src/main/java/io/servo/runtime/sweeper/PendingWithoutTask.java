@@ -9,14 +9,7 @@ import java.util.List;
  * claimed: the queue lost the task, as the embedded local queue does when its process dies.
  * Across tenants, oldest first.
  *
- * <p>servo-storage has no such query yet; until it has, the orchestrator's sweeper finds only
- * expired leases (see docs/reliability.md). The query it needs, with {@code ? = createdBefore}:
- *
- * <pre>{@code
- * SELECT … FROM servo.executions e WHERE e.state = 'pending' AND e.created_at < ?
- *   AND NOT EXISTS (SELECT 1 FROM servo.task_outbox t WHERE t.execution_id = e.id)
- * ORDER BY e.created_at, e.id LIMIT ?
- * }</pre>
+ * The orchestrator uses {@code ExecutionStore.pendingWithoutTask}.
  */
 @FunctionalInterface
 public interface PendingWithoutTask {
