@@ -37,8 +37,12 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  */
 public final class WorkerServer implements AutoCloseable {
-  /** How long {@link #close()} lets running requests finish: inside Cloud Run's 10 s SIGTERM grace. */
-  public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(8);
+  /**
+   * How long {@link #close()} lets running requests finish. Cloud Run sends SIGKILL 10 s after
+   * SIGTERM; after the drain come up to 2 s to kill a command that ignores SIGTERM, stopping the
+   * HTTP server and the final span flush, so the drain gets half of it.
+   */
+  public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(5);
   private static final Logger log = LoggerFactory.getLogger(WorkerServer.class);
 
   private final WorkerConfig config;

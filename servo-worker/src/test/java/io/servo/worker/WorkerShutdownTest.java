@@ -47,7 +47,7 @@ class WorkerShutdownTest {
     long start = System.nanoTime();
     worker.stopWorker();
 
-    // A generous bound, not a benchmark: the grace is 8 s, and an idle close needs none of it.
+    // A generous bound, not a benchmark: an idle close needs none of the grace.
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
   }
 

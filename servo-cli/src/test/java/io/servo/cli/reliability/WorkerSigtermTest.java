@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -72,12 +71,10 @@ class WorkerSigtermTest {
 
   /**
    * The same with a command that ignores SIGTERM (the worker then waits 2 s before SIGKILL): the
-   * worker's 8 s drain, about 1 s for JDK 17's HttpServer to stop, the 2 s and the final flush add
-   * up to more than Cloud Run's 10 s, so Cloud Run would SIGKILL it before its spans are exported.
-   * The fix belongs in servo-worker / servo-cli (see docs/reliability.md, "Known gaps").
+   * worker's drain, the 2 s and the final flush must still fit in Cloud Run's 10 s, or Cloud Run
+   * would SIGKILL it before its spans are exported (it did not with an 8 s drain).
    */
   @Test
-  @Disabled("needs servo-worker/servo-cli to budget shutdown within 10 s; see docs/reliability.md")
   void aWorkerWhoseCommandIgnoresSigtermStillExitsWithinTheGrace() throws Exception {
     Path marker = dir.resolve("started");
     startAndStopMidAsset("trap '' TERM; touch %s; while true; do sleep 1; done".formatted(marker), marker);
