@@ -50,10 +50,13 @@ public interface ExecutionStore {
   boolean finish(String tenant, String executionId, int attempt, ExecutionState to, String error);
 
   /**
-   * Inserts or replaces the result of {@code result.assetName()} for the execution. Throws {@link
-   * IllegalArgumentException} when {@code tenant} has no such execution.
+   * Inserts or replaces the result of {@code result.assetName()} for the execution if the claim of
+   * {@code result.attempt()} still holds it (the execution is running under that attempt), like
+   * {@link #finish}. False when nothing was written because the claim was lost: another worker took
+   * the execution over, or it ended. Throws {@link IllegalArgumentException} when {@code tenant} has
+   * no such execution.
    */
-  void recordAssetResult(String tenant, AssetResult result);
+  boolean recordAssetResult(String tenant, AssetResult result);
 
   /** Results in the order the assets started. */
   List<AssetResult> assetResults(String tenant, String executionId);

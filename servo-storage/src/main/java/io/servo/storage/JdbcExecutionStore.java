@@ -62,10 +62,15 @@ final class JdbcExecutionStore implements ExecutionStore {
     finish = d.sql("UPDATE {s}executions SET state = ?, error = ?, ended_at = ?, lease_until = NULL, updated_at = ? "
         + "WHERE tenant_id = ? AND id = ? AND state = 'running' AND attempt = ?");
     // Takes tenant and id from the execution row, so a result can only join an execution of the
-    // same tenant; the upsert then only ever meets that execution's own rows.
+    // same tenant; the upsert then only ever meets that execution's own rows. Fenced like finish:
+    // only the attempt holding the running execution writes. On PostgreSQL the execution row is
+    // locked FOR SHARE, so a concurrent claim (an UPDATE of that row) either commits first, and the
+    // condition is re-checked against it and fails, or waits until this result is committed, and
+    // the new attempt reads it. SQLite's one writer (BEGIN IMMEDIATE) orders them anyway.
     upsertAsset = d.sql("INSERT INTO {s}asset_results (execution_id, tenant_id, asset_name, kind, status, attempt, "
         + "started_at, ended_at, output, error) "
-        + "SELECT id, tenant_id, ?, ?, ?, ?, ?, ?, ?, ? FROM {s}executions WHERE tenant_id = ? AND id = ? "
+        + "SELECT id, tenant_id, ?, ?, ?, ?, ?, ?, ?, ? FROM {s}executions "
+        + "WHERE tenant_id = ? AND id = ? AND state = 'running' AND attempt = ?{forShare} "
         + "ON CONFLICT (execution_id, asset_name) DO UPDATE SET kind = excluded.kind, status = excluded.status, "
         + "attempt = excluded.attempt, started_at = excluded.started_at, ended_at = excluded.ended_at, "
         + "output = excluded.output, error = excluded.error");
@@ -256,13 +261,13 @@ final class JdbcExecutionStore implements ExecutionStore {
    * @throws IllegalArgumentException when {@code tenant} has no such execution
    */
   @Override
-  public void recordAssetResult(String tenant, AssetResult result) {
+  public boolean recordAssetResult(String tenant, AssetResult result) {
     requireNonNull(result, "result");
     requireNonNull(result.executionId(), "result.executionId");
     requireNonNull(result.assetName(), "result.assetName");
     requireNonNull(result.kind(), "result.kind");
     requireNonNull(result.status(), "result.status");
-    db.write(tenant, "recording an asset result", c -> {
+    return db.write(tenant, "recording an asset result", c -> {
       try (PreparedStatement s = c.prepareStatement(upsertAsset)) {
         s.setString(1, result.assetName());
         s.setString(2, result.kind());
@@ -274,11 +279,20 @@ final class JdbcExecutionStore implements ExecutionStore {
         s.setString(8, result.error());
         s.setString(9, tenant);
         s.setString(10, result.executionId());
-        if (s.executeUpdate() == 0) {
+        s.setInt(11, result.attempt());
+        if (s.executeUpdate() == 1) {
+          return true;
+        }
+      }
+      // Nothing written: either the claim moved on (fenced) or there is no such execution.
+      try (PreparedStatement s = c.prepareStatement(selectById)) {
+        s.setString(1, tenant);
+        s.setString(2, result.executionId());
+        if (one(s).isEmpty()) {
           throw new IllegalArgumentException("tenant " + tenant + " has no execution " + result.executionId());
         }
-        return null;
       }
+      return false;
     });
   }
 

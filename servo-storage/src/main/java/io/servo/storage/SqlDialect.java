@@ -11,10 +11,11 @@ import java.time.ZoneOffset;
 
 /**
  * The few places where PostgreSQL and SQLite differ. Statements are written once with two
- * placeholders: {@code {s}} (the schema prefix) and {@code {skipLocked}} (row locking in a claim).
+ * placeholders: {@code {s}} (the schema prefix), {@code {skipLocked}} (row locking in a claim) and
+ * {@code {forShare}} (a shared row lock that a concurrent update must wait for).
  */
 enum SqlDialect {
-  POSTGRESQL(ServoStorage.Dialect.POSTGRESQL, "postgresql", "servo.", " FOR UPDATE SKIP LOCKED") {
+  POSTGRESQL(ServoStorage.Dialect.POSTGRESQL, "postgresql", "servo.", " FOR UPDATE SKIP LOCKED", " FOR SHARE") {
     @Override
     void bindInstant(PreparedStatement statement, int index, Instant value) throws SQLException {
       if (value == null) {
@@ -51,7 +52,7 @@ enum SqlDialect {
   },
 
   /** Time is stored as epoch milliseconds; tenants are separated by the WHERE clauses alone. */
-  SQLITE(ServoStorage.Dialect.SQLITE, "sqlite", "", "") {
+  SQLITE(ServoStorage.Dialect.SQLITE, "sqlite", "", "", "") {
     @Override
     void bindInstant(PreparedStatement statement, int index, Instant value) throws SQLException {
       if (value == null) {
@@ -79,16 +80,19 @@ enum SqlDialect {
   final String migrationFolder;
   private final String schemaPrefix;
   private final String skipLocked;
+  private final String forShare;
 
-  SqlDialect(ServoStorage.Dialect publicDialect, String migrationFolder, String schemaPrefix, String skipLocked) {
+  SqlDialect(ServoStorage.Dialect publicDialect, String migrationFolder, String schemaPrefix, String skipLocked,
+      String forShare) {
     this.publicDialect = publicDialect;
     this.migrationFolder = migrationFolder;
     this.schemaPrefix = schemaPrefix;
     this.skipLocked = skipLocked;
+    this.forShare = forShare;
   }
 
   String sql(String template) {
-    return template.replace("{s}", schemaPrefix).replace("{skipLocked}", skipLocked);
+    return template.replace("{s}", schemaPrefix).replace("{skipLocked}", skipLocked).replace("{forShare}", forShare);
   }
 
   abstract void bindInstant(PreparedStatement statement, int index, Instant value) throws SQLException;

@@ -11,6 +11,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -76,7 +80,9 @@ class PostgresStorageTest extends StorageContractTest {
     workflows.deploy("b", "w", "{}");
     for (String t : List.of("a", "b")) {
       Execution e = t.equals("a") ? a : b;
-      executions.recordAssetResult(t, new AssetResult(e.id(), "raw", "sql", AssetStatus.RUNNING, 1, START, null, null, null));
+      Execution running = executions.claim(t, e.id(), LEASE).orElseThrow();
+      assertThat(executions.recordAssetResult(t, new AssetResult(e.id(), "raw", "sql", AssetStatus.RUNNING,
+          running.attempt(), START, null, null, null))).isTrue();
     }
 
     assertThat(queryIn("a", "SELECT * FROM servo.executions")).containsExactly(a.id());
@@ -107,6 +113,42 @@ class PostgresStorageTest extends StorageContractTest {
         .isInstanceOf(StorageException.class)
         .rootCause().hasMessageContaining("row-level security");
     assertThat(idsVisibleInTenant("b")).isEmpty();
+  }
+
+  /**
+   * A stale worker's write that starts while another worker's claim is still uncommitted must not
+   * slip in on the snapshot it read before that claim: it waits for the claim and is then refused.
+   */
+  @Test
+  void aStaleAssetResultRacingATakeOverIsRefusedOnceTheTakeOverCommits() throws Exception {
+    Execution e = create("a");
+    Execution first = executions.claim("a", e.id(), LEASE).orElseThrow();
+    AssetResult stale = new AssetResult(e.id(), "raw", "sql", AssetStatus.SUCCEEDED, first.attempt(),
+        START, START.plusSeconds(1), "late", null);
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try (Connection takeOver = database.connect(); Connection observer = database.connect()) {
+      // Another worker's claim, updated but not yet committed.
+      takeOver.setAutoCommit(false);
+      assertThat(update(takeOver, "UPDATE servo.executions SET attempt = attempt + 1 WHERE id = '" + e.id() + "'"))
+          .isEqualTo(1);
+      Future<Boolean> write = pool.submit(() -> executions.recordAssetResult("a", stale));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (!write.isDone() && waitingForALock(observer) == 0 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      takeOver.commit();
+
+      assertThat(write.get(10, TimeUnit.SECONDS)).as("the stale write was recorded").isFalse();
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(executions.assetResults("a", e.id())).isEmpty();
+    assertThat(executions.find("a", e.id()).orElseThrow().attempt()).isEqualTo(first.attempt() + 1);
+  }
+
+  private static int waitingForALock(Connection c) throws SQLException {
+    return Integer.parseInt(query(c, "SELECT count(*) FROM pg_stat_activity "
+        + "WHERE datname = current_database() AND wait_event_type = 'Lock'").get(0));
   }
 
   @Test

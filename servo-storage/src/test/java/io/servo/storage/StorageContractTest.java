@@ -438,6 +438,46 @@ abstract class StorageContractTest {
     assertThat(executions.assetResults("b", e.id())).isEmpty();
   }
 
+  @Test
+  void aWorkerWhoseClaimWasTakenOverCannotWriteAnAssetResult() {
+    Execution e = create("a");
+    Execution first = executions.claim("a", e.id(), LEASE).orElseThrow();
+    Instant t0 = clock.instant();
+    assertThat(executions.recordAssetResult("a",
+        new AssetResult(e.id(), "raw", "sql", AssetStatus.RUNNING, first.attempt(), t0, null, null, null))).isTrue();
+
+    // The first worker stalls past its lease; a redelivery takes the execution over and runs "raw".
+    clock.advance(LEASE.plusSeconds(1));
+    Execution second = executions.claim("a", e.id(), LEASE).orElseThrow();
+    assertThat(second.attempt()).isEqualTo(first.attempt() + 1);
+    AssetResult current = new AssetResult(e.id(), "raw", "sql", AssetStatus.SUCCEEDED, second.attempt(),
+        clock.instant(), clock.instant().plusSeconds(1), "rows=3", null);
+    assertThat(executions.recordAssetResult("a", current)).isTrue();
+
+    // The first worker wakes up: its results, for that asset or any other, are refused.
+    AssetResult stale = new AssetResult(e.id(), "raw", "sql", AssetStatus.FAILED, first.attempt(),
+        t0, clock.instant().plusSeconds(2), null, "late failure");
+    assertThat(executions.recordAssetResult("a", stale)).isFalse();
+    assertThat(executions.recordAssetResult("a",
+        new AssetResult(e.id(), "notify", "http", AssetStatus.RUNNING, first.attempt(), clock.instant(), null, null, null)))
+        .isFalse();
+    assertThat(executions.assetResults("a", e.id())).containsExactly(current);
+
+    // Once the execution ended, not even the attempt that ended it writes a result.
+    assertThat(executions.finish("a", e.id(), second.attempt(), ExecutionState.SUCCEEDED, null)).isTrue();
+    assertThat(executions.recordAssetResult("a", new AssetResult(e.id(), "raw", "sql", AssetStatus.FAILED,
+        second.attempt(), clock.instant(), clock.instant(), null, "after the end"))).isFalse();
+    assertThat(executions.assetResults("a", e.id())).containsExactly(current);
+  }
+
+  @Test
+  void aPendingExecutionTakesNoAssetResult() {
+    Execution e = create("a");
+    assertThat(executions.recordAssetResult("a",
+        new AssetResult(e.id(), "raw", "sql", AssetStatus.RUNNING, 1, START, null, null, null))).isFalse();
+    assertThat(executions.assetResults("a", e.id())).isEmpty();
+  }
+
   // --- outbox ---
 
   @Test
@@ -514,8 +554,6 @@ abstract class StorageContractTest {
   @Test
   void anotherTenantCanNeitherSeeNorChangeAnExecution() {
     Execution e = create("a", "key");
-    AssetResult result = new AssetResult(e.id(), "raw", "sql", AssetStatus.RUNNING, 1, START, null, null, null);
-    executions.recordAssetResult("a", result);
     workflows.deploy("a", "daily_sales", "{}");
 
     assertThat(executions.find("b", e.id())).isEmpty();
@@ -529,6 +567,9 @@ abstract class StorageContractTest {
     assertThat(executions.create(new NewExecution("b1", "b", "daily_sales", 1, "key", null), "tb1", PAYLOAD).created()).isTrue();
 
     Execution running = executions.claim("a", e.id(), LEASE).orElseThrow();
+    AssetResult result = new AssetResult(e.id(), "raw", "sql", AssetStatus.RUNNING, running.attempt(), START, null, null, null);
+    assertThat(executions.recordAssetResult("a", result)).isTrue();
+    assertThat(executions.assetResults("b", e.id())).isEmpty();
     assertThat(executions.renewLease("b", e.id(), running.attempt(), LEASE)).isFalse();
     assertThat(executions.releaseLease("b", e.id(), running.attempt())).isFalse();
     assertThat(executions.finish("b", e.id(), running.attempt(), ExecutionState.FAILED, null)).isFalse();

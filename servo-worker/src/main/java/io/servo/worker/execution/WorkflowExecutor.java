@@ -173,16 +173,24 @@ public final class WorkflowExecutor {
         result = new AssetResult(id, asset.name(), asset.kind().wireName(), AssetStatus.SKIPPED,
             attempt, now, now, null,
             "skipped: depends on '" + failedDependency.get() + "', which did not succeed");
-        store.recordAssetResult(tenant, result);
+        if (!store.recordAssetResult(tenant, result)) {
+          return lostClaim(id, attempt);
+        }
       } else {
         // Recorded as running first, so a status query shows it and a resumed attempt re-runs it.
+        // Every write is fenced by the attempt: once another worker took the execution over (this
+        // one stalled past its lease), nothing more is written and no further asset runs.
         Instant started = clock.instant();
-        store.recordAssetResult(tenant, new AssetResult(id, asset.name(), asset.kind().wireName(),
-            AssetStatus.RUNNING, attempt, started, null, null, null));
+        if (!store.recordAssetResult(tenant, new AssetResult(id, asset.name(), asset.kind().wireName(),
+            AssetStatus.RUNNING, attempt, started, null, null, null))) {
+          return lostClaim(id, attempt);
+        }
         AssetOutcome outcome = runAsset(request, attempt, asset);
         result = new AssetResult(id, asset.name(), asset.kind().wireName(), outcome.status(),
             attempt, started, clock.instant(), outcome.output(), outcome.error());
-        store.recordAssetResult(tenant, result);
+        if (!store.recordAssetResult(tenant, result)) {
+          return lostClaim(id, attempt);
+        }
         timedOut |= outcome.timedOut();
       }
       results.add(result);
@@ -240,6 +248,7 @@ public final class WorkflowExecutor {
     return "asset '" + failed.assetName() + "' failed: " + reason;
   }
 
+  /** The store refused a write fenced by {@code attempt}: another worker took over, or the execution was ended. */
   private ExecutionOutcome lostClaim(String id, int attempt) {
     log.warn("execution {} attempt {}: the claim was taken over by another worker; stopping", id,
         attempt);
