@@ -1,11 +1,14 @@
 package io.servo.core.task;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.servo.core.json.Json;
 import io.servo.core.workflow.WorkflowLoader;
 import io.servo.core.workflow.WorkflowValidationException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Arrays;
 import java.util.UUID;
 
 /** Encodes and decodes {@link TaskPayload} JSON, rejecting anything a worker should not run. */
@@ -65,5 +68,104 @@ public final class TaskPayloadCodec {
       throw new InvalidPayloadException("task payload definition is invalid: " + e.getMessage());
     }
     return payload;
+  }
+
+  /**
+   * What the relay needs to trace a hand-over, read from a payload without decoding (or
+   * validating) its definition: the names and the {@code trace} object, and where that object's
+   * bytes are, so that {@link #withTrace} can replace them alone.
+   */
+  public record Header(String executionId, String tenant, String workflow, TraceMetadata trace,
+      int traceStart, int traceEnd) {}
+
+  /**
+   * Reads the top-level names and {@code trace} of a payload, skipping the definition.
+   *
+   * @throws InvalidPayloadException when the body is not a JSON object with an {@code execution_id},
+   *     a {@code tenant} and a {@code workflow} (the worker's {@link #decode} says more)
+   */
+  public static Header readHeader(byte[] body) {
+    String executionId = null;
+    String tenant = null;
+    String workflow = null;
+    String traceparent = null;
+    String tracestate = null;
+    int traceStart = -1;
+    int traceEnd = -1;
+    try (JsonParser parser = Json.mapper().getFactory().createParser(body)) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        throw new InvalidPayloadException("task payload must be a JSON object");
+      }
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String field = parser.currentName();
+        JsonToken value = parser.nextToken();
+        switch (field) {
+          case "execution_id" -> executionId = text(parser, value);
+          case "tenant" -> tenant = text(parser, value);
+          case "workflow" -> workflow = text(parser, value);
+          case "trace" -> {
+            traceStart = (int) parser.currentTokenLocation().getByteOffset();
+            if (value == JsonToken.START_OBJECT) {
+              while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String name = parser.currentName();
+                JsonToken member = parser.nextToken();
+                if (name.equals("traceparent")) {
+                  traceparent = text(parser, member);
+                } else if (name.equals("tracestate")) {
+                  tracestate = text(parser, member);
+                } else {
+                  parser.skipChildren();
+                }
+              }
+            } else if (value != JsonToken.VALUE_NULL) {
+              throw new InvalidPayloadException("task payload trace must be an object");
+            }
+            traceEnd = (int) parser.currentLocation().getByteOffset();
+          }
+          default -> parser.skipChildren();
+        }
+      }
+    } catch (JacksonException e) {
+      throw new InvalidPayloadException("task payload is not valid: " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    if (executionId == null || tenant == null || workflow == null) {
+      throw new InvalidPayloadException("task payload is missing execution_id, tenant or workflow");
+    }
+    TraceMetadata trace = traceparent == null ? TraceMetadata.EMPTY
+        : new TraceMetadata(traceparent, tracestate);
+    return new Header(executionId, tenant, workflow, trace, traceStart, traceEnd);
+  }
+
+  /**
+   * The payload {@code body} (whose header is {@code header}) with its {@code trace} replaced by
+   * {@code trace}; every other byte stays as it was.
+   */
+  public static byte[] withTrace(byte[] body, Header header, TraceMetadata trace) {
+    byte[] replacement;
+    try {
+      replacement = Json.mapper().writeValueAsBytes(trace);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    if (header.traceStart() < 0) {
+      // No trace field at all (a payload from a producer that omits it): write one and re-encode.
+      return encode(decode(body).withTrace(trace));
+    }
+    byte[] out = Arrays.copyOf(body, body.length - (header.traceEnd() - header.traceStart())
+        + replacement.length);
+    System.arraycopy(replacement, 0, out, header.traceStart(), replacement.length);
+    System.arraycopy(body, header.traceEnd(), out, header.traceStart() + replacement.length,
+        body.length - header.traceEnd());
+    return out;
+  }
+
+  private static String text(JsonParser parser, JsonToken token) throws IOException {
+    if (token != JsonToken.VALUE_STRING) {
+      parser.skipChildren();
+      return null;
+    }
+    return parser.getText();
   }
 }

@@ -54,4 +54,65 @@ class TaskPayloadCodecTest {
     assertThatThrownBy(() -> TaskPayloadCodec.decode(missing.getBytes()))
         .isInstanceOf(InvalidPayloadException.class);
   }
+
+  @Test
+  void theRelayReadsTheHeaderAndRewritesOnlyTheTraceBytes() {
+    TaskPayload p = payload();
+    byte[] body = TaskPayloadCodec.encode(p);
+
+    TaskPayloadCodec.Header header = TaskPayloadCodec.readHeader(body);
+    assertThat(header.executionId()).isEqualTo(p.executionId());
+    assertThat(header.tenant()).isEqualTo("default");
+    assertThat(header.workflow()).isEqualTo("w");
+    assertThat(header.trace()).isEqualTo(p.trace());
+
+    TraceMetadata producer = new TraceMetadata(
+        "00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-01", null);
+    byte[] rewritten = TaskPayloadCodec.withTrace(body, header, producer);
+
+    assertThat(TaskPayloadCodec.decode(rewritten)).isEqualTo(p.withTrace(producer));
+    String before = new String(body, StandardCharsets.UTF_8);
+    String after = new String(rewritten, StandardCharsets.UTF_8);
+    String oldTrace = "{\"traceparent\":\"" + p.trace().traceparent() + "\",\"tracestate\":\"k=v\"}";
+    String newTrace = "{\"traceparent\":\"" + producer.traceparent() + "\"}";
+    assertThat(before).contains(oldTrace);
+    assertThat(after).isEqualTo(before.replace(oldTrace, newTrace));
+  }
+
+  @Test
+  void theHeaderOfAPayloadWithAnEmptyOrNullTraceSaysSoAndCanBeGivenOne() {
+    TraceMetadata trace = new TraceMetadata(
+        "00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-01", "k=v");
+    byte[] empty = TaskPayloadCodec.encode(payload().withTrace(null));
+    TaskPayloadCodec.Header header = TaskPayloadCodec.readHeader(empty);
+    assertThat(header.trace().isEmpty()).isTrue();
+    assertThat(TaskPayloadCodec.decode(TaskPayloadCodec.withTrace(empty, header, trace)).trace())
+        .isEqualTo(trace);
+
+    byte[] nullTrace = new String(empty, StandardCharsets.UTF_8).replace("\"trace\":{}", "\"trace\":null")
+        .getBytes(StandardCharsets.UTF_8);
+    TaskPayloadCodec.Header nullHeader = TaskPayloadCodec.readHeader(nullTrace);
+    assertThat(nullHeader.trace().isEmpty()).isTrue();
+    assertThat(TaskPayloadCodec.decode(TaskPayloadCodec.withTrace(nullTrace, nullHeader, trace)).trace())
+        .isEqualTo(trace);
+
+    byte[] noTrace = new String(empty, StandardCharsets.UTF_8).replace(",\"trace\":{}", "")
+        .getBytes(StandardCharsets.UTF_8);
+    TaskPayloadCodec.Header noHeader = TaskPayloadCodec.readHeader(noTrace);
+    assertThat(TaskPayloadCodec.decode(TaskPayloadCodec.withTrace(noTrace, noHeader, trace)).trace())
+        .isEqualTo(trace);
+  }
+
+  @Test
+  void aHeaderThatCannotBeReadSaysWhy() {
+    assertThatThrownBy(() -> TaskPayloadCodec.readHeader("nope".getBytes()))
+        .isInstanceOf(InvalidPayloadException.class).hasMessageStartingWith("task payload is not valid");
+    assertThatThrownBy(() -> TaskPayloadCodec.readHeader("[1]".getBytes()))
+        .hasMessage("task payload must be a JSON object");
+    assertThatThrownBy(() -> TaskPayloadCodec.readHeader("{\"tenant\":\"t\"}".getBytes()))
+        .hasMessage("task payload is missing execution_id, tenant or workflow");
+    assertThatThrownBy(() -> TaskPayloadCodec.readHeader(
+        "{\"execution_id\":\"e\",\"tenant\":\"t\",\"workflow\":\"w\",\"trace\":7}".getBytes()))
+        .hasMessage("task payload trace must be an object");
+  }
 }

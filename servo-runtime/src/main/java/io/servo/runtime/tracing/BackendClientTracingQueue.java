@@ -6,6 +6,7 @@ import io.opentelemetry.instrumentation.api.instrumenter.Instrumenter;
 import io.servo.core.queue.QueueException;
 import io.servo.core.queue.QueuedTask;
 import io.servo.core.queue.TaskQueue;
+import io.servo.telemetry.TraceSampling;
 
 /**
  * The CLIENT span of handing a task to the embedded queue ({@code local_queue.enqueue}), the
@@ -25,7 +26,8 @@ final class BackendClientTracingQueue implements TaskQueue {
   public void enqueue(QueuedTask task) throws QueueException {
     Context parent = Context.current();
     QueueHandOff handOff = new QueueHandOff(delegate.name(), task.name(), null, null, null);
-    if (!Span.fromContext(parent).getSpanContext().isValid() || !client.shouldStart(parent, handOff)) {
+    if (!Span.fromContext(parent).getSpanContext().isValid() || TraceSampling.isUnsampledTrace(parent)
+        || !client.shouldStart(parent, handOff)) {
       delegate.enqueue(task);
       return;
     }

@@ -7,9 +7,9 @@ import io.servo.core.queue.QueueException;
 import io.servo.core.queue.QueuedTask;
 import io.servo.core.queue.TaskQueue;
 import io.servo.core.task.InvalidPayloadException;
-import io.servo.core.task.TaskPayload;
 import io.servo.core.task.TaskPayloadCodec;
 import io.servo.core.task.TraceMetadata;
+import io.servo.telemetry.TraceSampling;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -34,9 +34,10 @@ final class HandOverTracingQueue implements TaskQueue {
 
   @Override
   public void enqueue(QueuedTask task) throws QueueException {
-    TaskPayload payload;
+    TaskPayloadCodec.Header payload;
     try {
-      payload = TaskPayloadCodec.decode(task.body());
+      // Only the names and the trace: the definition is the worker's to validate, not the relay's.
+      payload = TaskPayloadCodec.readHeader(task.body());
     } catch (InvalidPayloadException e) {
       // Not for tracing to judge: the worker rejects it with a reason.
       delegate.enqueue(task);
@@ -48,6 +49,12 @@ final class HandOverTracingQueue implements TaskQueue {
     }
     // The relay runs on its own thread: the parent is what the payload says, never the thread's context.
     Context parent = PayloadContext.extract(payload.trace());
+    if (TraceSampling.isUnsampledTrace(parent)) {
+      // Nothing beneath an unsampled parent is recorded: no producer span, and the payload keeps the
+      // trace it was committed with. The headers carry the same (not sampled) context.
+      delegate.enqueue(new QueuedTask(task.name(), task.body(), withTraceHeaders(task, payload.trace())));
+      return;
+    }
     QueueHandOff handOff = new QueueHandOff(delegate.name(), task.name(), payload.executionId(),
         payload.workflow(), payload.tenant());
     if (!producer.shouldStart(parent, handOff)) {
@@ -58,21 +65,25 @@ final class HandOverTracingQueue implements TaskQueue {
     Throwable error = null;
     try (Scope ignored = context.makeCurrent()) {
       TraceMetadata trace = PayloadContext.inject(context);
-      Map<String, String> headers = new HashMap<>(task.headers());
-      headers.put(TaskTraceHeaders.TRACEPARENT, trace.traceparent());
-      headers.put(TaskTraceHeaders.SERVO_TRACEPARENT, trace.traceparent());
-      if (trace.tracestate() != null) {
-        headers.put(TaskTraceHeaders.TRACESTATE, trace.tracestate());
-        headers.put(TaskTraceHeaders.SERVO_TRACESTATE, trace.tracestate());
-      }
-      delegate.enqueue(new QueuedTask(task.name(), TaskPayloadCodec.encode(payload.withTrace(trace)),
-          headers));
+      delegate.enqueue(new QueuedTask(task.name(), TaskPayloadCodec.withTrace(task.body(), payload, trace),
+          withTraceHeaders(task, trace)));
     } catch (QueueException | RuntimeException e) {
       error = e;
       throw e;
     } finally {
       producer.end(context, handOff, null, error);
     }
+  }
+
+  private static Map<String, String> withTraceHeaders(QueuedTask task, TraceMetadata trace) {
+    Map<String, String> headers = new HashMap<>(task.headers());
+    headers.put(TaskTraceHeaders.TRACEPARENT, trace.traceparent());
+    headers.put(TaskTraceHeaders.SERVO_TRACEPARENT, trace.traceparent());
+    if (trace.tracestate() != null) {
+      headers.put(TaskTraceHeaders.TRACESTATE, trace.tracestate());
+      headers.put(TaskTraceHeaders.SERVO_TRACESTATE, trace.tracestate());
+    }
+    return headers;
   }
 
   @Override

@@ -11,6 +11,7 @@ import io.opentelemetry.instrumentation.api.instrumenter.Instrumenter;
 import io.servo.runtime.OrchestratorConfig.TraceInbound;
 import io.servo.runtime.api.CallerAuthentication;
 import io.servo.runtime.api.RequestObserver;
+import io.servo.telemetry.TraceSampling;
 import io.servo.telemetry.propagation.MapCarrier;
 
 /**
@@ -56,6 +57,11 @@ final class ServerSpans implements RequestObserver {
               remote.getTraceFlags(), TraceState.getDefault());
         }
       }
+    }
+    if (TraceSampling.isUnsampledTrace(parent)) {
+      // The caller's trace is not sampled: no span, but the request runs in that trace.
+      Scope scope = parent.makeCurrent();
+      return (status, error) -> scope.close();
     }
     ExchangeRequest request = new ExchangeRequest(exchange, route, link);
     if (!instrumenter.shouldStart(parent, request)) {

@@ -7,6 +7,7 @@ import io.opentelemetry.instrumentation.api.instrumenter.AttributesExtractor;
 import io.opentelemetry.instrumentation.api.instrumenter.Instrumenter;
 import io.servo.runtime.execution.ExecutionLauncher;
 import io.servo.runtime.execution.LaunchedExecution;
+import io.servo.telemetry.TraceSampling;
 import java.util.Optional;
 
 /**
@@ -47,7 +48,7 @@ final class TracingExecutionLauncher implements ExecutionLauncher {
   public Optional<LaunchedExecution> launch(String tenant, String workflow, String idempotencyKey) {
     Context parent = Context.current();
     Launch launch = new Launch(tenant, workflow);
-    if (!instrumenter.shouldStart(parent, launch)) {
+    if (TraceSampling.isUnsampledTrace(parent) || !instrumenter.shouldStart(parent, launch)) {
       return delegate.launch(tenant, workflow, idempotencyKey);
     }
     Context context = instrumenter.start(parent, launch);

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -84,7 +85,15 @@ public final class Redactor {
     "pass", "pwd", "secret", "key", "token", "sig", "credential"
   };
 
+  // Attribute keys are few and constant (db.statement, http.route, …) while spans are many: each
+  // key's verdict is computed once. Bounded, in case some instrumentation puts data in keys.
+  private static final int MAX_CACHED_KEYS = 4096;
+
   private final String[] sensitiveKeys;
+  private final ConcurrentHashMap<String, KeyVerdict> keyVerdicts = new ConcurrentHashMap<>();
+
+  /** What redaction does to values under a key, and to the key itself. */
+  private record KeyVerdict(boolean sensitive, String redactedName, boolean query) {}
 
   private Redactor(Collection<String> keys) {
     Set<String> normalized = new LinkedHashSet<>();
@@ -118,6 +127,24 @@ public final class Redactor {
 
   /** Whether values under {@code key} are replaced entirely. */
   public boolean isSensitiveKey(String key) {
+    return verdict(key).sensitive();
+  }
+
+  private KeyVerdict verdict(String key) {
+    KeyVerdict verdict = keyVerdicts.get(key);
+    if (verdict == null) {
+      String redacted = redact(key);
+      verdict = new KeyVerdict(computeSensitive(key), redacted == key ? key : redacted,
+          SqlText.isQueryKey(key));
+      // A key that itself holds a secret is not kept.
+      if (redacted == key && keyVerdicts.size() < MAX_CACHED_KEYS) {
+        keyVerdicts.putIfAbsent(key, verdict);
+      }
+    }
+    return verdict;
+  }
+
+  private boolean computeSensitive(String key) {
     String lower = key.toLowerCase(Locale.ROOT);
     for (String sensitive : sensitiveKeys) {
       if (lower.contains(sensitive)) {
@@ -213,11 +240,12 @@ public final class Redactor {
     if (value == null) {
       return null;
     }
-    if (isSensitiveKey(key)) {
+    KeyVerdict verdict = verdict(key);
+    if (verdict.sensitive()) {
       return REDACTED;
     }
     String redacted = redact(value);
-    return SqlText.isQueryKey(key) ? SqlText.removeLiterals(redacted) : redacted;
+    return verdict.query() ? SqlText.removeLiterals(redacted) : redacted;
   }
 
   /**
@@ -246,11 +274,12 @@ public final class Redactor {
 
   private boolean changes(AttributeKey<?> key, Object value) {
     String name = key.getKey();
-    if (redact(name) != name) {
+    KeyVerdict verdict = verdict(name);
+    if (!verdict.redactedName().equals(name)) {
       return true;
     }
     AttributeType type = key.getType();
-    if (isSensitiveKey(name)) {
+    if (verdict.sensitive()) {
       return type != AttributeType.BOOLEAN && type != AttributeType.BOOLEAN_ARRAY
           && !REDACTED.equals(value);
     }
@@ -273,9 +302,10 @@ public final class Redactor {
 
   @SuppressWarnings("unchecked")
   private void put(AttributesBuilder builder, AttributeKey<?> key, Object value) {
-    String name = redact(key.getKey());
+    KeyVerdict verdict = verdict(key.getKey());
+    String name = verdict.redactedName();
     AttributeType type = key.getType();
-    if (isSensitiveKey(key.getKey())
+    if (verdict.sensitive()
         && type != AttributeType.BOOLEAN && type != AttributeType.BOOLEAN_ARRAY) {
       builder.put(AttributeKey.stringKey(name), REDACTED);
       return;

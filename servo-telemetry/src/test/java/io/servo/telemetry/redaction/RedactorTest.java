@@ -116,4 +116,30 @@ class RedactorTest {
     assertThat(redactor.redact(attributes).get(AttributeKey.stringKey("db.query.text")))
         .isEqualTo("SELECT * FROM t1 WHERE name = ? AND n = ? AND id = $1");
   }
+
+  @Test
+  void eachRedactorJudgesKeysByItsOwnListAlsoAfterSeeingThemMany() {
+    Redactor withExtra = Redactor.create(List.of("customer_ref"));
+    Attributes attributes = Attributes.of(AttributeKey.stringKey("app.customer_ref"), "c-42",
+        AttributeKey.stringKey("db.statement"), "SELECT 1 FROM t WHERE a = 'x'");
+    for (int i = 0; i < 3; i++) {
+      assertThat(Redactor.defaults().redact(attributes).get(AttributeKey.stringKey("app.customer_ref")))
+          .isEqualTo("c-42");
+      assertThat(withExtra.redact(attributes).get(AttributeKey.stringKey("app.customer_ref")))
+          .isEqualTo(Redactor.REDACTED);
+      assertThat(withExtra.redact(attributes).get(AttributeKey.stringKey("db.statement")))
+          .isEqualTo("SELECT ? FROM t WHERE a = ?");
+    }
+  }
+
+  @Test
+  void aKeyThatHoldsASecretIsRenamedEveryTime() {
+    String jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl";
+    Attributes attributes = Attributes.of(AttributeKey.stringKey("app." + jwt), "v");
+    for (int i = 0; i < 3; i++) {
+      Attributes redacted = redactor.redact(attributes);
+      assertThat(redacted.asMap().keySet()).extracting(AttributeKey::getKey)
+          .containsExactly("app." + Redactor.REDACTED);
+    }
+  }
 }

@@ -11,6 +11,7 @@ import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.instrumentation.api.instrumenter.Instrumenter;
 import io.servo.core.task.TaskPayload;
 import io.servo.core.task.TraceMetadata;
+import io.servo.telemetry.TraceSampling;
 import io.servo.telemetry.propagation.MapCarrier;
 import io.servo.telemetry.propagation.ServoTraceContextPropagator;
 import io.servo.worker.http.DeliveryObserver;
@@ -48,6 +49,11 @@ final class DeliverySpans implements DeliveryObserver {
   public Observation start(HttpExchange exchange, TaskPayload payload) {
     Headers headers = exchange.getRequestHeaders();
     Context parent = parent(payload.trace(), headers);
+    if (TraceSampling.isUnsampledTrace(parent)) {
+      // Not sampled where the trace began: nothing here is recorded, but the work runs in that trace.
+      Scope scope = parent.makeCurrent();
+      return status -> scope.close();
+    }
     SpanContext frontEnd = frontEnd(headers, Span.fromContext(parent).getSpanContext());
     DeliveryRequest request = new DeliveryRequest(exchange, frontEnd);
     if (!instrumenter.shouldStart(parent, request)) {

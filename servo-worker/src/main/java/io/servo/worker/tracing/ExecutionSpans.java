@@ -14,6 +14,7 @@ import io.servo.core.execution.AssetStatus;
 import io.servo.core.execution.ExecutionState;
 import io.servo.core.workflow.Asset;
 import io.servo.storage.AssetResult;
+import io.servo.telemetry.TraceSampling;
 import io.servo.worker.assets.AssetOutcome;
 import io.servo.worker.execution.Delivery;
 import io.servo.worker.execution.ExecutionInterceptor;
@@ -46,6 +47,9 @@ final class ExecutionSpans implements ExecutionInterceptor {
   public ExecutionOutcome aroundExecution(ExecutionRequest request, Proceed<ExecutionOutcome> next)
       throws InterruptedException {
     Context parent = Context.current();
+    if (TraceSampling.isUnsampledTrace(parent)) {
+      return next.proceed();
+    }
     Delivery delivery = request.delivery();
     SpanBuilder builder = tracer.spanBuilder(WorkerSpans.EXECUTE_WORKFLOW)
         .setSpanKind(SpanKind.CONSUMER)
@@ -103,6 +107,9 @@ final class ExecutionSpans implements ExecutionInterceptor {
   public AssetOutcome aroundAsset(ExecutionRequest request, int attempt, Asset asset,
       Proceed<AssetOutcome> next) throws InterruptedException {
     Context parent = Context.current();
+    if (TraceSampling.isUnsampledTrace(parent)) {
+      return next.proceed();
+    }
     Span span = tracer.spanBuilder(WorkerSpans.EXECUTE_ASSET)
         .setSpanKind(SpanKind.INTERNAL)
         .setParent(parent)
