@@ -8,6 +8,7 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.servo.core.task.TaskPayload;
+import io.servo.telemetry.TraceSampling;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -20,7 +21,8 @@ import java.util.Map;
  * the worker, with the context carried across the queue as {@link QueueHop} does.
  *
  * <p>It models the spans, not Servo's {@code Instrumenter} wiring; the end-to-end benchmark runs
- * the real code.
+ * the real code. Like the real code ({@link TraceSampling}), it starts no span beneath an unsampled
+ * parent except the HTTP client's, whose library instrumentation Servo does not decide for.
  */
 final class ExecutionTrace {
   /** Spans per execution: 7 on the orchestrator, 3 + 6 × 4 + 1 on the worker. */
@@ -97,6 +99,11 @@ final class ExecutionTrace {
         .setAttribute(CLIENT_ADDRESS, "127.0.0.1").setAttribute(USER_AGENT, "Java-http-client/17.0.15")
         .setAttribute(PROTOCOL_VERSION, "1.1").startSpan();
     Context serverContext = Context.root().with(server);
+    if (TraceSampling.isUnsampledTrace(serverContext)) {
+      TaskPayload committed = QueueHop.launch(serverContext, payload);
+      server.end();
+      return committed;
+    }
     Span enqueue = orchestrator.spanBuilder("orchestrator.enqueue_execution").setParent(serverContext)
         .setAttribute(EXECUTION_ID, payload.executionId()).setAttribute(WORKFLOW_ID, payload.workflow())
         .setAttribute(TENANT_ID, payload.tenant()).startSpan();
@@ -116,6 +123,10 @@ final class ExecutionTrace {
 
   private TaskPayload handOver(TaskPayload committed, Map<String, String> headers) {
     Context parent = QueueHop.producerParent(committed);
+    if (TraceSampling.isUnsampledTrace(parent)) {
+      // The relay passes the payload on as committed; the headers carry the same context.
+      return QueueHop.handOver(parent, committed, headers);
+    }
     String taskName = "exec-" + committed.executionId() + "-1";
     Span producer = orchestrator.spanBuilder("cloud_tasks.enqueue").setSpanKind(SpanKind.PRODUCER)
         .setParent(parent).setAttribute(MESSAGING_SYSTEM, "gcp_cloud_tasks")
@@ -134,6 +145,15 @@ final class ExecutionTrace {
 
   private Context deliver(TaskPayload delivered, Map<String, List<String>> requestHeaders) {
     QueueHop.Delivered hop = QueueHop.deliver(delivered, requestHeaders);
+    if (TraceSampling.isUnsampledTrace(hop.parent())) {
+      // Only the http asset's client span is started (and not sampled); its request carries the trace.
+      lastOutgoing = QueueHop.outgoing(hop.parent());
+      worker.spanBuilder("POST").setSpanKind(SpanKind.CLIENT).setParent(hop.parent())
+          .setAttribute(HTTP_METHOD, "POST").setAttribute(URL_FULL, "http://127.0.0.1:9000/hook")
+          .setAttribute(SERVER_ADDRESS, "127.0.0.1").setAttribute(SERVER_PORT, 9000L)
+          .setAttribute(HTTP_STATUS, 200L).startSpan().end();
+      return hop.parent();
+    }
     var serverBuilder = worker.spanBuilder("POST /execute").setSpanKind(SpanKind.SERVER)
         .setParent(hop.parent()).setAttribute(HTTP_METHOD, "POST").setAttribute(HTTP_ROUTE, "/execute")
         .setAttribute(URL_PATH, "/execute").setAttribute(URL_SCHEME, "http")

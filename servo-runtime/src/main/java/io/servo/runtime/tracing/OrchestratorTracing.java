@@ -14,6 +14,7 @@ import io.servo.runtime.execution.ExecutionLauncher;
 import io.servo.runtime.execution.LaunchedExecution;
 import io.servo.runtime.execution.TraceContextSource;
 import io.servo.runtime.sweeper.RedeliveryTrace;
+import io.servo.telemetry.http.ExchangeAttributesGetter;
 import java.util.Objects;
 
 /**
@@ -77,7 +78,7 @@ public final class OrchestratorTracing {
         Instrumenter.<QueueHandOff, Void>builder(openTelemetry, scope, h -> ServoSpans.LOCAL_QUEUE_ENQUEUE)
             .addAttributesExtractor(QueueHandOffAttributes.INSTANCE)
             .buildInstrumenter(SpanKindExtractor.alwaysClient());
-    ExchangeAttributesGetter http = ExchangeAttributesGetter.INSTANCE;
+    ExchangeAttributesGetter<ExchangeRequest> http = ExchangeAttributesGetter.create();
     Instrumenter<ExchangeRequest, Integer> server =
         Instrumenter.<ExchangeRequest, Integer>builder(openTelemetry, scope, HttpSpanNameExtractor.create(http))
             .setSpanStatusExtractor(HttpSpanStatusExtractor.create(http))

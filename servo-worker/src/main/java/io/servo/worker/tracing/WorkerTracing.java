@@ -8,6 +8,7 @@ import io.opentelemetry.instrumentation.api.instrumenter.SpanKindExtractor;
 import io.opentelemetry.instrumentation.api.semconv.http.HttpServerAttributesExtractor;
 import io.opentelemetry.instrumentation.api.semconv.http.HttpSpanNameExtractor;
 import io.opentelemetry.instrumentation.api.semconv.http.HttpSpanStatusExtractor;
+import io.servo.telemetry.http.ExchangeAttributesGetter;
 import io.servo.worker.assets.RunnerInstrumentation;
 import io.servo.worker.execution.ExecutionInterceptor;
 import io.servo.worker.http.DeliveryObserver;
@@ -55,11 +56,11 @@ public final class WorkerTracing {
         || openTelemetry.getTracerProvider() == TracerProvider.noop()) {
       return DISABLED;
     }
+    ExchangeAttributesGetter<DeliveryRequest> http = ExchangeAttributesGetter.create();
     Instrumenter<DeliveryRequest, Integer> server = Instrumenter.<DeliveryRequest, Integer>builder(
-            openTelemetry, WorkerSpans.INSTRUMENTATION_NAME,
-            HttpSpanNameExtractor.create(ExchangeAttributesGetter.INSTANCE))
-        .setSpanStatusExtractor(HttpSpanStatusExtractor.create(ExchangeAttributesGetter.INSTANCE))
-        .addAttributesExtractor(HttpServerAttributesExtractor.create(ExchangeAttributesGetter.INSTANCE))
+            openTelemetry, WorkerSpans.INSTRUMENTATION_NAME, HttpSpanNameExtractor.create(http))
+        .setSpanStatusExtractor(HttpSpanStatusExtractor.create(http))
+        .addAttributesExtractor(HttpServerAttributesExtractor.create(http))
         .addSpanLinksExtractor((links, parentContext, request) -> {
           if (request.frontEnd() != null) {
             links.addLink(request.frontEnd(),
