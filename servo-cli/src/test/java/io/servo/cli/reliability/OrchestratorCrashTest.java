@@ -120,9 +120,9 @@ class OrchestratorCrashTest {
     services.orchestrator(OrchestratorConfig.fromEnvironment(orchestratorEnv),
         services.storage(database.url(), telemetry), orchestratorEnv, null, telemetry, id -> Optional.empty());
 
-    // A task the killed relay had claimed stays out of reach until its claim lapses (60 s).
+    // A task the killed relay had claimed stays out of reach until its claim lapses (15 s).
     for (String id : ids) {
-      assertThat(awaitEnded(id, Duration.ofSeconds(90)).state()).isEqualTo(ExecutionState.SUCCEEDED);
+      assertThat(awaitEnded(id, Duration.ofSeconds(45)).state()).isEqualTo(ExecutionState.SUCCEEDED);
     }
     assertThat(cloudTasks.createdTaskCount()).as("one task per execution").isEqualTo(3);
     assertThat(countRows()).as("each execution ran once").isEqualTo(3);

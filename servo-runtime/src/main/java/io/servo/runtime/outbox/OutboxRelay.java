@@ -156,12 +156,24 @@ public final class OutboxRelay implements AutoCloseable {
     }
   }
 
-  /** Claims one batch and hands each task over; returns how many were claimed. */
+  /**
+   * Claims one batch and hands each task over; returns how many were claimed. A task is handed over
+   * only while at least a third of the claim remains, so one another relay may have claimed since
+   * (when hand-overs were slow) is left to it: the queue would drop the duplicate by its name, but
+   * only after a wasted call.
+   */
   private int relayOnce() {
-    List<OutboxTask> tasks = outbox.claimDue(clock.instant(), claimLease, batchSize);
+    Instant claimed = clock.instant();
+    Instant handOverBy = claimed.plus(claimLease.multipliedBy(2).dividedBy(3));
+    List<OutboxTask> tasks = outbox.claimDue(claimed, claimLease, batchSize);
     for (OutboxTask task : tasks) {
       if (closed) {
         break; // the claim lapses and another relay takes the task
+      }
+      if (clock.instant().isAfter(handOverBy)) {
+        log.debug("outbox relay: the claim of this batch is running out; leaving {} and the rest to the next poll",
+            task.taskName());
+        break;
       }
       handOver(task);
     }
@@ -246,7 +258,7 @@ public final class OutboxRelay implements AutoCloseable {
     private Clock clock = Clock.systemUTC();
     private UnaryOperator<TaskQueue> queueDecorator = UnaryOperator.identity();
     private Duration pollInterval = Duration.ofMillis(250);
-    private Duration claimLease = Duration.ofSeconds(60);
+    private Duration claimLease = Duration.ofSeconds(15);
     private int batchSize = 50;
     private Duration minRetryDelay = Duration.ofSeconds(1);
     private Duration maxRetryDelay = Duration.ofMinutes(5);
@@ -278,7 +290,10 @@ public final class OutboxRelay implements AutoCloseable {
       return this;
     }
 
-    /** How long a claimed task is hidden from other relays; default 60 s. */
+    /**
+     * How long a claimed task is hidden from other relays; default 15 s. It is also how long tasks a
+     * relay had claimed wait when its process dies, before another relay hands them over.
+     */
     public Builder claimLease(Duration value) {
       this.claimLease = positive(value, "claimLease");
       return this;

@@ -22,6 +22,9 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
@@ -205,7 +208,7 @@ class OutboxRelayTest {
         real.add(tenant, executionId, taskName, payload);
       }
     };
-    java.util.List<String> enqueued = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<String> enqueued = new java.util.concurrent.CopyOnWriteArrayList<>();
     TaskQueue queue = new TaskQueue() {
       @Override
       public void enqueue(QueuedTask task) {
@@ -231,6 +234,53 @@ class OutboxRelayTest {
       assertThat(waited).as("the API learns of the hand-over at once").isLessThan(Duration.ofSeconds(2));
       assertThat(enqueued).containsExactly("exec-" + id + "-1");
     }
+  }
+
+  /**
+   * Two orchestrators share one outbox and the queue is slow: a relay whose batch outlasts its claim
+   * stops handing over, so the tasks the other relay claimed meanwhile reach the queue once each.
+   */
+  @Test
+  void slowHandOversDoNotOutliveTheClaimWhenTwoRelaysShareTheOutbox() throws Exception {
+    int tasks = 8;
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < tasks; i++) {
+      ids.add(commitExecutionWithoutRelay());
+    }
+    List<String> enqueued = Collections.synchronizedList(new ArrayList<>());
+    TaskQueue slow = new TaskQueue() {
+      @Override
+      public void enqueue(QueuedTask task) {
+        enqueued.add(task.name());
+        try {
+          Thread.sleep(200);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+
+      @Override
+      public String name() {
+        return "slow";
+      }
+    };
+    TaskSignature signature = TaskSignature.create(TestOrchestrator.SECRET);
+    try (OutboxRelay first = relay(slow, signature); OutboxRelay second = relay(slow, signature)) {
+      first.start();
+      Thread.sleep(50); // the first claims every task; the second claims what the first's claim lets go
+      second.start();
+      await().atMost(Duration.ofSeconds(20)).until(() -> ids.stream()
+          .allMatch(id -> orchestrator.storage.outbox().pendingFor("a", id).isEmpty()));
+      Thread.sleep(300); // a duplicate still in flight would land now
+    }
+    assertThat(enqueued).hasSize(tasks).doesNotHaveDuplicates();
+  }
+
+  private OutboxRelay relay(TaskQueue queue, TaskSignature signature) {
+    return OutboxRelay.builder(orchestrator.storage.outbox(), queue, signature)
+        .pollInterval(Duration.ofMillis(20))
+        .claimLease(Duration.ofMillis(600))
+        .build();
   }
 
   private String commitExecutionWithoutRelay() throws Exception {
