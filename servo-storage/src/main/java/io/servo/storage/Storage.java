@@ -9,9 +9,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Properties;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
+import org.postgresql.Driver;
+import org.postgresql.PGProperty;
 import org.postgresql.ds.PGSimpleDataSource;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
@@ -49,7 +52,10 @@ public final class Storage {
     requireNonNull(options, "options");
     DatabaseUrl url = DatabaseUrl.parse(jdbcUrl);
     SqlDialect dialect = url.dialect();
-    DataSource direct = dialect == SqlDialect.POSTGRESQL ? postgres(url) : sqlite(url);
+    // Migrations run on a connection without the socket timeout: a migration, or waiting for
+    // another instance's migration lock, may take longer than any statement of a request, and it
+    // runs once at startup, where a hang is seen by the platform's startup probe.
+    DataSource direct = dialect == SqlDialect.POSTGRESQL ? postgres(url, options, false) : sqlite(url);
 
     try (Connection connection = direct.getConnection()) {
       connection.isValid(5);
@@ -61,9 +67,14 @@ public final class Storage {
 
     HikariConfig config = new HikariConfig();
     config.setPoolName("servo-storage");
-    config.setDataSource(direct);
+    config.setDataSource(dialect == SqlDialect.POSTGRESQL ? postgres(url, options, true) : direct);
     config.setMaximumPoolSize(options.poolSize());
     config.setMinimumIdle(Math.min(2, options.poolSize()));
+    // HikariCP's default (30 s) makes every request wait 30 s for a connection while the database
+    // is down; failing after a few seconds lets the worker answer 503 and the queue's backoff wait.
+    // HikariCP also bounds the driver's login (the whole handshake) by this timeout.
+    config.setConnectionTimeout(options.connectionTimeout().toMillis());
+    config.setValidationTimeout(options.validationTimeout().toMillis());
     if (dialect == SqlDialect.POSTGRESQL) {
       // Row-level security does not bind a superuser or the tables' owner, which the URL's user
       // usually is; acting as the unprivileged app role makes the policies apply.
@@ -100,12 +111,33 @@ public final class Storage {
     }
   }
 
-  private static DataSource postgres(DatabaseUrl url) {
+  /**
+   * The driver's {@code connectTimeout} (a host that does not answer fails in seconds, not after the
+   * OS's minutes), {@code tcpKeepAlive} (idle pooled connections a NAT or firewall forgot are found
+   * dead) and, for the pool, {@code socketTimeout} (a statement whose packets are silently dropped
+   * fails instead of hanging its thread until the OS gives up on the connection, ~15 min). Each is
+   * set only when the URL does not set it, so the URL can override any of them.
+   */
+  private static DataSource postgres(DatabaseUrl url, StorageOptions options, boolean withSocketTimeout) {
     PGSimpleDataSource dataSource = new PGSimpleDataSource();
+    Properties inUrl;
     try {
       dataSource.setURL(url.url());
+      inUrl = Driver.parseURL(url.url(), null);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("invalid database URL " + url + ": " + DatabaseUrl.ACCEPTED);
+    }
+    if (inUrl == null) {
+      throw new IllegalArgumentException("invalid database URL " + url + ": " + DatabaseUrl.ACCEPTED);
+    }
+    if (!inUrl.containsKey(PGProperty.CONNECT_TIMEOUT.getName())) {
+      dataSource.setConnectTimeout((int) options.connectTimeout().toSeconds());
+    }
+    if (withSocketTimeout && !inUrl.containsKey(PGProperty.SOCKET_TIMEOUT.getName())) {
+      dataSource.setSocketTimeout((int) options.socketTimeout().toSeconds());
+    }
+    if (!inUrl.containsKey(PGProperty.TCP_KEEP_ALIVE.getName())) {
+      dataSource.setTcpKeepAlive(true);
     }
     return dataSource;
   }

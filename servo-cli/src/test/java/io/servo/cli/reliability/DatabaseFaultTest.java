@@ -64,7 +64,10 @@ class DatabaseFaultTest {
     }
   }
 
-  /** A blip shorter than the pools' wait for a connection: Servo rides it out; nothing is retried. */
+  /**
+   * A blip shorter than the pools' wait for a connection (servo-storage's connectionTimeout, 5 s):
+   * Servo rides it out; nothing is retried.
+   */
   @Test
   void aShortCutIsRiddenOutAndTheExecutionCompletesExactlyOnce() throws Exception {
     start();
@@ -72,7 +75,7 @@ class DatabaseFaultTest {
     await().atMost(Duration.ofSeconds(20)).until(() -> status(started.id(), "nap") == AssetStatus.RUNNING);
 
     proxy.cut();
-    Thread.sleep(6_000);
+    Thread.sleep(SHORT_CUT.toMillis());
     proxy.accept();
 
     Execution ended = awaitEnded(started.id(), Duration.ofSeconds(40));
@@ -81,8 +84,8 @@ class DatabaseFaultTest {
   }
 
   /**
-   * An outage longer than the pools wait for a connection (HikariCP's connectionTimeout, 30 s by
-   * default): the worker's write fails, it gives the claim back and answers 503, the local queue
+   * An outage longer than the pools wait for a connection (servo-storage's connectionTimeout, 5 s):
+   * the worker's write fails, it gives the claim back and answers 503, the local queue
    * redelivers, the next attempt resumes after the asset that had succeeded. A task committed
    * during the outage is handed over by the relay once the database is back.
    */
@@ -112,8 +115,18 @@ class DatabaseFaultTest {
     }
   }
 
-  /** Longer than HikariCP's default connectionTimeout (30 s). */
-  private static final Duration OUTAGE = Duration.ofSeconds(34);
+  /**
+   * Shorter than the pools' connectionTimeout (5 s), with room for reconnecting. (This was 6 s while
+   * the pools waited HikariCP's default 30 s; a 6 s cut now outlasts the wait.)
+   */
+  private static final Duration SHORT_CUT = Duration.ofSeconds(3);
+
+  /**
+   * Longer than the nap's remaining 4 s plus the pools' connectionTimeout (5 s), so the worker's
+   * write of the nap's result surely fails. (This was 34 s while the pools waited HikariCP's
+   * default 30 s.)
+   */
+  private static final Duration OUTAGE = Duration.ofSeconds(15);
 
   private void start() throws Exception {
     database = PostgresTestDatabase.create();

@@ -15,6 +15,7 @@ import javax.sql.DataSource;
 final class Warehouse implements AutoCloseable {
   static final int MAX_POOL_SIZE = 4;
   private static final String SQLITE_BUSY_TIMEOUT_MILLIS = "10000";
+  private static final String POSTGRES_CONNECT_TIMEOUT_SECONDS = "5";
 
   private final String jdbcUrl;
   private final UnaryOperator<DataSource> decoration;
@@ -52,6 +53,16 @@ final class Warehouse implements AutoCloseable {
       if (jdbcUrl.startsWith("jdbc:sqlite:")) {
         // SQLite allows one writer: wait for the lock (the Servo database may be the same file).
         config.addDataSourceProperty("busy_timeout", SQLITE_BUSY_TIMEOUT_MILLIS);
+      } else if (jdbcUrl.startsWith("jdbc:postgresql:")) {
+        // Driver defaults; a parameter in the URL takes precedence over these, so the user can
+        // override either. connectTimeout: a host that does not answer fails in seconds. tcpKeepAlive:
+        // an idle pooled connection a NAT or firewall forgot is found dead by the OS's probes.
+        // No socketTimeout: it bounds every read, so it would cut a user's statement that may
+        // rightly run as long as its asset's timeout (10 min by default, hours if set), and the
+        // runner already bounds each statement by that timeout (setQueryTimeout). A user who wants
+        // one can put socketTimeout in SERVO_WAREHOUSE_URL.
+        config.addDataSourceProperty("connectTimeout", POSTGRES_CONNECT_TIMEOUT_SECONDS);
+        config.addDataSourceProperty("tcpKeepAlive", "true");
       }
       pool = new HikariDataSource(config);
       dataSource = decoration.apply(pool);

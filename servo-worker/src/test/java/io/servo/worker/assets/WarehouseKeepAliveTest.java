@@ -1,0 +1,78 @@
+package io.servo.worker.assets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The warehouse pool's PostgreSQL connections are kept alive by TCP probes, so an idle connection
+ * that a NAT or firewall forgot is found dead by the OS instead of by the next asset; the URL can
+ * turn that off. Linux shows a socket's keep-alive timer in /proc/net/tcp (timer 2).
+ */
+class WarehouseKeepAliveTest {
+  private static final String DEFAULT_URL = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
+
+  @Test
+  void idleWarehouseConnectionsAreKeptAliveUnlessTheUrlSaysOtherwise() throws Exception {
+    Assumptions.assumeTrue(Files.isReadable(Path.of("/proc/net/tcp")), "needs Linux's /proc/net/tcp");
+    String url = postgresUrl();
+    try (Warehouse warehouse = new Warehouse(url)) {
+      assertThat(tcpTimer(clientPort(warehouse))).as("timer of the idle connection (2: keep-alive)").isEqualTo(2);
+    }
+    try (Warehouse warehouse = new Warehouse(url + (url.contains("?") ? "&" : "?") + "tcpKeepAlive=false")) {
+      assertThat(tcpTimer(clientPort(warehouse))).as("the URL turned keep-alive off").isZero();
+    }
+  }
+
+  /** The local port of a pooled connection, which is back in the pool (idle) when this returns. */
+  private static int clientPort(Warehouse warehouse) throws SQLException {
+    try (Connection c = warehouse.connection(); Statement s = c.createStatement();
+        ResultSet r = s.executeQuery("SELECT inet_client_port()")) {
+      r.next();
+      return r.getInt(1);
+    }
+  }
+
+  private static int tcpTimer(int localPort) throws IOException {
+    String port = String.format(":%04X", localPort);
+    for (String table : new String[] {"/proc/net/tcp", "/proc/net/tcp6"}) {
+      Path file = Path.of(table);
+      if (!Files.isReadable(file)) {
+        continue;
+      }
+      for (String line : Files.readAllLines(file)) {
+        String[] f = line.trim().split("\\s+");
+        if (f.length > 5 && f[1].endsWith(port) && f[3].equals("01")) { // 01: established
+          return Integer.parseInt(f[5].substring(0, f[5].indexOf(':')), 16);
+        }
+      }
+    }
+    throw new AssertionError("no established socket on local port " + localPort);
+  }
+
+  /** SERVO_TEST_POSTGRES_URL (or the default); the test is skipped without a server, fails under CI. */
+  private static String postgresUrl() {
+    String fromEnv = System.getenv("SERVO_TEST_POSTGRES_URL");
+    String url = fromEnv == null || fromEnv.isBlank() ? DEFAULT_URL : fromEnv;
+    try (Connection ignored = DriverManager.getConnection(url)) {
+      return url;
+    } catch (SQLException e) {
+      String why = "PostgreSQL is not reachable (" + e.getMessage() + "); set SERVO_TEST_POSTGRES_URL";
+      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+        fail(why);
+      }
+      Assumptions.abort(why);
+      throw new AssertionError(why);
+    }
+  }
+}
