@@ -5,7 +5,14 @@ import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.util.Collection;
 
-/** Gives the drop report a chance to run on the export thread, so it needs no thread of its own. */
+/**
+ * Counts the spans of every export that fails (the backend refused the batch, could not be reached,
+ * did not answer in time, or the exporter threw) in {@link DroppedSpans}, and gives the drop report
+ * a chance to run on the export thread, so it needs no thread of its own.
+ *
+ * <p>An exporter that throws is answered with a failed result instead: the batch processor would
+ * otherwise log every such export through java.util.logging, which Servo turns off.
+ */
 final class DropReportingSpanExporter implements SpanExporter {
 
   private final SpanExporter delegate;
@@ -19,7 +26,25 @@ final class DropReportingSpanExporter implements SpanExporter {
   @Override
   public CompletableResultCode export(Collection<SpanData> spans) {
     droppedSpans.report(false);
-    return delegate.export(spans);
+    int size = spans.size();
+    CompletableResultCode result;
+    try {
+      result = delegate.export(spans);
+    } catch (RuntimeException e) {
+      droppedSpans.exportFailed(size, e);
+      return CompletableResultCode.ofExceptionalFailure(e);
+    }
+    if (result == null) {
+      droppedSpans.exportFailed(size, null);
+      return CompletableResultCode.ofFailure();
+    }
+    // Runs at once when the result is already complete, else on the thread that completes it.
+    result.whenComplete(() -> {
+      if (!result.isSuccess()) {
+        droppedSpans.exportFailed(size, result.getFailureThrowable());
+      }
+    });
+    return result;
   }
 
   @Override

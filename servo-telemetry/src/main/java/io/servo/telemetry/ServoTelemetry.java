@@ -23,6 +23,7 @@ import io.servo.telemetry.config.TraceExporter;
 import io.servo.telemetry.config.TracingConfig;
 import io.servo.telemetry.config.TracingConfigException;
 import io.servo.telemetry.jdbc.JdbcTracing;
+import io.servo.telemetry.logging.SdkLogBridge;
 import io.servo.telemetry.propagation.ServoTraceContextPropagator;
 import io.servo.telemetry.redaction.RedactingSpanExporter;
 import io.servo.telemetry.redaction.Redactor;
@@ -51,7 +52,9 @@ import org.slf4j.LoggerFactory;
  * <p>Every span goes through redaction ({@link RedactingSpanExporter}) before any exporter, including
  * exporters added with {@link Builder#addSpanExporter(SpanExporter)}. Export is asynchronous and
  * bounded: a slow or unreachable exporter never slows the code that creates spans; spans that do not
- * fit in the queue are dropped, counted ({@link #droppedSpans()}) and logged at most once a minute.
+ * fit in the queue, and spans in an export that failed, are dropped, counted ({@link
+ * #droppedSpans()}) and logged at most once a minute. The SDK's own java.util.logging output goes to
+ * SLF4J in Servo's format ({@link SdkLogBridge}), without its per-export warnings.
  */
 public final class ServoTelemetry implements AutoCloseable {
 
@@ -200,9 +203,23 @@ public final class ServoTelemetry implements AutoCloseable {
     return registerShutdownHook(DEFAULT_SHUTDOWN_TIMEOUT);
   }
 
-  /** Spans dropped so far because an exporter's queue was full. */
+  /**
+   * Spans lost so far: dropped because an exporter's queue was full (queue overflow), or in an export
+   * that failed (the backend refused it, for example with HTTP 500 or 400, could not be reached, or
+   * did not answer in time).
+   */
   public long droppedSpans() {
     return sdk == null ? 0 : droppedSpans.count();
+  }
+
+  /** The part of {@link #droppedSpans()} lost to queue overflow. */
+  long droppedSpansQueueFull() {
+    return sdk == null ? 0 : droppedSpans.queueFull();
+  }
+
+  /** The part of {@link #droppedSpans()} lost in failed exports. */
+  long droppedSpansFailedExport() {
+    return sdk == null ? 0 : droppedSpans.failedExport();
   }
 
   /** Spans waiting to be exported right now (bounded by the queue size of each exporter). */
@@ -292,6 +309,7 @@ public final class ServoTelemetry implements AutoCloseable {
      * @throws TracingConfigException when the exporter cannot be set up
      */
     public ServoTelemetry start() {
+      SdkLogBridge.install();
       Redactor redactor = Redactor.create(config.extraRedactKeys());
       if (!config.enabled()) {
         return new ServoTelemetry(config, OpenTelemetry.noop(), null, null, null, redactor,
@@ -303,13 +321,18 @@ public final class ServoTelemetry implements AutoCloseable {
       Resource resource = ServiceResource.create(config, serviceName, serviceVersion,
           auth == null ? null : auth.projectId(), detectGcpResource);
 
-      DroppedSpans droppedSpans = new DroppedSpans(clock);
+      List<SpanExporter> exporters = new ArrayList<>();
+      SpanExporters.create(config, auth, stdout).ifPresent(exporters::add);
+      String endpoint = config.tracesEndpoint().map(u -> redactor.redact(u.toString())).orElse("-");
+      String destination = exporters.isEmpty() ? "in-process exporters"
+          : config.exporter() == TraceExporter.STDOUT ? "stdout"
+          : config.exporter().id() + " " + endpoint;
+      exporters.addAll(extraExporters);
+      DroppedSpans droppedSpans = new DroppedSpans(clock,
+          String.valueOf(resource.getAttribute(ServiceResource.SERVICE_NAME)), destination);
       SdkMeterProvider meterProvider = SdkMeterProvider.builder()
           .registerMetricReader(droppedSpans)
           .build();
-      List<SpanExporter> exporters = new ArrayList<>();
-      SpanExporters.create(config, auth, stdout).ifPresent(exporters::add);
-      exporters.addAll(extraExporters);
 
       SdkTracerProviderBuilder tracerProvider = SdkTracerProvider.builder()
           .setResource(resource)
@@ -337,8 +360,7 @@ public final class ServoTelemetry implements AutoCloseable {
               ServoTraceContextPropagator.getInstance(), W3CBaggagePropagator.getInstance())))
           .build();
       log.info("Tracing on: service={}, exporter={}, endpoint={}, sample rate={}",
-          resource.getAttribute(ServiceResource.SERVICE_NAME), config.exporter().id(),
-          config.tracesEndpoint().map(u -> redactor.redact(u.toString())).orElse("-"),
+          resource.getAttribute(ServiceResource.SERVICE_NAME), config.exporter().id(), endpoint,
           config.sampleRate());
       TraceLinks traceLinks = TraceLinks.create(config,
           auth == null ? config.gcpProjectId() : Optional.of(auth.projectId()));

@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
 /** An in-process OTLP/HTTP receiver: POST /v1/traces with a protobuf ExportTraceServiceRequest. */
 final class FakeCollector implements AutoCloseable {
 
-  enum Mode { ANSWER, NEVER_ANSWER }
+  enum Mode { ANSWER, NEVER_ANSWER, REFUSE }
 
   record Received(Map<String, String> headers, ExportTraceServiceRequest request) {}
 
@@ -38,10 +38,19 @@ final class FakeCollector implements AutoCloseable {
   });
   private final List<Received> received = new CopyOnWriteArrayList<>();
   private final CountDownLatch closing = new CountDownLatch(1);
+  private final java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
   private final Mode mode;
+  private final int refusalStatus;
+  private final byte[] refusalBody;
 
   private FakeCollector(Mode mode) throws IOException {
+    this(mode, 0, new byte[0]);
+  }
+
+  private FakeCollector(Mode mode, int refusalStatus, byte[] refusalBody) throws IOException {
     this.mode = mode;
+    this.refusalStatus = refusalStatus;
+    this.refusalBody = refusalBody;
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.setExecutor(executor);
     server.createContext("/", this::handle);
@@ -54,6 +63,16 @@ final class FakeCollector implements AutoCloseable {
 
   static FakeCollector startNeverAnswering() throws IOException {
     return new FakeCollector(Mode.NEVER_ANSWER);
+  }
+
+  /** Answers every export with {@code status} (an error such as 500 or 400) and {@code body}. */
+  static FakeCollector startRefusing(int status, byte[] body) throws IOException {
+    return new FakeCollector(Mode.REFUSE, status, body);
+  }
+
+  /** Export requests that reached the collector, answered or not. */
+  int requests() {
+    return requests.get();
   }
 
   URI baseUri() {
@@ -106,8 +125,17 @@ final class FakeCollector implements AutoCloseable {
       try (InputStream in = exchange.getRequestBody()) {
         body = in.readAllBytes();
       }
+      requests.incrementAndGet();
       if (mode == Mode.NEVER_ANSWER) {
         closing.await(60, TimeUnit.SECONDS);
+        return;
+      }
+      if (mode == Mode.REFUSE) {
+        exchange.getResponseHeaders().add("Content-Type", "application/x-protobuf");
+        exchange.sendResponseHeaders(refusalStatus, refusalBody.length == 0 ? -1 : refusalBody.length);
+        if (refusalBody.length > 0) {
+          exchange.getResponseBody().write(refusalBody);
+        }
         return;
       }
       Map<String, String> headers = new HashMap<>();

@@ -30,8 +30,9 @@ public final class ServoLogging {
   /**
    * Replaces the Logback configuration with Servo's console output at INFO, in {@code
    * config.logFormat()}, naming {@code config.gcpProjectId()} in Cloud Logging's trace field and
-   * redacting with {@code SERVO_TRACE_REDACT_KEYS} too. Does nothing when SLF4J is not bound to
-   * Logback.
+   * redacting with {@code SERVO_TRACE_REDACT_KEYS} too, and sends the OpenTelemetry SDK's
+   * java.util.logging output there as well ({@link SdkLogBridge}). Does nothing when SLF4J is not
+   * bound to Logback.
    *
    * @return whether Logback was configured
    */
@@ -60,6 +61,7 @@ public final class ServoLogging {
     Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     root.setLevel(Level.INFO);
     root.addAppender(console);
+    SdkLogBridge.install();
     return true;
   }
 }
