@@ -28,7 +28,7 @@ class PostgresTimeoutsTest {
   private static final Duration FAILS_WITHIN = Duration.ofSeconds(15);
 
   private static PostgresTestDatabase database;
-  private FaultyTcpProxy proxy;
+  private TcpFaultProxy proxy;
   private ServoStorage storage;
 
   @BeforeAll
@@ -45,7 +45,7 @@ class PostgresTimeoutsTest {
 
   @BeforeEach
   void startProxy() throws Exception {
-    proxy = FaultyTcpProxy.before(database.url());
+    proxy = TcpFaultProxy.before(database.url());
   }
 
   @AfterEach
@@ -94,7 +94,7 @@ class PostgresTimeoutsTest {
     storage = Storage.open(proxy.proxied(database.url()));
     assertThat(storage.executions().find("a", "x")).isEmpty();
 
-    proxy.refuse(); // every pooled connection is closed, and new ones are refused
+    proxy.cut(); // every pooled connection is closed, and new ones are refused
     Thread.sleep(600); // idle long enough that HikariCP checks a connection before handing it out
     long t0 = System.nanoTime();
     assertTimeoutPreemptively(FAILS_WITHIN.plusSeconds(30), () ->

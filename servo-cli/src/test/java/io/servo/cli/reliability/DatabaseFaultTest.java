@@ -17,7 +17,7 @@ import io.servo.runtime.execution.TaskNames;
 import io.servo.runtime.execution.TaskPayloads;
 import io.servo.storage.NewExecution;
 import io.servo.storage.StoredWorkflow;
-import java.net.URI;
+import io.servo.storage.TcpFaultProxy;
 import java.time.Instant;
 import java.util.UUID;
 import org.assertj.core.groups.Tuple;
@@ -44,7 +44,7 @@ class DatabaseFaultTest {
       """;
 
   private PostgresTestDatabase database;
-  private TcpProxy proxy;
+  private TcpFaultProxy proxy;
   private InProcessServo servo;
   private ServoStorage direct;
 
@@ -76,7 +76,7 @@ class DatabaseFaultTest {
 
     proxy.cut();
     Thread.sleep(SHORT_CUT.toMillis());
-    proxy.accept();
+    proxy.forward();
 
     Execution ended = awaitEnded(started.id(), Duration.ofSeconds(40));
     assertCompletedExactlyOnce(started.id(), ended);
@@ -101,7 +101,7 @@ class DatabaseFaultTest {
       // Committed while Servo cannot reach the database (the relay is failing its polls meanwhile).
       String duringOutage = commitDirectly();
       Thread.sleep(OUTAGE.toMillis());
-      proxy.accept();
+      proxy.forward();
 
       Execution ended = awaitEnded(started.id(), Duration.ofSeconds(60));
       System.out.printf("database down %d s; execution ended %s at attempt %d, %d s after the cut%n",
@@ -130,9 +130,8 @@ class DatabaseFaultTest {
 
   private void start() throws Exception {
     database = PostgresTestDatabase.create();
-    URI server = URI.create(database.url().substring("jdbc:".length()));
-    proxy = TcpProxy.to(server.getHost(), server.getPort());
-    String proxied = database.url().replaceFirst("//[^/]+/", "//127.0.0.1:" + proxy.port() + "/");
+    proxy = TcpFaultProxy.before(database.url());
+    String proxied = proxy.proxied(database.url());
     direct = Storage.open(database.url());
     servo = InProcessServo.builder(proxied)
         // The warehouse is another system: its connection is not cut.

@@ -7,24 +7,37 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.URI;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A TCP proxy on 127.0.0.1 in front of one target (the test PostgreSQL server), for the faults a
- * network has: {@link #stall()} keeps every connection open but drops every byte in both
- * directions, as a link whose packets vanish does (new connections are accepted and stall too);
- * {@link #refuse()} closes every connection and refuses new ones; {@link #forward()} goes back to
- * normal on the same port.
+ * A TCP proxy on 127.0.0.1 in front of one PostgreSQL server, for the faults a network has, with
+ * plain sockets and two threads per connection. Point a client at {@link #proxied(String)} and
+ * then:
+ *
+ * <ul>
+ *   <li>{@link #stall()}: every connection stays open but every byte, either way, is silently
+ *       dropped, as on a link whose packets vanish; new connections are accepted and stall too (so a
+ *       driver's cancel request is lost as well). Nothing is closed, so a client notices only
+ *       through its own timeouts.
+ *   <li>{@link #cut()}: every open connection is closed and new ones are refused (nothing listens
+ *       on the port), as when the database or the route to it goes away.
+ *   <li>{@link #forward()}: back to normal, on the same port, so clients configured with it
+ *       reconnect by themselves. A connection that stalled stays unusable (bytes were lost).
+ * </ul>
+ *
+ * Usable from other modules' tests through servo-storage's test-jar, with {@link
+ * PostgresTestDatabase}.
  */
-final class FaultyTcpProxy implements AutoCloseable {
+public final class TcpFaultProxy implements AutoCloseable {
   private final InetSocketAddress target;
   private final int port;
   private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
   private volatile boolean stalled;
   private ServerSocket listener;
 
-  private FaultyTcpProxy(InetSocketAddress target) throws IOException {
+  private TcpFaultProxy(InetSocketAddress target) throws IOException {
     this.target = target;
     try (ServerSocket probe = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
       this.port = probe.getLocalPort();
@@ -32,24 +45,34 @@ final class FaultyTcpProxy implements AutoCloseable {
     listen();
   }
 
-  /** A proxy in front of the server of {@code jdbcUrl} ({@code jdbc:postgresql://HOST:PORT/…}). */
-  static FaultyTcpProxy before(String jdbcUrl) throws IOException {
-    java.net.URI server = java.net.URI.create(jdbcUrl.substring("jdbc:".length()));
-    return new FaultyTcpProxy(new InetSocketAddress(server.getHost(), server.getPort()));
+  /**
+   * A forwarding proxy in front of the server of {@code jdbcUrl}
+   * ({@code jdbc:postgresql://HOST:PORT/…}), e.g. {@link PostgresTestDatabase#url()}.
+   */
+  public static TcpFaultProxy before(String jdbcUrl) throws IOException {
+    URI server = URI.create(jdbcUrl.substring("jdbc:".length()));
+    int serverPort = server.getPort() < 0 ? 5432 : server.getPort();
+    return new TcpFaultProxy(new InetSocketAddress(server.getHost(), serverPort));
   }
 
-  /** {@code jdbcUrl} pointed at this proxy instead of its server. */
-  String proxied(String jdbcUrl) {
+  /**
+   * {@code jdbcUrl} pointed at this proxy instead of its server; database and parameters kept. The
+   * port stays the same across {@link #cut()} and {@link #forward()}.
+   */
+  public String proxied(String jdbcUrl) {
     return jdbcUrl.replaceFirst("//[^/]+/", "//127.0.0.1:" + port + "/");
   }
 
-  /** Every byte through the proxy, either way, is dropped from now on; nothing is closed. */
-  void stall() {
+  /**
+   * From now on every byte through the proxy, either way and on every connection (open or new), is
+   * dropped; nothing is closed. Until {@link #forward()}.
+   */
+  public void stall() {
     stalled = true;
   }
 
-  /** Closes every connection and refuses new ones (nothing listens on the port). */
-  synchronized void refuse() throws IOException {
+  /** Closes every open connection and refuses new ones (nothing listens) until {@link #forward()}. */
+  public synchronized void cut() throws IOException {
     if (listener != null) {
       listener.close();
       listener = null;
@@ -60,8 +83,8 @@ final class FaultyTcpProxy implements AutoCloseable {
     sockets.clear();
   }
 
-  /** Forwards again and accepts connections again. */
-  synchronized void forward() throws IOException {
+  /** Forwards bytes again and accepts connections again (after {@link #stall()} or {@link #cut()}). */
+  public synchronized void forward() throws IOException {
     stalled = false;
     listen();
   }
@@ -74,7 +97,7 @@ final class FaultyTcpProxy implements AutoCloseable {
     server.setReuseAddress(true);
     server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 128);
     listener = server;
-    Thread acceptor = new Thread(() -> acceptLoop(server), "faulty-proxy-accept-" + port);
+    Thread acceptor = new Thread(() -> acceptLoop(server), "tcp-fault-proxy-accept-" + port);
     acceptor.setDaemon(true);
     acceptor.start();
   }
@@ -85,7 +108,7 @@ final class FaultyTcpProxy implements AutoCloseable {
       try {
         client = server.accept();
       } catch (IOException e) {
-        return; // closed by refuse() or close()
+        return; // closed by cut() or close()
       }
       Socket upstream = new Socket();
       try {
@@ -121,7 +144,7 @@ final class FaultyTcpProxy implements AutoCloseable {
         sockets.remove(from);
         sockets.remove(to);
       }
-    }, "faulty-proxy-pump");
+    }, "tcp-fault-proxy-pump");
     t.setDaemon(true);
     t.start();
   }
@@ -134,8 +157,9 @@ final class FaultyTcpProxy implements AutoCloseable {
     }
   }
 
+  /** Closes every connection and stops listening. */
   @Override
   public synchronized void close() throws IOException {
-    refuse();
+    cut();
   }
 }
