@@ -81,9 +81,11 @@ public final class Redactor {
   // The password of a URL whose scheme is missing ("user:pw@host"), as a mistyped variable may hold.
   private static final Pattern LEADING_USER_INFO = Pattern.compile("^([^/@:\\s]*:)[^/@\\s]+@");
 
-  private static final String[] KEY_VALUE_STEMS = {
-    "pass", "pwd", "secret", "key", "token", "sig", "credential"
-  };
+  // What keywords(...) reports.
+  private static final int BEARER_WORD = 1;
+  private static final int BASIC_WORD = 2;
+  private static final int KEY_VALUE_STEM = 4; // pass, pwd, secret, key, token, sig, credential
+  private static final int HEADER_WORD = 8; // authorization, cookie
 
   // Attribute keys are few and constant (db.statement, http.route, …) while spans are many: each
   // key's verdict is computed once. Bounded, in case some instrumentation puts data in keys.
@@ -164,6 +166,9 @@ public final class Redactor {
       return text;
     }
     String s = text;
+    // One case-insensitive pass finds the words the keyword rules need; without them those rules
+    // cannot match (a replacement only ever removes text), so they are skipped.
+    int words = keywords(s);
     if (s.contains("-----BEGIN ")) {
       s = PEM.matcher(s).replaceAll(REDACTED);
     }
@@ -185,10 +190,10 @@ public final class Redactor {
     if (s.contains("xox")) {
       s = replace(SLACK_TOKEN, s);
     }
-    if (containsIgnoreCase(s, "bearer")) {
+    if ((words & BEARER_WORD) != 0) {
       s = replaceKeepingGroups(BEARER, s);
     }
-    if (containsIgnoreCase(s, "basic")) {
+    if ((words & BASIC_WORD) != 0) {
       s = replaceKeepingGroups(BASIC, s);
     }
     if (s.indexOf('@') >= 0 && s.contains("://")) {
@@ -196,7 +201,7 @@ public final class Redactor {
     }
     boolean hasEquals = s.indexOf('=') >= 0;
     boolean hasColon = s.indexOf(':') >= 0;
-    if ((hasEquals || hasColon) && containsAnyIgnoreCase(s, KEY_VALUE_STEMS)) {
+    if ((hasEquals || hasColon) && (words & KEY_VALUE_STEM) != 0) {
       if (hasEquals) {
         s = replaceKeepingGroups(KEY_EQUALS_VALUE, s);
       }
@@ -204,8 +209,7 @@ public final class Redactor {
         s = replaceKeepingGroups(KEY_COLON_VALUE, s);
       }
     }
-    if ((hasEquals || hasColon)
-        && (containsIgnoreCase(s, "authorization") || containsIgnoreCase(s, "cookie"))) {
+    if ((hasEquals || hasColon) && (words & HEADER_WORD) != 0) {
       s = replaceKeepingGroups(HEADER_LINE, s);
     }
     return s;
@@ -387,25 +391,29 @@ public final class Redactor {
     return result.equals(s) ? s : result;
   }
 
-  static boolean containsIgnoreCase(String s, String needle) {
-    int max = s.length() - needle.length();
-    char first = needle.charAt(0);
-    char firstUpper = Character.toUpperCase(first);
-    for (int i = 0; i <= max; i++) {
-      char c = s.charAt(i);
-      if ((c == first || c == firstUpper) && s.regionMatches(true, i, needle, 0, needle.length())) {
-        return true;
+  /**
+   * The keyword groups {@code s} contains, case-insensitively, in one pass over it (spans carry many
+   * strings, and a pass per word was most of redaction's cost).
+   */
+  static int keywords(String s) {
+    int found = 0;
+    int n = s.length();
+    for (int i = 0; i < n; i++) {
+      switch (s.charAt(i) | 0x20) {
+        case 'a' -> found |= at(s, i, "authorization", HEADER_WORD);
+        case 'b' -> found |= at(s, i, "bearer", BEARER_WORD) | at(s, i, "basic", BASIC_WORD);
+        case 'c' -> found |= at(s, i, "credential", KEY_VALUE_STEM) | at(s, i, "cookie", HEADER_WORD);
+        case 'k' -> found |= at(s, i, "key", KEY_VALUE_STEM);
+        case 'p' -> found |= at(s, i, "pass", KEY_VALUE_STEM) | at(s, i, "pwd", KEY_VALUE_STEM);
+        case 's' -> found |= at(s, i, "secret", KEY_VALUE_STEM) | at(s, i, "sig", KEY_VALUE_STEM);
+        case 't' -> found |= at(s, i, "token", KEY_VALUE_STEM);
+        default -> { }
       }
     }
-    return false;
+    return found;
   }
 
-  private static boolean containsAnyIgnoreCase(String s, String[] needles) {
-    for (String needle : needles) {
-      if (containsIgnoreCase(s, needle)) {
-        return true;
-      }
-    }
-    return false;
+  private static int at(String s, int i, String word, int bit) {
+    return s.regionMatches(true, i, word, 0, word.length()) ? bit : 0;
   }
 }
