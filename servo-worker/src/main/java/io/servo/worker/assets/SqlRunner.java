@@ -6,19 +6,35 @@ import io.servo.core.workflow.SqlAsset;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
 import java.sql.SQLTimeoutException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Runs a {@code sql} asset's script against the warehouse: its statements in one transaction,
  * committed when all succeed, each bounded by what is left of the asset's timeout. The output
  * lists the rows each statement affected (or returned).
+ *
+ * <p>A statement's timeout is enforced by the server after the driver's cancel request; when the
+ * connection's packets are silently dropped neither the cancel nor any answer arrives. So the
+ * connection's network wait ({@link Connection#setNetworkTimeout}) is bounded too, by the
+ * statement's timeout plus {@link #NETWORK_MARGIN_MILLIS}, and restored before the connection goes
+ * back to the pool.
  */
 final class SqlRunner implements AssetRunner {
   private static final int MAX_LISTED_STATEMENTS = 50;
+  /**
+   * How much longer than a statement's query timeout the driver waits for the network: time for
+   * the cancel to reach the server and its error to come back. Past it the connection is given up
+   * (the driver closes it; the pool discards it).
+   */
+  static final int NETWORK_MARGIN_MILLIS = 2_000;
+  /** The driver's network timeout uses no executor of its own (PostgreSQL's ignores it). */
+  private static final Executor DIRECT = Runnable::run;
 
   private final Warehouse warehouse;
 
@@ -36,6 +52,7 @@ final class SqlRunner implements AssetRunner {
     long deadline = System.nanoTime() + sql.timeout().toNanos();
     List<String> counts = new ArrayList<>();
     try (Connection connection = warehouse.connection()) {
+      NetworkWait network = NetworkWait.of(connection);
       connection.setAutoCommit(false);
       int index = 0;
       try {
@@ -46,12 +63,16 @@ final class SqlRunner implements AssetRunner {
             rollback(connection);
             return timedOut(sql, index, counts);
           }
-          counts.add(execute(connection, statement, remaining));
+          int queryTimeoutSeconds = queryTimeoutSeconds(remaining);
+          network.bound(queryTimeoutSeconds * 1000L + NETWORK_MARGIN_MILLIS);
+          counts.add(execute(connection, statement, queryTimeoutSeconds));
           if (Thread.interrupted()) {
             rollback(connection);
             throw new InterruptedException("worker shutting down");
           }
         }
+        // The commit (and a rollback) waits at most what is left, plus the margin.
+        network.bound(Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())) + NETWORK_MARGIN_MILLIS);
         connection.commit();
       } catch (SQLException e) {
         rollback(connection);
@@ -66,6 +87,8 @@ final class SqlRunner implements AssetRunner {
             "statement " + index + " of " + statements.size() + " failed: " + reason
                 + " (the transaction was rolled back)",
             summary(counts));
+      } finally {
+        network.restore();
       }
     } catch (SQLException e) {
       return AssetOutcome.failed("could not use the warehouse (SERVO_WAREHOUSE_URL): " + e.getMessage());
@@ -73,11 +96,16 @@ final class SqlRunner implements AssetRunner {
     return AssetOutcome.succeeded(summary(counts));
   }
 
-  private static String execute(Connection connection, String sql, long remainingNanos)
+  /** {@code remainingNanos} rounded up to whole seconds, at least 1. */
+  private static int queryTimeoutSeconds(long remainingNanos) {
+    return (int) Math.max(1, Math.min(Integer.MAX_VALUE,
+        TimeUnit.NANOSECONDS.toSeconds(remainingNanos + 999_999_999L)));
+  }
+
+  private static String execute(Connection connection, String sql, int queryTimeoutSeconds)
       throws SQLException {
     try (Statement statement = connection.createStatement()) {
-      statement.setQueryTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE,
-          TimeUnit.NANOSECONDS.toSeconds(remainingNanos + 999_999_999L))));
+      statement.setQueryTimeout(queryTimeoutSeconds);
       if (statement.execute(sql)) {
         long rows = 0;
         try (ResultSet rs = statement.getResultSet()) {
@@ -115,6 +143,51 @@ final class SqlRunner implements AssetRunner {
       connection.rollback();
     } catch (SQLException e) {
       // The connection is broken; the pool discards it and the transaction is gone with it.
+    }
+  }
+
+  /**
+   * The connection's network timeout: bounded while the asset runs, put back as it was before the
+   * connection returns to the pool. Drivers without one (SQLite, which has no network) are left
+   * alone.
+   */
+  private static final class NetworkWait {
+    private final Connection connection;
+    private final int original;
+    private boolean changed;
+
+    private NetworkWait(Connection connection, int original) {
+      this.connection = connection;
+      this.original = original;
+    }
+
+    static NetworkWait of(Connection connection) throws SQLException {
+      try {
+        return new NetworkWait(connection, connection.getNetworkTimeout());
+      } catch (SQLFeatureNotSupportedException e) {
+        return new NetworkWait(null, 0);
+      }
+    }
+
+    void bound(long millis) throws SQLException {
+      if (connection == null) {
+        return;
+      }
+      int bounded = (int) Math.min(Integer.MAX_VALUE, millis);
+      // Never longer than a network timeout the connection already had (socketTimeout in the URL).
+      connection.setNetworkTimeout(DIRECT, original > 0 ? Math.min(original, bounded) : bounded);
+      changed = true;
+    }
+
+    void restore() {
+      if (!changed) {
+        return;
+      }
+      try {
+        connection.setNetworkTimeout(DIRECT, original);
+      } catch (SQLException e) {
+        // The connection is broken (the network wait ran out); the pool discards it.
+      }
     }
   }
 }
