@@ -63,6 +63,10 @@ final class Warehouse implements AutoCloseable {
         // one can put socketTimeout in SERVO_WAREHOUSE_URL.
         config.addDataSourceProperty("connectTimeout", POSTGRES_CONNECT_TIMEOUT_SECONDS);
         config.addDataSourceProperty("tcpKeepAlive", "true");
+        // How long the driver tries to deliver a statement's cancel at its timeout (default 10 s):
+        // on a link that lost its packets the cancel is lost too, and the asset waits this long
+        // before the network timeout (its remaining time + 2 s) ends it.
+        config.addDataSourceProperty("cancelSignalTimeout", "2");
       }
       pool = new HikariDataSource(config);
       dataSource = decoration.apply(pool);
