@@ -8,6 +8,7 @@ import java.sql.Types;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import org.postgresql.PGConnection;
 
 /**
  * The few places where PostgreSQL and SQLite differ. Statements are written once with two
@@ -41,9 +42,17 @@ enum SqlDialect {
       setLocal(connection, "servo.scope", "system");
     }
 
-    /** Transaction-local ({@code is_local = true}): the setting ends with the transaction, so a pooled connection never carries it over. */
+    /**
+     * Transaction-local ({@code is_local = true}): the setting ends with the transaction, so a
+     * pooled connection never carries it over. It runs on the driver's own connection, beneath the
+     * tracing wrapper: row-level security's plumbing, one statement per transaction, is not a span
+     * a user needs in every execution's trace (nor worth its cost).
+     */
     private void setLocal(Connection connection, String name, String value) throws SQLException {
-      try (PreparedStatement statement = connection.prepareStatement("SELECT set_config(?, ?, true)")) {
+      Connection driver = connection.isWrapperFor(PGConnection.class)
+          ? (Connection) connection.unwrap(PGConnection.class)
+          : connection;
+      try (PreparedStatement statement = driver.prepareStatement("SELECT set_config(?, ?, true)")) {
         statement.setString(1, name);
         statement.setString(2, value);
         statement.executeQuery().close();

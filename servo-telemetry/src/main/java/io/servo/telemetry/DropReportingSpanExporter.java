@@ -38,13 +38,23 @@ final class DropReportingSpanExporter implements SpanExporter {
       droppedSpans.exportFailed(size, null);
       return CompletableResultCode.ofFailure();
     }
-    // Runs at once when the result is already complete, else on the thread that completes it.
+    // The batch processor (and a flush waiting on it) sees the export end only once the loss is
+    // counted: a caller that flushed and then reads droppedSpans() finds it there.
+    CompletableResultCode counted = new CompletableResultCode();
     result.whenComplete(() -> {
-      if (!result.isSuccess()) {
+      if (result.isSuccess()) {
+        counted.succeed();
+      } else {
         droppedSpans.exportFailed(size, result.getFailureThrowable());
+        Throwable failure = result.getFailureThrowable();
+        if (failure == null) {
+          counted.fail();
+        } else {
+          counted.failExceptionally(failure);
+        }
       }
     });
-    return result;
+    return counted;
   }
 
   @Override

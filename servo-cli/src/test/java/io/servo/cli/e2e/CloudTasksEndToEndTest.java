@@ -150,6 +150,8 @@ class CloudTasksEndToEndTest {
         });
     assertThat(trace.one("worker.execute_workflow").getAttributes().asMap().toString())
         .contains("servo.execution.id=" + id, "servo.tenant.id=acme", "servo.workflow.id=tiny");
+    assertThat(trace.spans).as("row-level security's per-transaction set_config is not traced")
+        .noneMatch(span -> span.getAttributes().asMap().toString().contains("set_config"));
   }
 
   @Test

@@ -398,15 +398,22 @@ public final class Redactor {
   static int keywords(String s) {
     int found = 0;
     int n = s.length();
-    for (int i = 0; i < n; i++) {
+    // The rules' patterns are case-insensitive for ASCII only, so ASCII folding (| 0x20) of the
+    // first two letters finds every candidate; regionMatches confirms the rest.
+    for (int i = 0; i < n - 2; i++) {
+      int second = s.charAt(i + 1) | 0x20;
       switch (s.charAt(i) | 0x20) {
-        case 'a' -> found |= at(s, i, "authorization", HEADER_WORD);
-        case 'b' -> found |= at(s, i, "bearer", BEARER_WORD) | at(s, i, "basic", BASIC_WORD);
-        case 'c' -> found |= at(s, i, "credential", KEY_VALUE_STEM) | at(s, i, "cookie", HEADER_WORD);
-        case 'k' -> found |= at(s, i, "key", KEY_VALUE_STEM);
-        case 'p' -> found |= at(s, i, "pass", KEY_VALUE_STEM) | at(s, i, "pwd", KEY_VALUE_STEM);
-        case 's' -> found |= at(s, i, "secret", KEY_VALUE_STEM) | at(s, i, "sig", KEY_VALUE_STEM);
-        case 't' -> found |= at(s, i, "token", KEY_VALUE_STEM);
+        case 'a' -> found |= second == 'u' ? at(s, i, "authorization", HEADER_WORD) : 0;
+        case 'b' -> found |= second == 'e' ? at(s, i, "bearer", BEARER_WORD)
+            : second == 'a' ? at(s, i, "basic", BASIC_WORD) : 0;
+        case 'c' -> found |= second == 'r' ? at(s, i, "credential", KEY_VALUE_STEM)
+            : second == 'o' ? at(s, i, "cookie", HEADER_WORD) : 0;
+        case 'k' -> found |= second == 'e' ? at(s, i, "key", KEY_VALUE_STEM) : 0;
+        case 'p' -> found |= second == 'a' ? at(s, i, "pass", KEY_VALUE_STEM)
+            : second == 'w' ? at(s, i, "pwd", KEY_VALUE_STEM) : 0;
+        case 's' -> found |= second == 'e' ? at(s, i, "secret", KEY_VALUE_STEM)
+            : second == 'i' ? at(s, i, "sig", KEY_VALUE_STEM) : 0;
+        case 't' -> found |= second == 'o' ? at(s, i, "token", KEY_VALUE_STEM) : 0;
         default -> { }
       }
     }
