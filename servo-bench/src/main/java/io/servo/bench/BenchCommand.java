@@ -22,7 +22,7 @@ public final class BenchCommand {
         --thorough    more rounds, longer windows and iterations (about 20 minutes)
         --micro-only  only the JMH microbenchmarks
         --e2e-only    only the end-to-end benchmark
-        --jfr         record configurations (a) and (c) with JFR into servo-bench/target/bench/servo-{a,c}.jfr
+        --jfr         record configurations (a), (b) and (c) with JFR into servo-bench/target/bench/servo-{a,b,c}.jfr
       PostgreSQL: SERVO_BENCH_POSTGRES_URL (default jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres);
       a database is created per configuration and dropped at the end.
       """;
@@ -80,8 +80,8 @@ public final class BenchCommand {
       log.println();
       log.print(table);
       if (profile != null) {
-        log.println("JFR recordings of (a) and (c): " + profile.resolve("servo-a.jfr") + ", "
-            + profile.resolve("servo-c.jfr"));
+        log.println("JFR recordings of (a), (b) and (c): " + profile.resolve("servo-a.jfr") + ", "
+            + profile.resolve("servo-b.jfr") + ", " + profile.resolve("servo-c.jfr"));
       }
       report.append("## End to end\n\n").append(table).append("\nLoad average before / after: ")
           .append(loadBefore).append(" / ").append(loadAverage()).append("\n\n").append(line).append("\n");

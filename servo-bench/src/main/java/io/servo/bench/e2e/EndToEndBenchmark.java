@@ -48,7 +48,7 @@ public final class EndToEndBenchmark {
    * Runs the benchmark.
    *
    * @param javaOptions options of every child JVM
-   * @param profiles a directory for JFR recordings of configurations (a) and (c), or null
+   * @param profiles a directory for JFR recordings of configurations (a), (b) and (c), or null
    */
   public static List<Figures> run(Effort effort, List<String> javaOptions, Path profiles, PrintStream log)
       throws IOException, InterruptedException, SQLException {
@@ -87,7 +87,8 @@ public final class EndToEndBenchmark {
         for (Configuration c : all) {
           BenchDatabase database = databases.get(c);
           List<String> options = new ArrayList<>(javaOptions);
-          if (profiles != null && (c == Configuration.DISABLED || c == Configuration.SERVO_100PCT)) {
+          if (profiles != null && (c == Configuration.DISABLED || c == Configuration.SERVO_1PCT
+              || c == Configuration.SERVO_100PCT)) {
             options.add("-XX:StartFlightRecording=filename=" + profiles.resolve("servo-" + c.label() + ".jfr")
                 + ",settings=profile,dumponexit=true");
           }
