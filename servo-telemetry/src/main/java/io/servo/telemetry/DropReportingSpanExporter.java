@@ -45,8 +45,8 @@ final class DropReportingSpanExporter implements SpanExporter {
       if (result.isSuccess()) {
         counted.succeed();
       } else {
-        droppedSpans.exportFailed(size, result.getFailureThrowable());
         Throwable failure = result.getFailureThrowable();
+        droppedSpans.exportFailed(size, failure);
         if (failure == null) {
           counted.fail();
         } else {

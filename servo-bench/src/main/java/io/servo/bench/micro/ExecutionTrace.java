@@ -147,11 +147,7 @@ final class ExecutionTrace {
     QueueHop.Delivered hop = QueueHop.deliver(delivered, requestHeaders);
     if (TraceSampling.isUnsampledTrace(hop.parent())) {
       // Only the http asset's client span is started (and not sampled); its request carries the trace.
-      lastOutgoing = QueueHop.outgoing(hop.parent());
-      worker.spanBuilder("POST").setSpanKind(SpanKind.CLIENT).setParent(hop.parent())
-          .setAttribute(HTTP_METHOD, "POST").setAttribute(URL_FULL, "http://127.0.0.1:9000/hook")
-          .setAttribute(SERVER_ADDRESS, "127.0.0.1").setAttribute(SERVER_PORT, 9000L)
-          .setAttribute(HTTP_STATUS, 200L).startSpan().end();
+      httpCall(hop.parent());
       return hop.parent();
     }
     var serverBuilder = worker.spanBuilder("POST /execute").setSpanKind(SpanKind.SERVER)
@@ -196,16 +192,21 @@ final class ExecutionTrace {
     if (sql != null) {
       statement(worker, context, sql.substring(0, sql.indexOf(' ')), "bench_orders", sql);
     } else {
-      Map<String, String> outgoing = QueueHop.outgoing(context);
-      worker.spanBuilder("POST").setSpanKind(SpanKind.CLIENT).setParent(context)
-          .setAttribute(HTTP_METHOD, "POST").setAttribute(URL_FULL, "http://127.0.0.1:9000/hook")
-          .setAttribute(SERVER_ADDRESS, "127.0.0.1").setAttribute(SERVER_PORT, 9000L)
-          .setAttribute(HTTP_STATUS, 200L).startSpan().end();
-      lastOutgoing = outgoing;
+      httpCall(context);
     }
     statement(worker, context, "UPDATE", "servo.asset_results",
         "UPDATE servo.asset_results SET status = ?, ended_at = ?, output = ? WHERE tenant = ? AND execution_id = ? AND asset = ?");
     asset.end();
+  }
+
+  /** The http asset's request: its CLIENT span and the trace context injected into its headers. */
+  private void httpCall(Context parent) {
+    Map<String, String> outgoing = QueueHop.outgoing(parent);
+    worker.spanBuilder("POST").setSpanKind(SpanKind.CLIENT).setParent(parent)
+        .setAttribute(HTTP_METHOD, "POST").setAttribute(URL_FULL, "http://127.0.0.1:9000/hook")
+        .setAttribute(SERVER_ADDRESS, "127.0.0.1").setAttribute(SERVER_PORT, 9000L)
+        .setAttribute(HTTP_STATUS, 200L).startSpan().end();
+    lastOutgoing = outgoing;
   }
 
   private static void statement(Tracer tracer, Context parent, String operation, String table, String sql) {

@@ -6,6 +6,7 @@ import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.context.ContextKey;
 import io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes;
 import io.servo.core.workflow.Asset;
+import io.servo.telemetry.ServoAttributes;
 
 /** Span names, attribute keys and context keys of the worker's spans, in one place. */
 final class WorkerSpans {
@@ -16,12 +17,11 @@ final class WorkerSpans {
   static final String EXECUTE_WORKFLOW = "worker.execute_workflow";
   static final String EXECUTE_ASSET = "worker.execute_asset";
 
-  static final AttributeKey<String> EXECUTION_ID = AttributeKey.stringKey("servo.execution.id");
-  /** The workflow's name: workflows are identified by name within a tenant. */
-  static final AttributeKey<String> WORKFLOW_ID = AttributeKey.stringKey("servo.workflow.id");
-  static final AttributeKey<String> TENANT_ID = AttributeKey.stringKey("servo.tenant.id");
+  static final AttributeKey<String> EXECUTION_ID = ServoAttributes.EXECUTION_ID;
+  static final AttributeKey<String> WORKFLOW_ID = ServoAttributes.WORKFLOW_ID;
+  static final AttributeKey<String> TENANT_ID = ServoAttributes.TENANT_ID;
   static final AttributeKey<Long> ASSET_COUNT = AttributeKey.longKey("servo.asset_count");
-  static final AttributeKey<Long> ATTEMPT = AttributeKey.longKey("servo.execution.attempt");
+  static final AttributeKey<Long> ATTEMPT = ServoAttributes.EXECUTION_ATTEMPT;
   static final AttributeKey<String> EXECUTION_STATE = AttributeKey.stringKey("servo.execution.state");
   static final AttributeKey<Boolean> REDELIVERED = AttributeKey.booleanKey("servo.execution.redelivered");
   static final AttributeKey<Long> QUEUE_WAIT_MS = AttributeKey.longKey("servo.queue.wait_ms");
@@ -45,8 +45,7 @@ final class WorkerSpans {
       AttributeKey.longKey("messaging.gcp_cloud_tasks.task.retry_count");
   static final AttributeKey<Long> TASK_EXECUTION_COUNT =
       AttributeKey.longKey("messaging.gcp_cloud_tasks.task.execution_count");
-  /** What the orchestrator's producer span reports; the local queue imitates Cloud Tasks. */
-  static final String GCP_CLOUD_TASKS = "gcp_cloud_tasks";
+  static final String GCP_CLOUD_TASKS = ServoAttributes.GCP_CLOUD_TASKS;
   static final String PROCESS =
       MessagingIncubatingAttributes.MessagingOperationTypeIncubatingValues.PROCESS;
 
