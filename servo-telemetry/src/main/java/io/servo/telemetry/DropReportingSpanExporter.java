@@ -6,7 +6,7 @@ import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.util.Collection;
 
 /**
- * Counts the spans of every export that fails (the backend refused the batch, could not be reached,
+ * Records the end of every export in the {@link ExportLedger}, counts the spans of every export that fails (the backend refused the batch, could not be reached,
  * did not answer in time, or the exporter threw) in {@link DroppedSpans}, and gives the drop report
  * a chance to run on the export thread, so it needs no thread of its own.
  *
@@ -17,10 +17,12 @@ final class DropReportingSpanExporter implements SpanExporter {
 
   private final SpanExporter delegate;
   private final DroppedSpans droppedSpans;
+  private final ExportLedger ledger;
 
-  DropReportingSpanExporter(SpanExporter delegate, DroppedSpans droppedSpans) {
+  DropReportingSpanExporter(SpanExporter delegate, DroppedSpans droppedSpans, ExportLedger ledger) {
     this.delegate = delegate;
     this.droppedSpans = droppedSpans;
+    this.ledger = ledger;
   }
 
   @Override
@@ -32,21 +34,26 @@ final class DropReportingSpanExporter implements SpanExporter {
       result = delegate.export(spans);
     } catch (RuntimeException e) {
       droppedSpans.exportFailed(size, e);
+      ledger.settled(size);
       return CompletableResultCode.ofExceptionalFailure(e);
     }
     if (result == null) {
       droppedSpans.exportFailed(size, null);
+      ledger.settled(size);
       return CompletableResultCode.ofFailure();
     }
     // The batch processor (and a flush waiting on it) sees the export end only once the loss is
-    // counted: a caller that flushed and then reads droppedSpans() finds it there.
+    // counted and the ledger settled: a caller that flushed and then reads droppedSpans() finds it.
     CompletableResultCode counted = new CompletableResultCode();
     result.whenComplete(() -> {
+      if (!result.isSuccess()) {
+        droppedSpans.exportFailed(size, result.getFailureThrowable());
+      }
+      ledger.settled(size);
       if (result.isSuccess()) {
         counted.succeed();
       } else {
         Throwable failure = result.getFailureThrowable();
-        droppedSpans.exportFailed(size, failure);
         if (failure == null) {
           counted.fail();
         } else {

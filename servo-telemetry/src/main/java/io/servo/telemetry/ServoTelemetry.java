@@ -37,6 +37,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,23 +66,27 @@ public final class ServoTelemetry implements AutoCloseable {
   public static final Duration DEFAULT_RESPONSE_FLUSH_TIMEOUT = Duration.ofMillis(500);
 
   private static final Logger log = LoggerFactory.getLogger(ServoTelemetry.class);
+  /** Between two flushes of {@link #forceFlush(Duration)} when an export is still under way. */
+  private static final long RETRY_PAUSE_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
 
   private final TracingConfig config;
   private final OpenTelemetry openTelemetry;
   private final OpenTelemetrySdk sdk;
   private final SdkMeterProvider meterProvider;
   private final DroppedSpans droppedSpans;
+  private final ExportLedger ledger;
   private final Redactor redactor;
   private final TraceLinks traceLinks;
 
   private ServoTelemetry(TracingConfig config, OpenTelemetry openTelemetry, OpenTelemetrySdk sdk,
-      SdkMeterProvider meterProvider, DroppedSpans droppedSpans, Redactor redactor,
-      TraceLinks traceLinks) {
+      SdkMeterProvider meterProvider, DroppedSpans droppedSpans, ExportLedger ledger,
+      Redactor redactor, TraceLinks traceLinks) {
     this.config = config;
     this.openTelemetry = openTelemetry;
     this.sdk = sdk;
     this.meterProvider = meterProvider;
     this.droppedSpans = droppedSpans;
+    this.ledger = ledger;
     this.redactor = redactor;
     this.traceLinks = traceLinks;
   }
@@ -132,18 +137,33 @@ public final class ServoTelemetry implements AutoCloseable {
   }
 
   /**
-   * Exports the spans ended so far, waiting at most {@code timeout}.
+   * Exports the spans ended so far, waiting at most {@code timeout}: returns once every sampled span
+   * that ended before the call has been exported, or has been counted as dropped ({@link
+   * #droppedSpans()}), also while other threads flush at the same time.
    *
-   * @return whether everything was exported in time
+   * @return whether that happened in time
    */
   public boolean forceFlush(Duration timeout) {
     if (sdk == null) {
       return true;
     }
-    CompletableResultCode result = sdk.getSdkTracerProvider().forceFlush()
-        .join(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    long ended = ledger.handedOver();
+    boolean done;
+    do {
+      CompletableResultCode flush = sdk.getSdkTracerProvider().forceFlush();
+      long left = deadline - System.nanoTime();
+      flush.join(Math.max(0, left), TimeUnit.NANOSECONDS);
+      // A flush requested while another is under way is answered by that one, which may have
+      // counted the queue before this thread's spans arrived: check, and ask again if needed.
+      done = flush.isDone() && (ledger.settled() >= ended
+          || ledger.settled() + droppedSpans.queueFull() >= ended);
+      if (!done) {
+        LockSupport.parkNanos(RETRY_PAUSE_NANOS);
+      }
+    } while (!done && System.nanoTime() - deadline < 0);
     droppedSpans.report(false);
-    return result.isSuccess();
+    return done;
   }
 
   /**
@@ -170,7 +190,11 @@ public final class ServoTelemetry implements AutoCloseable {
     if (sdk == null) {
       return true;
     }
-    CompletableResultCode result = sdk.shutdown().join(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    // The SDK's shutdown flushes too, but can be answered early like any flush (see forceFlush).
+    forceFlush(timeout);
+    CompletableResultCode result = sdk.shutdown()
+        .join(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     droppedSpans.report(true);
     meterProvider.shutdown();
     if (!result.isSuccess()) {
@@ -312,7 +336,7 @@ public final class ServoTelemetry implements AutoCloseable {
       SdkLogBridge.install();
       Redactor redactor = Redactor.create(config.extraRedactKeys());
       if (!config.enabled()) {
-        return new ServoTelemetry(config, OpenTelemetry.noop(), null, null, null, redactor,
+        return new ServoTelemetry(config, OpenTelemetry.noop(), null, null, null, null, redactor,
             TraceLinks.create(config));
       }
       CloudTraceAuth auth = config.exporter() == TraceExporter.CLOUDTRACE
@@ -337,17 +361,18 @@ public final class ServoTelemetry implements AutoCloseable {
       SdkTracerProviderBuilder tracerProvider = SdkTracerProvider.builder()
           .setResource(resource)
           .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(config.sampleRate())));
+      ExportLedger ledger = new ExportLedger();
       for (SpanExporter exporter : exporters) {
         SpanExporter chain = new DropReportingSpanExporter(
-            RedactingSpanExporter.create(exporter, redactor), droppedSpans);
-        tracerProvider.addSpanProcessor(BatchSpanProcessor.builder(chain)
+            RedactingSpanExporter.create(exporter, redactor), droppedSpans, ledger);
+        tracerProvider.addSpanProcessor(ledger.counting(BatchSpanProcessor.builder(chain)
             .setMaxQueueSize(config.maxQueueSize())
             .setMaxExportBatchSize(config.maxExportBatchSize())
             .setScheduleDelay(config.scheduleDelay())
             .setExporterTimeout(config.exportTimeout())
             .setMeterProvider(meterProvider)
             .setInternalTelemetryVersion(InternalTelemetryVersion.LATEST)
-            .build());
+            .build()));
       }
       if (exporters.isEmpty()) {
         // Without any processor the SDK hands out invalid span contexts; logs and propagation
@@ -364,7 +389,7 @@ public final class ServoTelemetry implements AutoCloseable {
           config.sampleRate());
       TraceLinks traceLinks = TraceLinks.create(config,
           auth == null ? config.gcpProjectId() : Optional.of(auth.projectId()));
-      return new ServoTelemetry(config, sdk, sdk, meterProvider, droppedSpans, redactor,
+      return new ServoTelemetry(config, sdk, sdk, meterProvider, droppedSpans, ledger, redactor,
           traceLinks);
     }
   }
