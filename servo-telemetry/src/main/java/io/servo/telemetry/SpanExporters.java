@@ -17,14 +17,12 @@ final class SpanExporters {
       TracingConfig config, CloudTraceAuth cloudTraceAuth, PrintStream stdout) {
     switch (config.exporter()) {
       case CLOUDTRACE:
-        return Optional.of(otlp(config)
-            .setHeaders(cloudTraceAuth)
-            .build());
+        return Optional.of(deferred(config, otlp(config).setHeaders(cloudTraceAuth)));
       case JAEGER:
       case OTLP: {
         OtlpHttpSpanExporterBuilder builder = otlp(config);
         config.otlpHeaders().forEach(builder::addHeader);
-        return Optional.of(builder.build());
+        return Optional.of(deferred(config, builder));
       }
       case STDOUT:
         return Optional.of(new StdoutSpanExporter(stdout));
@@ -32,6 +30,11 @@ final class SpanExporters {
       default:
         return Optional.empty();
     }
+  }
+
+  /** The builder is configured (and its endpoint and headers checked) here; it builds in the background. */
+  private static SpanExporter deferred(TracingConfig config, OtlpHttpSpanExporterBuilder builder) {
+    return DeferredSpanExporter.start(config.exporter().id(), builder::build, config.exportTimeout());
   }
 
   private static OtlpHttpSpanExporterBuilder otlp(TracingConfig config) {
