@@ -91,8 +91,18 @@ public final class Redactor {
   // key's verdict is computed once. Bounded, in case some instrumentation puts data in keys.
   private static final int MAX_CACHED_KEYS = 4096;
 
+  // Attribute values repeat too: the same sanitized SQL, URL, route and service names on every
+  // execution. A value found to need no change is remembered (it holds no secret, by that finding),
+  // so the next span with it costs one lookup instead of a dozen passes. Cleared when full, so
+  // values that never repeat (ids) cannot crowd the recurring ones out for long.
+  private static final int MAX_CLEAN_VALUES = 2048;
+  private static final int MIN_CLEAN_VALUE_LENGTH = 16;
+
   private final String[] sensitiveKeys;
   private final ConcurrentHashMap<String, KeyVerdict> keyVerdicts = new ConcurrentHashMap<>();
+  private final Set<String> cleanValues = ConcurrentHashMap.newKeySet();
+  // Kept apart: a query must also be free of literals, which other values need not be.
+  private final Set<String> cleanQueries = ConcurrentHashMap.newKeySet();
 
   /** What redaction does to values under a key, and to the key itself. */
   private record KeyVerdict(boolean sensitive, String redactedName, boolean query) {}
@@ -248,8 +258,22 @@ public final class Redactor {
     if (verdict.sensitive()) {
       return REDACTED;
     }
+    Set<String> clean = verdict.query() ? cleanQueries : cleanValues;
+    boolean cacheable = value.length() >= MIN_CLEAN_VALUE_LENGTH;
+    if (cacheable && clean.contains(value)) {
+      return value;
+    }
     String redacted = redact(value);
-    return verdict.query() ? SqlText.removeLiterals(redacted) : redacted;
+    if (verdict.query()) {
+      redacted = SqlText.removeLiterals(redacted);
+    }
+    if (cacheable && redacted == value) {
+      if (clean.size() >= MAX_CLEAN_VALUES) {
+        clean.clear();
+      }
+      clean.add(value);
+    }
+    return redacted;
   }
 
   /**
@@ -403,24 +427,28 @@ public final class Redactor {
     for (int i = 0; i < n - 2; i++) {
       int second = s.charAt(i + 1) | 0x20;
       switch (s.charAt(i) | 0x20) {
-        case 'a' -> found |= second == 'u' ? at(s, i, "authorization", HEADER_WORD) : 0;
-        case 'b' -> found |= second == 'e' ? at(s, i, "bearer", BEARER_WORD)
-            : second == 'a' ? at(s, i, "basic", BASIC_WORD) : 0;
-        case 'c' -> found |= second == 'r' ? at(s, i, "credential", KEY_VALUE_STEM)
-            : second == 'o' ? at(s, i, "cookie", HEADER_WORD) : 0;
-        case 'k' -> found |= second == 'e' ? at(s, i, "key", KEY_VALUE_STEM) : 0;
-        case 'p' -> found |= second == 'a' ? at(s, i, "pass", KEY_VALUE_STEM)
-            : second == 'w' ? at(s, i, "pwd", KEY_VALUE_STEM) : 0;
-        case 's' -> found |= second == 'e' ? at(s, i, "secret", KEY_VALUE_STEM)
-            : second == 'i' ? at(s, i, "sig", KEY_VALUE_STEM) : 0;
-        case 't' -> found |= second == 'o' ? at(s, i, "token", KEY_VALUE_STEM) : 0;
+        case 'a' -> found |= second == 'u' ? at(s, i, found, "authorization", HEADER_WORD) : 0;
+        case 'b' -> found |= second == 'e' ? at(s, i, found, "bearer", BEARER_WORD)
+            : second == 'a' ? at(s, i, found, "basic", BASIC_WORD) : 0;
+        case 'c' -> found |= second == 'r' ? at(s, i, found, "credential", KEY_VALUE_STEM)
+            : second == 'o' ? at(s, i, found, "cookie", HEADER_WORD) : 0;
+        case 'k' -> found |= second == 'e' ? at(s, i, found, "key", KEY_VALUE_STEM) : 0;
+        case 'p' -> found |= second == 'a' ? at(s, i, found, "pass", KEY_VALUE_STEM)
+            : second == 'w' ? at(s, i, found, "pwd", KEY_VALUE_STEM) : 0;
+        case 's' -> found |= second == 'e' ? at(s, i, found, "secret", KEY_VALUE_STEM)
+            : second == 'i' ? at(s, i, found, "sig", KEY_VALUE_STEM) : 0;
+        case 't' -> found |= second == 'o' ? at(s, i, found, "token", KEY_VALUE_STEM) : 0;
         default -> { }
       }
     }
     return found;
   }
 
-  private static int at(String s, int i, String word, int bit) {
+  /** {@code bit} if {@code word} is at {@code i}; the third letter is compared before the rest. */
+  private static int at(String s, int i, int found, String word, int bit) {
+    if ((found & bit) != 0 || (s.charAt(i + 2) | 0x20) != word.charAt(2)) {
+      return 0;
+    }
     return s.regionMatches(true, i, word, 0, word.length()) ? bit : 0;
   }
 }

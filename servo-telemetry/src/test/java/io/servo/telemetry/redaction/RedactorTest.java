@@ -142,4 +142,29 @@ class RedactorTest {
           .containsExactly("app." + Redactor.REDACTED);
     }
   }
+
+  @Test
+  void aValueSeenCleanUnderOneKeyIsStillJudgedByTheKeyItAppearsUnderLater() {
+    String sql = "SELECT name FROM customers WHERE id = 4711";
+    String token = "session token=abcdefghijklmnop";
+    for (int i = 0; i < 3; i++) {
+      assertThat(redactor.redact("app.note", sql)).isEqualTo(sql);
+      assertThat(redactor.redact("db.statement", sql))
+          .isEqualTo("SELECT name FROM customers WHERE id = ?");
+      assertThat(redactor.redact("app.customer_password", sql)).isEqualTo(Redactor.REDACTED);
+      assertThat(redactor.redact("app.note", token)).isEqualTo("session token=[REDACTED]");
+    }
+  }
+
+  @Test
+  void manyDistinctValuesDoNotChangeTheVerdictsOfRecurringOnes() {
+    String recurring = "SELECT * FROM servo.executions WHERE id = ?";
+    for (int i = 0; i < 10_000; i++) {
+      String id = "execution-" + java.util.UUID.randomUUID();
+      assertThat(redactor.redact("servo.execution.id", id)).isSameAs(id);
+      assertThat(redactor.redact("db.statement", recurring)).isSameAs(recurring);
+      assertThat(redactor.redact("url.full", "https://u:pw-" + i + "@hooks.example/x"))
+          .isEqualTo("https://u:[REDACTED]@hooks.example/x");
+    }
+  }
 }
