@@ -19,8 +19,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,12 +48,17 @@ public final class WorkerServer implements AutoCloseable {
    * HTTP server and the final span flush, so the drain gets half of it.
    */
   public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(5);
+  /** Threads of the HTTP client the worker builds: its tasks are short, at most one per CPU is busy. */
+  private static final int HTTP_CLIENT_THREADS =
+      Math.max(2, Math.min(8, Runtime.getRuntime().availableProcessors()));
   private static final Logger log = LoggerFactory.getLogger(WorkerServer.class);
 
   private final WorkerConfig config;
   private final WorkerHttpService http;
   private final AssetRunners runners;
   private final ScheduledExecutorService heartbeats;
+  /** The threads of the HTTP client the worker built; null when the caller gave one. */
+  private final ExecutorService httpClientThreads;
   private final Duration shutdownGrace;
   private boolean started;
   private boolean closed;
@@ -59,8 +69,12 @@ public final class WorkerServer implements AutoCloseable {
     TaskSignature signature = TaskSignature.create(
         b.config.requireHmacSecret().getBytes(StandardCharsets.UTF_8), b.clock,
         TaskSignature.DEFAULT_WINDOW);
+    // Without an executor the JDK's client starts an unbounded pool whose threads outlive the worker
+    // by a minute; these are reused, named, and stopped by close().
+    this.httpClientThreads = b.httpClient != null ? null : httpClientThreads();
     HttpClient httpClient = b.httpClient != null ? b.httpClient
         : HttpClient.newBuilder()
+            .executor(httpClientThreads)
             .connectTimeout(Duration.ofSeconds(10))
             // Never follow a redirect: it would carry the asset's (secret) headers to another URL.
             .followRedirects(HttpClient.Redirect.NEVER)
@@ -132,8 +146,8 @@ public final class WorkerServer implements AutoCloseable {
   /**
    * Stops accepting tasks (new ones are answered 503), lets running ones finish within the shutdown
    * grace — returning as soon as none is left, so an idle worker closes at once — then interrupts the
-   * rest (their executions give their claims back, so a redelivery resumes them) and frees the
-   * warehouse pool. Does not close the storage.
+   * rest (their executions give their claims back, so a redelivery resumes them), frees the
+   * warehouse pool and stops the threads of the HTTP client it built. Does not close the storage.
    */
   @Override
   public synchronized void close() {
@@ -144,7 +158,22 @@ public final class WorkerServer implements AutoCloseable {
     http.stop(shutdownGrace);
     heartbeats.shutdownNow();
     runners.close();
+    if (httpClientThreads != null) {
+      httpClientThreads.shutdownNow();
+    }
     log.info("worker stopped");
+  }
+
+  private static ExecutorService httpClientThreads() {
+    AtomicInteger count = new AtomicInteger();
+    // Threads start on demand and stay. The queue is unbounded, so the policy only discards what the
+    // client hands over once close() stopped the pool (a pooled connection closing, say).
+    return new ThreadPoolExecutor(HTTP_CLIENT_THREADS, HTTP_CLIENT_THREADS, 0, TimeUnit.MILLISECONDS,
+        new LinkedBlockingQueue<>(), runnable -> {
+          Thread thread = new Thread(runnable, "servo-worker-http-client-" + count.incrementAndGet());
+          thread.setDaemon(true);
+          return thread;
+        }, new ThreadPoolExecutor.DiscardPolicy());
   }
 
   /** Options beyond the configuration; the defaults are right for production. */
@@ -210,7 +239,8 @@ public final class WorkerServer implements AutoCloseable {
 
     /**
      * The one HTTP client of {@code http} assets and of the OIDC key fetches (an instrumented one,
-     * say); it must not follow redirects.
+     * say); it must not follow redirects. The caller keeps it: {@link #close()} leaves its executor
+     * running. Without one the worker builds its own on a few reused threads that close() stops.
      */
     public Builder httpClient(HttpClient httpClient) {
       this.httpClient = Objects.requireNonNull(httpClient, "httpClient");

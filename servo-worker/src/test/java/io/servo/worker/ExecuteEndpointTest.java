@@ -176,6 +176,27 @@ class ExecuteEndpointTest {
   }
 
   @Test
+  void anHttpAssetNeverFollowsARedirect() {
+    var task = worker.newExecution("""
+        workflow: moved
+        assets:
+          - name: hook
+            kind: http
+            url: %s/redirect
+            headers:
+              Authorization: Bearer ${env:SECRET}
+        """.formatted(callee.baseUrl()));
+
+    HttpResponse<String> response = worker.post(task.body());
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    assertThat(json(response).get("state").asText()).isEqualTo("failed");
+    assertThat(result(task, "hook").error()).isEqualTo("HTTP 302");
+    assertThat(callee.count("/redirect")).isEqualTo(1);
+    assertThat(callee.count("/redirected")).isZero();
+  }
+
+  @Test
   void aCommandPastItsTimeoutIsKilledWithItsChildrenAndTheExecutionTimesOut() throws Exception {
     Path pidFile = dir.resolve("grandchild.pid");
     var task = worker.newExecution("""

@@ -1,6 +1,7 @@
 package io.servo.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.servo.core.execution.ExecutionState;
 import io.servo.worker.support.CallLog;
@@ -8,7 +9,9 @@ import io.servo.worker.support.WorkerHarness;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -19,15 +22,17 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Closing waits only while requests run: JDK 17's {@code HttpServer.stop(n)} would wait the whole
- * grace even when idle (JDK-8304065).
+ * grace even when idle (JDK-8304065). It leaves no thread of the worker's HTTP client behind.
  */
 class WorkerShutdownTest {
   @TempDir Path dir;
   private CallLog callee;
   private WorkerHarness worker;
+  private Set<Thread> httpClientThreadsBefore;
 
   @BeforeEach
   void setUp() {
+    httpClientThreadsBefore = httpClientThreads();
     callee = CallLog.start();
     worker = WorkerHarness.start(dir, Map.of(),
         builder -> builder.shutdownGrace(WorkerServer.DEFAULT_SHUTDOWN_GRACE));
@@ -80,5 +85,30 @@ class WorkerShutdownTest {
     assertThat(running.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
     assertThat(worker.storage().executions().find("default", task.executionId()).orElseThrow().state())
         .isEqualTo(ExecutionState.SUCCEEDED);
+  }
+
+  @Test
+  void closingStopsTheThreadsOfTheWorkersHttpClient() {
+    var task = worker.newExecution("""
+        workflow: ping
+        assets:
+          - name: ping
+            kind: http
+            url: %s/ping
+        """.formatted(callee.baseUrl()));
+    assertThat(worker.post(task.body()).statusCode()).isEqualTo(200);
+    Set<Thread> started = httpClientThreads();
+    started.removeAll(httpClientThreadsBefore);
+    assertThat(started).as("the worker's HTTP client threads").isNotEmpty();
+
+    worker.stopWorker();
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> started.stream().noneMatch(Thread::isAlive));
+  }
+
+  private static Set<Thread> httpClientThreads() {
+    Set<Thread> threads = new HashSet<>(Thread.getAllStackTraces().keySet());
+    threads.removeIf(thread -> !thread.getName().startsWith("servo-worker-http-client-"));
+    return threads;
   }
 }

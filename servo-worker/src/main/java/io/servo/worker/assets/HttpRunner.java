@@ -3,15 +3,19 @@ package io.servo.worker.assets;
 import io.servo.core.workflow.Asset;
 import io.servo.core.workflow.Durations;
 import io.servo.core.workflow.HttpAsset;
+import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -66,21 +70,17 @@ final class HttpRunner implements AssetRunner {
     Redactor redactor = env.redactor();
 
     TailBuffer responseBody = new TailBuffer(BODY_TAIL_BYTES + redactor.maxValueBytes());
-    CompletableFuture<HttpResponse<Void>> exchange =
-        client.sendAsync(builder.build(), HttpResponse.BodyHandlers.ofByteArrayConsumer(
-            chunk -> chunk.ifPresent(responseBody::write)));
+    long deadline = System.nanoTime() + http.timeout().toNanos();
     HttpResponse<Void> response;
     try {
-      response = exchange.get(http.timeout().toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      exchange.cancel(true);
-      return timedOut(http, request);
-    } catch (InterruptedException e) {
-      exchange.cancel(true);
-      throw e;
-    } catch (ExecutionException e) {
+      // send, not sendAsync: sendAsync hands every completed exchange to CompletableFuture's default
+      // async executor, which on 1-2 CPUs (commonPool parallelism 1) starts a new thread per task.
+      // send waits on this thread, and an interrupt cancels the exchange.
+      response = client.send(builder.build(), info -> new BodyTail(responseBody, deadline));
+    } catch (IOException e) {
+      // send throws a new exception of the failure's kind, with the exchange's failure as its cause.
       Throwable cause = e.getCause() == null ? e : e.getCause();
-      if (cause instanceof HttpTimeoutException) {
+      if (e instanceof HttpTimeoutException || cause instanceof TimeoutException) {
         return timedOut(http, request);
       }
       String message = cause.getMessage();
@@ -94,6 +94,55 @@ final class HttpRunner implements AssetRunner {
       return AssetOutcome.succeeded(output);
     }
     return AssetOutcome.failed("HTTP " + status, output);
+  }
+
+  /**
+   * Keeps the tail of the response body and fails the exchange when the asset's deadline passes
+   * before the body ended: the request's own timeout stops counting once the headers are in.
+   */
+  private static final class BodyTail implements HttpResponse.BodySubscriber<Void> {
+    private final TailBuffer tail;
+    private final long deadline;
+    private final CompletableFuture<Void> body = new CompletableFuture<>();
+
+    BodyTail(TailBuffer tail, long deadline) {
+      this.tail = tail;
+      this.deadline = deadline;
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription subscription) {
+      // orTimeout's timer is CompletableFuture's one delay thread, not a thread per call.
+      body.orTimeout(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)
+          .whenComplete((ignored, failure) -> {
+            if (failure != null) {
+              subscription.cancel();
+            }
+          });
+      subscription.request(Long.MAX_VALUE);
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> buffers) {
+      for (ByteBuffer buffer : buffers) {
+        tail.write(buffer);
+      }
+    }
+
+    @Override
+    public void onError(Throwable failure) {
+      body.completeExceptionally(failure);
+    }
+
+    @Override
+    public void onComplete() {
+      body.complete(null);
+    }
+
+    @Override
+    public CompletionStage<Void> getBody() {
+      return body;
+    }
   }
 
   private static AssetOutcome timedOut(HttpAsset http, String request) {

@@ -1,5 +1,7 @@
 package io.servo.worker.assets;
 
+import java.nio.ByteBuffer;
+
 /** Keeps the last {@code capacity} bytes written to it; safe to fill from one thread and read from another. */
 final class TailBuffer {
   private final byte[] ring;
@@ -18,6 +20,13 @@ final class TailBuffer {
 
   void write(byte[] bytes) {
     write(bytes, 0, bytes.length);
+  }
+
+  /** Writes the buffer's remaining bytes, consuming them. */
+  synchronized void write(ByteBuffer bytes) {
+    while (bytes.hasRemaining()) {
+      ring[(int) (written++ % ring.length)] = bytes.get();
+    }
   }
 
   /** The bytes kept, oldest first. */

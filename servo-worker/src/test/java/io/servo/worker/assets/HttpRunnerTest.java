@@ -13,6 +13,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,10 +29,27 @@ class HttpRunnerTest {
   private final ConcurrentLinkedQueue<String> seen = new ConcurrentLinkedQueue<>();
   private HttpRunner runner;
   private String base;
+  /** Holds /stall's body, whose headers and first bytes are sent at once, until the test ends. */
+  private final CountDownLatch stallReleased = new CountDownLatch(1);
+  private final CountDownLatch stalling = new CountDownLatch(1);
+  private final ExecutorService calleeThreads = Executors.newCachedThreadPool();
 
   @BeforeEach
   void setUp() throws IOException {
     callee = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    callee.createContext("/stall", exchange -> {
+      exchange.sendResponseHeaders(200, 0);
+      exchange.getResponseBody().write("first bytes".getBytes(StandardCharsets.UTF_8));
+      exchange.getResponseBody().flush();
+      stalling.countDown();
+      try {
+        stallReleased.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      exchange.close();
+    });
+    callee.setExecutor(calleeThreads);
     callee.createContext("/", exchange -> {
       String auth = exchange.getRequestHeaders().getFirst("Authorization");
       String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
@@ -55,7 +76,9 @@ class HttpRunnerTest {
 
   @AfterEach
   void tearDown() {
+    stallReleased.countDown();
     callee.stop(0);
+    calleeThreads.shutdownNow();
   }
 
   @Test
@@ -93,6 +116,39 @@ class HttpRunnerTest {
 
     assertThat(outcome.timedOut()).isTrue();
     assertThat(outcome.error()).isEqualTo("GET " + base + "/slow timed out after 500ms");
+  }
+
+  @Test
+  void theTimeoutAlsoCoversTheBody() throws Exception {
+    var asset = new HttpAsset("hook", List.of(), Duration.ofMillis(500), "GET",
+        base + "/stall", Map.of(), null);
+
+    AssetOutcome outcome = runner.run(asset);
+
+    assertThat(outcome.timedOut()).isTrue();
+    assertThat(outcome.error()).isEqualTo("GET " + base + "/stall timed out after 500ms");
+  }
+
+  @Test
+  void anInterruptEndsTheExchange() throws Exception {
+    var asset = new HttpAsset("hook", List.of(), Duration.ofMinutes(5), "GET",
+        base + "/stall", Map.of(), null);
+    AtomicReference<Object> ended = new AtomicReference<>();
+    Thread running = new Thread(() -> {
+      try {
+        ended.set(runner.run(asset));
+      } catch (InterruptedException e) {
+        ended.set(e);
+      }
+    });
+    running.start();
+    stalling.await();
+
+    running.interrupt();
+    running.join(30_000); // a bound on a hang, not a timing assertion
+
+    assertThat(running.isAlive()).isFalse();
+    assertThat(ended.get()).isInstanceOf(InterruptedException.class);
   }
 
   @Test

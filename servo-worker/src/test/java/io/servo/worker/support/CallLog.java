@@ -11,7 +11,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 
-/** A JDK HTTP server standing in for the callee of {@code http} assets: records every call, answers 200 (or 500 under /fail). */
+/**
+ * A JDK HTTP server standing in for the callee of {@code http} assets: records every call, answers
+ * 200 (or 500 under /fail, or 302 to /redirected under /redirect).
+ */
 public final class CallLog implements AutoCloseable {
   /** One call as the callee saw it: method, path, Authorization header and body. */
   public record Call(String method, String path, String authorization, String body) {}
@@ -39,7 +42,11 @@ public final class CallLog implements AutoCloseable {
           new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
       hooks.getOrDefault(path, () -> {}).run();
       byte[] answer = ("seen " + path + " with " + auth).getBytes(StandardCharsets.UTF_8);
-      exchange.sendResponseHeaders(path.startsWith("/fail") ? 500 : 200, answer.length);
+      if (path.startsWith("/redirect")) {
+        exchange.getResponseHeaders().set("Location", "/redirected");
+      }
+      exchange.sendResponseHeaders(
+          path.startsWith("/fail") ? 500 : path.startsWith("/redirect") ? 302 : 200, answer.length);
       exchange.getResponseBody().write(answer);
       exchange.close();
     });
