@@ -1,16 +1,7 @@
 package io.servo.telemetry;
 
-import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.exporter.internal.FailedExportException;
-import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.export.HttpResponse;
-import io.opentelemetry.sdk.metrics.InstrumentType;
-import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
-import io.opentelemetry.sdk.metrics.data.LongPointData;
-import io.opentelemetry.sdk.metrics.data.MetricData;
-import io.opentelemetry.sdk.metrics.data.MetricDataType;
-import io.opentelemetry.sdk.metrics.export.CollectionRegistration;
-import io.opentelemetry.sdk.metrics.export.MetricReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -24,35 +15,28 @@ import org.slf4j.LoggerFactory;
  * minute. Two ways to lose a span:
  *
  * <ul>
- *   <li>queue overflow: the span did not fit in a batch processor's queue (the backend is slow or
- *       unreachable). Read from the processors' own "spans processed" metric ({@code
- *       error.type=queue_full}), so the count is the SDK's, not a reconstruction of its queue;
+ *   <li>queue overflow: the span did not fit among the spans waiting for or in an export (the
+ *       backend is slow or unreachable); counted by {@link ExportLedger}, which enforces that bound;
  *   <li>failed export: the span was in a batch whose export failed for good (the backend answered
  *       an error such as 500 or 400, could not be reached once the exporter's retries were spent,
  *       did not answer in time, or the exporter threw). Counted by {@link DropReportingSpanExporter}.
  * </ul>
  */
-final class DroppedSpans implements MetricReader {
+final class DroppedSpans {
 
   private static final Logger log = LoggerFactory.getLogger(ServoTelemetry.class);
-  private static final String PROCESSED = "otel.sdk.processor.span.processed";
-  private static final String QUEUE_SIZE = "otel.sdk.processor.span.queue.size";
-  private static final AttributeKey<String> ERROR_TYPE = AttributeKey.stringKey("error.type");
   static final Duration REPORT_INTERVAL = Duration.ofMinutes(1);
-  /** Between two looks at the queue overflow count (a look collects the metrics). */
-  static final Duration CHECK_INTERVAL = Duration.ofSeconds(1);
   private static final int MAX_ERROR_LENGTH = 300;
 
   private final Clock clock;
   private final String serviceName;
   private final String destination;
+  private final AtomicLong queueFull = new AtomicLong();
   private final AtomicLong failedExport = new AtomicLong();
   private volatile String lastError;
-  private volatile CollectionRegistration registration = CollectionRegistration.noop();
   private long reportedQueueFull;
   private long reportedFailedExport;
   private Instant lastReport = Instant.MIN;
-  private Instant lastCheck = Instant.MIN;
 
   /**
    * @param serviceName named in the report, as two services may share a process
@@ -69,19 +53,14 @@ final class DroppedSpans implements MetricReader {
     return queueFull() + failedExport();
   }
 
-  /** Spans dropped because a processor's queue was full. */
+  /** Spans dropped because too many were waiting for an export. */
   long queueFull() {
-    long dropped = 0;
-    for (MetricData metric : registration.collectAllMetrics()) {
-      if (metric.getName().equals(PROCESSED) && metric.getType() == MetricDataType.LONG_SUM) {
-        for (LongPointData point : metric.getLongSumData().getPoints()) {
-          if ("queue_full".equals(point.getAttributes().get(ERROR_TYPE))) {
-            dropped += point.getValue();
-          }
-        }
-      }
-    }
-    return dropped;
+    return queueFull.get();
+  }
+
+  /** Records one span dropped by queue overflow. */
+  void queueOverflowed() {
+    queueFull.incrementAndGet();
   }
 
   /** Spans in batches whose export failed. */
@@ -98,19 +77,6 @@ final class DroppedSpans implements MetricReader {
     failedExport.addAndGet(spans);
   }
 
-  /** Spans waiting in the processors' queues right now. */
-  long queued() {
-    long queued = 0;
-    for (MetricData metric : registration.collectAllMetrics()) {
-      if (metric.getName().equals(QUEUE_SIZE) && metric.getType() == MetricDataType.LONG_SUM) {
-        for (LongPointData point : metric.getLongSumData().getPoints()) {
-          queued += point.getValue();
-        }
-      }
-    }
-    return queued;
-  }
-
   /**
    * Logs the spans lost since the last report: at most once a {@link #REPORT_INTERVAL}, the first
    * time as soon as a loss is seen; with {@code force} (shutdown) whenever there is one.
@@ -121,12 +87,6 @@ final class DroppedSpans implements MetricReader {
       return;
     }
     long failed = failedExport();
-    // A failed export is seen at once; queue overflow needs a metric collection, done at most once
-    // a CHECK_INTERVAL (this runs before every export and every flush).
-    if (!force && failed == reportedFailedExport && now.isBefore(lastCheck.plus(CHECK_INTERVAL))) {
-      return;
-    }
-    lastCheck = now;
     long queueFull = queueFull();
     long newQueueFull = queueFull - reportedQueueFull;
     long newFailed = failed - reportedFailedExport;
@@ -281,25 +241,5 @@ final class DroppedSpans implements MetricReader {
 
   private static String truncate(String s) {
     return s.length() <= MAX_ERROR_LENGTH ? s : s.substring(0, MAX_ERROR_LENGTH) + "…";
-  }
-
-  @Override
-  public void register(CollectionRegistration registration) {
-    this.registration = registration;
-  }
-
-  @Override
-  public AggregationTemporality getAggregationTemporality(InstrumentType instrumentType) {
-    return AggregationTemporality.CUMULATIVE;
-  }
-
-  @Override
-  public CompletableResultCode forceFlush() {
-    return CompletableResultCode.ofSuccess();
-  }
-
-  @Override
-  public CompletableResultCode shutdown() {
-    return CompletableResultCode.ofSuccess();
   }
 }

@@ -5,25 +5,40 @@ import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.ReadWriteSpan;
 import io.opentelemetry.sdk.trace.ReadableSpan;
 import io.opentelemetry.sdk.trace.SpanProcessor;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Counts the sampled spans handed to the batch processors and the spans whose export has ended
- * (exported, or failed and counted as dropped), so that a flush can tell whether the spans that
- * ended before it have gone out.
+ * The spans of one exporter between their end and the end of their export: it bounds them, counts
+ * those that did not fit, and tells a flush whether the spans that ended before it have gone out.
  *
- * <p>The SDK's {@code BatchSpanProcessor.forceFlush()} cannot tell that: a flush requested while
- * another is under way is answered by the one under way, which took its count of queued spans
- * before the later caller's spans arrived. Several requests flushing before their responses at once
- * (Cloud Run sends up to 80 at a time to one instance) each got that early answer; their spans then
- * waited for the next schedule, on an instance whose CPU is throttled between requests.
+ * <p>The bound: at most {@code capacity} sampled spans may be waiting for or in an export at once
+ * (the batch processor's queue is given the same capacity, so it never overflows on its own); a span
+ * beyond that is dropped and counted as queue overflow in {@link DroppedSpans}. Counting here rather
+ * than reading the SDK's "spans processed" metric keeps a meter provider, and its start-up cost, out
+ * of every service.
+ *
+ * <p>The flush: the SDK's {@code BatchSpanProcessor.forceFlush()} cannot tell that the spans ended
+ * before it were exported. A flush requested while another is under way is answered by the one under
+ * way, which took its count of queued spans before the later caller's spans arrived. Several requests
+ * flushing before their responses at once (Cloud Run sends up to 80 at a time to one instance) each
+ * got that early answer; their spans then waited for the next schedule, on an instance whose CPU is
+ * throttled between requests. {@link #handedOver()} and {@link #settled()} let the caller check.
  */
 final class ExportLedger {
 
+  private final long capacity;
+  private final DroppedSpans droppedSpans;
+  private final AtomicLong inFlight = new AtomicLong();
   private final LongAdder handedOver = new LongAdder();
   private final LongAdder settled = new LongAdder();
 
-  /** Spans handed to a batch processor so far. */
+  ExportLedger(long capacity, DroppedSpans droppedSpans) {
+    this.capacity = capacity;
+    this.droppedSpans = droppedSpans;
+  }
+
+  /** Spans handed to the batch processor so far. */
   long handedOver() {
     return handedOver.sum();
   }
@@ -33,12 +48,30 @@ final class ExportLedger {
     return settled.sum();
   }
 
+  /** Spans waiting for or in an export right now. */
+  long inFlight() {
+    return inFlight.get();
+  }
+
   /** Records the end of an export of {@code spans} spans. */
   void settled(int spans) {
     settled.add(spans);
+    inFlight.addAndGet(-spans);
   }
 
-  /** Wraps a batch processor so that the sampled spans it is given are counted first. */
+  private boolean reserve() {
+    while (true) {
+      long current = inFlight.get();
+      if (current >= capacity) {
+        return false;
+      }
+      if (inFlight.compareAndSet(current, current + 1)) {
+        return true;
+      }
+    }
+  }
+
+  /** Wraps the batch processor of this exporter, so that the sampled spans it is given go through here. */
   SpanProcessor counting(SpanProcessor batchProcessor) {
     return new Counting(batchProcessor);
   }
@@ -62,15 +95,20 @@ final class ExportLedger {
 
     @Override
     public void onEnd(ReadableSpan span) {
-      if (span.getSpanContext().isSampled()) {
-        handedOver.increment();
+      if (!span.getSpanContext().isSampled()) {
+        return;
       }
+      if (!reserve()) {
+        droppedSpans.queueOverflowed();
+        return;
+      }
+      handedOver.increment();
       delegate.onEnd(span);
     }
 
     @Override
     public boolean isEndRequired() {
-      return delegate.isEndRequired();
+      return true;
     }
 
     @Override
@@ -84,13 +122,8 @@ final class ExportLedger {
     }
 
     @Override
-    public void close() {
-      delegate.close();
-    }
-
-    @Override
     public String toString() {
-      return delegate.toString();
+      return "ExportLedger.Counting{capacity=" + capacity + ", " + delegate + "}";
     }
   }
 }

@@ -8,8 +8,6 @@ import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.common.CompletableResultCode;
-import io.opentelemetry.sdk.common.InternalTelemetryVersion;
-import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.ReadWriteSpan;
 import io.opentelemetry.sdk.trace.ReadableSpan;
@@ -72,21 +70,20 @@ public final class ServoTelemetry implements AutoCloseable {
   private final TracingConfig config;
   private final OpenTelemetry openTelemetry;
   private final OpenTelemetrySdk sdk;
-  private final SdkMeterProvider meterProvider;
   private final DroppedSpans droppedSpans;
-  private final ExportLedger ledger;
+  private volatile boolean shutDown;
+  private final List<ExportLedger> ledgers;
   private final Redactor redactor;
   private final TraceLinks traceLinks;
 
   private ServoTelemetry(TracingConfig config, OpenTelemetry openTelemetry, OpenTelemetrySdk sdk,
-      SdkMeterProvider meterProvider, DroppedSpans droppedSpans, ExportLedger ledger,
-      Redactor redactor, TraceLinks traceLinks) {
+      DroppedSpans droppedSpans, List<ExportLedger> ledgers, Redactor redactor,
+      TraceLinks traceLinks) {
     this.config = config;
     this.openTelemetry = openTelemetry;
     this.sdk = sdk;
-    this.meterProvider = meterProvider;
     this.droppedSpans = droppedSpans;
-    this.ledger = ledger;
+    this.ledgers = ledgers;
     this.redactor = redactor;
     this.traceLinks = traceLinks;
   }
@@ -148,22 +145,32 @@ public final class ServoTelemetry implements AutoCloseable {
       return true;
     }
     long deadline = System.nanoTime() + timeout.toNanos();
-    long ended = ledger.handedOver();
+    long[] ended = new long[ledgers.size()];
+    for (int i = 0; i < ended.length; i++) {
+      ended[i] = ledgers.get(i).handedOver();
+    }
     boolean done;
     do {
       CompletableResultCode flush = sdk.getSdkTracerProvider().forceFlush();
-      long left = deadline - System.nanoTime();
-      flush.join(Math.max(0, left), TimeUnit.NANOSECONDS);
+      flush.join(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       // A flush requested while another is under way is answered by that one, which may have
       // counted the queue before this thread's spans arrived: check, and ask again if needed.
-      done = flush.isDone() && (ledger.settled() >= ended
-          || ledger.settled() + droppedSpans.queueFull() >= ended);
+      done = flush.isDone() && settled(ended);
       if (!done) {
         LockSupport.parkNanos(RETRY_PAUSE_NANOS);
       }
-    } while (!done && System.nanoTime() - deadline < 0);
+    } while (!done && !shutDown && System.nanoTime() - deadline < 0);
     droppedSpans.report(false);
     return done;
+  }
+
+  private boolean settled(long[] ended) {
+    for (int i = 0; i < ended.length; i++) {
+      if (ledgers.get(i).settled() < ended[i]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -195,8 +202,8 @@ public final class ServoTelemetry implements AutoCloseable {
     forceFlush(timeout);
     CompletableResultCode result = sdk.shutdown()
         .join(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    shutDown = true;
     droppedSpans.report(true);
-    meterProvider.shutdown();
     if (!result.isSuccess()) {
       log.warn("Trace export did not finish within {} ms at shutdown; some spans may be lost",
           timeout.toMillis());
@@ -248,7 +255,7 @@ public final class ServoTelemetry implements AutoCloseable {
 
   /** Spans waiting to be exported right now (bounded by the queue size of each exporter). */
   long queuedSpans() {
-    return sdk == null ? 0 : droppedSpans.queued();
+    return sdk == null ? 0 : ledgers.stream().mapToLong(ExportLedger::inFlight).sum();
   }
 
   /**
@@ -336,7 +343,7 @@ public final class ServoTelemetry implements AutoCloseable {
       SdkLogBridge.install();
       Redactor redactor = Redactor.create(config.extraRedactKeys());
       if (!config.enabled()) {
-        return new ServoTelemetry(config, OpenTelemetry.noop(), null, null, null, null, redactor,
+        return new ServoTelemetry(config, OpenTelemetry.noop(), null, null, List.of(), redactor,
             TraceLinks.create(config));
       }
       CloudTraceAuth auth = config.exporter() == TraceExporter.CLOUDTRACE
@@ -354,15 +361,14 @@ public final class ServoTelemetry implements AutoCloseable {
       exporters.addAll(extraExporters);
       DroppedSpans droppedSpans = new DroppedSpans(clock,
           String.valueOf(resource.getAttribute(ServiceResource.SERVICE_NAME)), destination);
-      SdkMeterProvider meterProvider = SdkMeterProvider.builder()
-          .registerMetricReader(droppedSpans)
-          .build();
 
       SdkTracerProviderBuilder tracerProvider = SdkTracerProvider.builder()
           .setResource(resource)
           .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(config.sampleRate())));
-      ExportLedger ledger = new ExportLedger();
+      List<ExportLedger> ledgers = new ArrayList<>();
       for (SpanExporter exporter : exporters) {
+        ExportLedger ledger = new ExportLedger(config.maxQueueSize(), droppedSpans);
+        ledgers.add(ledger);
         SpanExporter chain = new DropReportingSpanExporter(
             RedactingSpanExporter.create(exporter, redactor), droppedSpans, ledger);
         tracerProvider.addSpanProcessor(ledger.counting(BatchSpanProcessor.builder(chain)
@@ -370,8 +376,6 @@ public final class ServoTelemetry implements AutoCloseable {
             .setMaxExportBatchSize(config.maxExportBatchSize())
             .setScheduleDelay(config.scheduleDelay())
             .setExporterTimeout(config.exportTimeout())
-            .setMeterProvider(meterProvider)
-            .setInternalTelemetryVersion(InternalTelemetryVersion.LATEST)
             .build()));
       }
       if (exporters.isEmpty()) {
@@ -389,7 +393,7 @@ public final class ServoTelemetry implements AutoCloseable {
           config.sampleRate());
       TraceLinks traceLinks = TraceLinks.create(config,
           auth == null ? config.gcpProjectId() : Optional.of(auth.projectId()));
-      return new ServoTelemetry(config, sdk, sdk, meterProvider, droppedSpans, ledger, redactor,
+      return new ServoTelemetry(config, sdk, sdk, droppedSpans, List.copyOf(ledgers), redactor,
           traceLinks);
     }
   }

@@ -233,7 +233,7 @@ class DroppedSpansTest {
         return result;
       }
     };
-    DropReportingSpanExporter exporter = new DropReportingSpanExporter(later, dropped, new ExportLedger());
+    DropReportingSpanExporter exporter = new DropReportingSpanExporter(later, dropped, new ExportLedger(2048, dropped));
     List<SpanData> three = List.of(span(), span(), span());
 
     CompletableResultCode first = exporter.export(three);
