@@ -1,5 +1,6 @@
 package io.servo.bench;
 
+import io.servo.bench.coldstart.ColdStartBenchmark;
 import io.servo.bench.e2e.EndToEndBenchmark;
 import io.servo.bench.micro.MicroBenchmarks;
 import java.io.PrintStream;
@@ -13,18 +14,21 @@ import java.util.Locale;
 
 /**
  * {@code ./servo bench}: the JMH microbenchmarks of the tracing path, then the end-to-end benchmark
- * of five tracing configurations, then one machine-readable line. Quick by default (a few minutes
- * on two cores); {@code --thorough} measures longer.
+ * of five tracing configurations, then the cold-start benchmark of the shipped services, then one
+ * machine-readable line. Quick by default (a few minutes on two cores); {@code --thorough} measures
+ * longer.
  */
 public final class BenchCommand {
   private static final String USAGE = """
-      usage: ./servo bench [--thorough] [--micro-only | --e2e-only] [--jfr]
-        --thorough    more rounds, longer windows and iterations (about 20 minutes)
-        --micro-only  only the JMH microbenchmarks
-        --e2e-only    only the end-to-end benchmark
-        --jfr         record configurations (a), (b) and (c) with JFR into servo-bench/target/bench/servo-{a,b,c}.jfr
+      usage: ./servo bench [--thorough] [--micro-only | --e2e-only | --coldstart-only] [--jfr]
+        --thorough        more rounds, longer windows and iterations, 25 rounds of cold starts (about 30 minutes)
+        --micro-only      only the JMH microbenchmarks
+        --e2e-only        only the end-to-end benchmark
+        --coldstart-only  only the cold-start benchmark of `java -jar servo-cli/target/servo.jar orchestrator|worker`
+                          (build that jar first: mvn -q -B -DskipTests package -pl servo-cli -am)
+        --jfr             record end-to-end configurations (a), (b) and (c) with JFR into servo-bench/target/bench/servo-{a,b,c}.jfr
       PostgreSQL: SERVO_BENCH_POSTGRES_URL (default jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres);
-      a database is created per configuration and dropped at the end.
+      a database is created per end-to-end configuration and one for the cold starts, all dropped at the end.
       """;
 
   private BenchCommand() {}
@@ -33,12 +37,23 @@ public final class BenchCommand {
     boolean thorough = false;
     boolean micro = true;
     boolean e2e = true;
+    boolean coldStart = true;
     boolean jfr = false;
     for (String arg : args) {
       switch (arg) {
         case "--thorough" -> thorough = true;
-        case "--micro-only" -> e2e = false;
-        case "--e2e-only" -> micro = false;
+        case "--micro-only" -> {
+          e2e = false;
+          coldStart = false;
+        }
+        case "--e2e-only" -> {
+          micro = false;
+          coldStart = false;
+        }
+        case "--coldstart-only" -> {
+          micro = false;
+          e2e = false;
+        }
         case "--jfr" -> jfr = true;
         case "-h", "--help" -> {
           System.out.print(USAGE);
@@ -68,25 +83,53 @@ public final class BenchCommand {
       log.println();
       report.append("## Microbenchmarks\n\n").append(table).append("\n");
     }
+    List<EndToEndBenchmark.Figures> endToEnd = null;
     if (e2e) {
       String loadBefore = loadAverage();
       log.println("servo bench: end-to-end, five configurations in interleaved rounds (load average " + loadBefore + ")");
       Path profile = jfr ? results.toAbsolutePath().normalize() : null;
-      List<EndToEndBenchmark.Figures> figures = EndToEndBenchmark.run(
+      endToEnd = EndToEndBenchmark.run(
           thorough ? EndToEndBenchmark.Effort.THOROUGH : EndToEndBenchmark.Effort.QUICK,
           List.of("-Xmx1g"), profile, log);
-      String table = EndToEndBenchmark.table(figures);
-      String line = EndToEndBenchmark.summaryLine(figures);
+      String table = EndToEndBenchmark.table(endToEnd);
       log.println();
       log.print(table);
+      log.println();
       if (profile != null) {
         log.println("JFR recordings of (a), (b) and (c): " + profile.resolve("servo-a.jfr") + ", "
             + profile.resolve("servo-b.jfr") + ", " + profile.resolve("servo-c.jfr"));
       }
       report.append("## End to end\n\n").append(table).append("\nLoad average before / after: ")
-          .append(loadBefore).append(" / ").append(loadAverage()).append("\n\n").append(line).append("\n");
+          .append(loadBefore).append(" / ").append(loadAverage()).append("\n\n");
+    }
+    ColdStartBenchmark.Result coldStarts = null;
+    String deltaLine = null;
+    if (coldStart) {
+      String loadBefore = loadAverage();
+      ColdStartBenchmark.Effort effort = thorough ? ColdStartBenchmark.Effort.THOROUGH : ColdStartBenchmark.Effort.QUICK;
+      log.printf("servo bench: cold starts of the orchestrator and the worker, (a), (c) and (d), %d rounds + 1 "
+          + "warm-up (load average %s)%n", effort.rounds(), loadBefore);
+      // The image's JVM options (Dockerfile ENTRYPOINT).
+      coldStarts = ColdStartBenchmark.run(effort, List.of("-XX:MaxRAMPercentage=75"), log);
+      String table = ColdStartBenchmark.table(coldStarts);
+      deltaLine = ColdStartBenchmark.deltaLine(coldStarts);
+      log.println();
+      log.print(table);
+      log.println();
+      report.append("## Cold start\n\n").append(table).append("\nLoad average before / after: ")
+          .append(loadBefore).append(" / ").append(loadAverage()).append("\n\n");
+    }
+    if (e2e || coldStart) {
+      String line = SummaryLine.of(endToEnd, coldStarts);
+      if (deltaLine != null) {
+        report.append(deltaLine).append("\n");
+      }
+      report.append(line).append("\n");
       Files.writeString(results.resolve("last-run.md"), report, StandardCharsets.UTF_8);
       log.println("report: " + results.resolve("last-run.md").toAbsolutePath().normalize());
+      if (deltaLine != null) {
+        log.println(deltaLine);
+      }
       log.println(line);
     } else {
       Files.writeString(results.resolve("last-run.md"), report, StandardCharsets.UTF_8);

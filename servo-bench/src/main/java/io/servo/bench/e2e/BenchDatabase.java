@@ -10,12 +10,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A fresh PostgreSQL database for one configuration of one run, with the warehouse table the
- * workflow writes to; dropped on close. The server is {@code SERVO_BENCH_POSTGRES_URL}, by default
+ * A fresh PostgreSQL database for one configuration of one run (or for both services of the
+ * cold-start benchmark), with the warehouse table the workflow writes to; dropped on close. The server is {@code SERVO_BENCH_POSTGRES_URL}, by default
  * {@code jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres}.
  */
-final class BenchDatabase implements AutoCloseable {
-  static final String DEFAULT_SERVER = "jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres";
+public final class BenchDatabase implements AutoCloseable {
+  public static final String DEFAULT_SERVER = "jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres";
   private static final Pattern URL = Pattern.compile("^(jdbc:postgresql://[^/?]*/)([^?]*)(.*)$");
 
   private final String server;
@@ -26,7 +26,7 @@ final class BenchDatabase implements AutoCloseable {
     this.name = name;
   }
 
-  static BenchDatabase create(String server, String name) throws SQLException {
+  public static BenchDatabase create(String server, String name) throws SQLException {
     try (Connection admin = DriverManager.getConnection(server); Statement s = admin.createStatement()) {
       s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
       s.execute("CREATE DATABASE " + name);
@@ -43,7 +43,7 @@ final class BenchDatabase implements AutoCloseable {
     return database;
   }
 
-  String url() {
+  public String url() {
     Matcher m = URL.matcher(server);
     if (!m.matches()) {
       throw new IllegalArgumentException(

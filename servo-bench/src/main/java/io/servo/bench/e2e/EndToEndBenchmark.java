@@ -238,22 +238,4 @@ public final class EndToEndBenchmark {
         ? String.format(Locale.ROOT, "%.3f", r.mean())
         : String.format(Locale.ROOT, "%.3f ± %.3f", r.mean(), r.halfWidth());
   }
-
-  /**
-   * The one machine-readable line: throughput loss against (a) of (b), (c), (e), (d) in percent,
-   * and the absolute cold starts of (c) and (d) in milliseconds.
-   */
-  public static String summaryLine(List<Figures> figures) {
-    Map<Configuration, Figures> by = new EnumMap<>(Configuration.class);
-    figures.forEach(f -> by.put(f.configuration(), f));
-    return String.format(Locale.ROOT,
-        "overhead_1pct=%.1f%% overhead_100pct=%.1f%% agent_overhead_1pct=%.1f%% agent_overhead_100pct=%.1f%% "
-            + "coldstart_tracing_ms=%d coldstart_agent_ms=%d",
-        by.get(Configuration.SERVO_1PCT).ratio().lossPercent(),
-        by.get(Configuration.SERVO_100PCT).ratio().lossPercent(),
-        by.get(Configuration.AGENT_1PCT).ratio().lossPercent(),
-        by.get(Configuration.AGENT_100PCT).ratio().lossPercent(),
-        Math.round(by.get(Configuration.SERVO_100PCT).coldStartNanos() / 1e6),
-        Math.round(by.get(Configuration.AGENT_100PCT).coldStartNanos() / 1e6));
-  }
 }

@@ -9,12 +9,12 @@ import java.nio.file.Path;
  * next to this jar ({@code target/agent/}), else the local Maven repository, which {@code mvn
  * dependency:get} fills from Maven Central when it is missing.
  */
-final class Javaagent {
+public final class Javaagent {
   static final String COORDINATES = "io.opentelemetry.javaagent:opentelemetry-javaagent:2.31.1";
 
   private Javaagent() {}
 
-  static Path locate() throws IOException, InterruptedException {
+  public static Path locate() throws IOException, InterruptedException {
     String configured = System.getenv("SERVO_BENCH_JAVAAGENT");
     if (configured != null && !configured.isBlank()) {
       return existing(Path.of(configured), "SERVO_BENCH_JAVAAGENT");

@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.LongAdder;
  * 200 with an empty {@code ExportTraceServiceResponse}, and counts requests and bytes per
  * configuration, so every configuration pays the real cost of exporting without a collector.
  */
-final class OtlpReceiver implements AutoCloseable {
+public final class OtlpReceiver implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor = Executors.newFixedThreadPool(2, runnable -> {
     Thread thread = new Thread(runnable, "otlp-receiver");
@@ -27,7 +27,7 @@ final class OtlpReceiver implements AutoCloseable {
   private final Map<String, LongAdder> requests = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> spans = new ConcurrentHashMap<>();
 
-  OtlpReceiver() throws IOException {
+  public OtlpReceiver() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
     server.createContext("/", this::handle);
     server.setExecutor(executor);
@@ -35,7 +35,7 @@ final class OtlpReceiver implements AutoCloseable {
   }
 
   /** The endpoint of one configuration, a full traces URL. */
-  String endpoint(Configuration configuration) {
+  public String endpoint(Configuration configuration) {
     return "http://127.0.0.1:" + server.getAddress().getPort() + "/" + configuration.label() + "/v1/traces";
   }
 
@@ -43,12 +43,12 @@ final class OtlpReceiver implements AutoCloseable {
     return bytes.computeIfAbsent(configuration.label(), k -> new LongAdder()).sum();
   }
 
-  long requests(Configuration configuration) {
+  public long requests(Configuration configuration) {
     return requests.computeIfAbsent(configuration.label(), k -> new LongAdder()).sum();
   }
 
   /** Spans received (requests that were not plain protobuf, such as gzip, count none). */
-  long spans(Configuration configuration) {
+  public long spans(Configuration configuration) {
     return spans.computeIfAbsent(configuration.label(), k -> new LongAdder()).sum();
   }
 

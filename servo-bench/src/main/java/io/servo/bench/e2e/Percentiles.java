@@ -3,16 +3,16 @@ package io.servo.bench.e2e;
 import java.util.Arrays;
 
 /** Nearest-rank percentiles of a sample. */
-final class Percentiles {
+public final class Percentiles {
   private final long[] sorted;
 
-  Percentiles(long[] values) {
+  public Percentiles(long[] values) {
     this.sorted = values.clone();
     Arrays.sort(sorted);
   }
 
   /** The smallest value with at least {@code p} percent of the sample at or below it. */
-  long at(double p) {
+  public long at(double p) {
     if (sorted.length == 0) {
       return 0;
     }

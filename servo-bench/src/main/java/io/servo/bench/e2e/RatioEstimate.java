@@ -7,8 +7,8 @@ import java.util.List;
  * Ratios are taken within a round (configuration against baseline measured minutes apart at most),
  * so slow drift of the machine cancels.
  */
-record RatioEstimate(double mean, double halfWidth, int rounds) {
-  static RatioEstimate of(List<Double> ratios) {
+public record RatioEstimate(double mean, double halfWidth, int rounds) {
+  public static RatioEstimate of(List<Double> ratios) {
     int n = ratios.size();
     if (n == 0) {
       return new RatioEstimate(Double.NaN, Double.NaN, 0);
@@ -26,11 +26,11 @@ record RatioEstimate(double mean, double halfWidth, int rounds) {
   }
 
   /** Throughput lost relative to the baseline, in percent (negative: faster than the baseline). */
-  double lossPercent() {
+  public double lossPercent() {
     return (1 - mean) * 100;
   }
 
-  double halfWidthPercent() {
+  public double halfWidthPercent() {
     return halfWidth * 100;
   }
 }

@@ -7,11 +7,8 @@ import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -103,26 +100,8 @@ final class ServedProcess implements AutoCloseable {
   }
 
   private long awaitHealth(HttpClient client, long started) throws InterruptedException, IOException {
-    HttpRequest health = HttpRequest.newBuilder(orchestrator.resolve("/health"))
-        .timeout(Duration.ofSeconds(1)).build();
-    long deadline = started + TimeUnit.SECONDS.toNanos(120);
-    while (System.nanoTime() < deadline) {
-      if (!process.isAlive()) {
-        Thread.sleep(200);
-        throw new IOException("the child of " + configuration + " exited with " + process.exitValue()
-            + " before serving:\n" + lastLines());
-      }
-      try {
-        if (client.send(health, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-          return System.nanoTime() - started;
-        }
-      } catch (IOException notYet) {
-        // Not listening yet.
-      }
-      Thread.sleep(5);
-    }
-    throw new IOException("the child of " + configuration + " did not answer GET /health within 120 s:\n"
-        + lastLines());
+    return HealthPoll.nanosUntilHealthy(client, orchestrator.resolve("/health"), process, started,
+        "the child of " + configuration, this::lastLines);
   }
 
   private void readOutput() {

@@ -1,0 +1,63 @@
+package io.servo.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.servo.bench.coldstart.ColdStartBenchmark;
+import io.servo.bench.coldstart.MedianInterval;
+import io.servo.bench.coldstart.Service;
+import io.servo.bench.e2e.Configuration;
+import io.servo.bench.e2e.EndToEndBenchmark;
+import io.servo.bench.e2e.RatioEstimate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SummaryLineTest {
+  private static final String OVERHEADS =
+      "overhead_1pct=0.5% overhead_100pct=4.0% agent_overhead_1pct=3.0% agent_overhead_100pct=10.0% ";
+
+  @Test
+  void endToEndOnlyGivesLossesAgainstTheBaselineAndItsChildrensColdStarts() {
+    assertThat(SummaryLine.of(endToEnd(), null))
+        .isEqualTo(OVERHEADS + "coldstart_tracing_ms=1060 coldstart_agent_ms=3501");
+  }
+
+  @Test
+  void theColdStartBenchmarkGivesTheWorkersColdStartsWhenItRan() {
+    assertThat(SummaryLine.of(endToEnd(), coldStarts()))
+        .isEqualTo(OVERHEADS + "coldstart_tracing_ms=2710 coldstart_agent_ms=9877");
+  }
+
+  @Test
+  void whatDidNotRunIsNotAvailable() {
+    assertThat(SummaryLine.of(null, coldStarts())).isEqualTo(
+        "overhead_1pct=n/a overhead_100pct=n/a agent_overhead_1pct=n/a agent_overhead_100pct=n/a "
+            + "coldstart_tracing_ms=2710 coldstart_agent_ms=9877");
+  }
+
+  private static List<EndToEndBenchmark.Figures> endToEnd() {
+    List<EndToEndBenchmark.Figures> figures = new ArrayList<>();
+    double[] ratios = {1.0, 0.995, 0.96, 0.90, 0.97};
+    long[] coldStarts = {1_000_000_000L, 1_050_000_000L, 1_060_400_000L, 3_500_600_000L, 3_400_000_000L};
+    for (Configuration c : Configuration.values()) {
+      RatioEstimate ratio = new RatioEstimate(ratios[c.ordinal()], 0.01, 4);
+      figures.add(new EndToEndBenchmark.Figures(c, 50, ratio, 0, 0, 0, ratio, 0, ratio, 0, 0,
+          coldStarts[c.ordinal()], 100, 0, 0.5));
+    }
+    return figures;
+  }
+
+  private static ColdStartBenchmark.Result coldStarts() {
+    List<ColdStartBenchmark.Figures> figures = new ArrayList<>();
+    MedianInterval none = MedianInterval.of();
+    for (Service service : Service.values()) {
+      // The orchestrator's figures are different, to show that the line takes the worker's.
+      double offset = service == Service.WORKER ? 0 : 500;
+      figures.add(new ColdStartBenchmark.Figures(service, Configuration.DISABLED, 6, 2600 + offset, 0, 0, 0, 0, none, 0, none));
+      figures.add(new ColdStartBenchmark.Figures(service, Configuration.SERVO_100PCT, 6, 2709.5 + offset, 0, 0, 0, 0, none, 0, none));
+      figures.add(new ColdStartBenchmark.Figures(service, Configuration.AGENT_100PCT, 3, 9876.6 + offset, 0, 0, 0, 0, none, 0, none));
+    }
+    return new ColdStartBenchmark.Result(ColdStartBenchmark.Effort.QUICK, 6, figures, Map.of());
+  }
+}
