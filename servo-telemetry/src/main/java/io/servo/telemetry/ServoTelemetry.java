@@ -2,11 +2,11 @@ package io.servo.telemetry;
 
 import com.google.auth.oauth2.GoogleCredentials;
 import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.TracerProvider;
 import io.opentelemetry.api.baggage.propagation.W3CBaggagePropagator;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.context.propagation.TextMapPropagator;
-import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.ReadWriteSpan;
@@ -69,14 +69,14 @@ public final class ServoTelemetry implements AutoCloseable {
 
   private final TracingConfig config;
   private final OpenTelemetry openTelemetry;
-  private final OpenTelemetrySdk sdk;
+  private final SdkTracerProvider sdk;
   private final DroppedSpans droppedSpans;
   private volatile boolean shutDown;
   private final List<ExportLedger> ledgers;
   private final Redactor redactor;
   private final TraceLinks traceLinks;
 
-  private ServoTelemetry(TracingConfig config, OpenTelemetry openTelemetry, OpenTelemetrySdk sdk,
+  private ServoTelemetry(TracingConfig config, OpenTelemetry openTelemetry, SdkTracerProvider sdk,
       DroppedSpans droppedSpans, List<ExportLedger> ledgers, Redactor redactor,
       TraceLinks traceLinks) {
     this.config = config;
@@ -151,7 +151,7 @@ public final class ServoTelemetry implements AutoCloseable {
     }
     boolean done;
     do {
-      CompletableResultCode flush = sdk.getSdkTracerProvider().forceFlush();
+      CompletableResultCode flush = sdk.forceFlush();
       flush.join(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       // A flush requested while another is under way is answered by that one, which may have
       // counted the queue before this thread's spans arrived: check, and ask again if needed.
@@ -383,18 +383,35 @@ public final class ServoTelemetry implements AutoCloseable {
         // still need real ids.
         tracerProvider.addSpanProcessor(new IdsOnlySpanProcessor());
       }
-      OpenTelemetrySdk sdk = OpenTelemetrySdk.builder()
-          .setTracerProvider(tracerProvider.build())
-          .setPropagators(ContextPropagators.create(TextMapPropagator.composite(
-              ServoTraceContextPropagator.getInstance(), W3CBaggagePropagator.getInstance())))
-          .build();
+      SdkTracerProvider sdk = tracerProvider.build();
+      OpenTelemetry openTelemetry = new TracingOnly(sdk, ContextPropagators.create(
+          TextMapPropagator.composite(ServoTraceContextPropagator.getInstance(),
+              W3CBaggagePropagator.getInstance())));
       log.info("Tracing on: service={}, exporter={}, endpoint={}, sample rate={}",
           resource.getAttribute(ServiceResource.SERVICE_NAME), config.exporter().id(), endpoint,
           config.sampleRate());
       TraceLinks traceLinks = TraceLinks.create(config,
           auth == null ? config.gcpProjectId() : Optional.of(auth.projectId()));
-      return new ServoTelemetry(config, sdk, sdk, droppedSpans, List.copyOf(ledgers), redactor,
-          traceLinks);
+      return new ServoTelemetry(config, openTelemetry, sdk, droppedSpans, List.copyOf(ledgers),
+          redactor, traceLinks);
+    }
+  }
+
+  /**
+   * What instrumentation gets: the tracer provider and the propagators. Metrics and logs are the
+   * API's no-ops; {@code OpenTelemetrySdk} would start a meter and a logger provider per service
+   * that nothing reads (about 25 ms of start-up).
+   */
+  private record TracingOnly(TracerProvider tracerProvider, ContextPropagators propagators)
+      implements OpenTelemetry {
+    @Override
+    public TracerProvider getTracerProvider() {
+      return tracerProvider;
+    }
+
+    @Override
+    public ContextPropagators getPropagators() {
+      return propagators;
     }
   }
 
