@@ -112,7 +112,8 @@ public final class ServoLogEncoder extends EncoderBase<ILoggingEvent> {
   String text(ILoggingEvent event) {
     StringBuilder out = new StringBuilder(160);
     TEXT_TIME.formatTo(instant(event), out);
-    out.append(' ').append(String.format(Locale.ROOT, "%-5s", event.getLevel()))
+    String level = event.getLevel().toString();
+    out.append(' ').append(level).append("     ", 0, Math.max(0, 5 - level.length()))
         .append(" [").append(ControlCharacters.escape(event.getThreadName())).append("] ")
         .append(event.getLoggerName());
     TraceIds ids = TraceIds.of(event);
