@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -97,12 +98,16 @@ public final class Redactor {
   // values that never repeat (ids) cannot crowd the recurring ones out for long.
   private static final int MAX_CLEAN_VALUES = 2048;
   private static final int MIN_CLEAN_VALUE_LENGTH = 16;
+  private static final int MAX_CLEAN_VALUE_LENGTH = 8192;
+  // Bounds the memory the remembered values hold (a few MB at most), whatever their lengths.
+  private static final long MAX_CLEAN_CHARS = 1L << 20;
 
   private final String[] sensitiveKeys;
   private final ConcurrentHashMap<String, KeyVerdict> keyVerdicts = new ConcurrentHashMap<>();
   private final Set<String> cleanValues = ConcurrentHashMap.newKeySet();
   // Kept apart: a query must also be free of literals, which other values need not be.
   private final Set<String> cleanQueries = ConcurrentHashMap.newKeySet();
+  private final AtomicLong cleanChars = new AtomicLong();
 
   /** What redaction does to values under a key, and to the key itself. */
   private record KeyVerdict(boolean sensitive, String redactedName, boolean query) {}
@@ -259,7 +264,8 @@ public final class Redactor {
       return REDACTED;
     }
     Set<String> clean = verdict.query() ? cleanQueries : cleanValues;
-    boolean cacheable = value.length() >= MIN_CLEAN_VALUE_LENGTH;
+    boolean cacheable = value.length() >= MIN_CLEAN_VALUE_LENGTH
+        && value.length() <= MAX_CLEAN_VALUE_LENGTH;
     if (cacheable && clean.contains(value)) {
       return value;
     }
@@ -268,12 +274,19 @@ public final class Redactor {
       redacted = SqlText.removeLiterals(redacted);
     }
     if (cacheable && redacted == value) {
-      if (clean.size() >= MAX_CLEAN_VALUES) {
-        clean.clear();
-      }
-      clean.add(value);
+      remember(clean, value);
     }
     return redacted;
+  }
+
+  private void remember(Set<String> clean, String value) {
+    if (clean.size() >= MAX_CLEAN_VALUES
+        || cleanChars.addAndGet(value.length()) > MAX_CLEAN_CHARS) {
+      cleanValues.clear();
+      cleanQueries.clear();
+      cleanChars.set(value.length());
+    }
+    clean.add(value);
   }
 
   /**
