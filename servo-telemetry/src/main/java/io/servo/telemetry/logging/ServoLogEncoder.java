@@ -42,6 +42,9 @@ public final class ServoLogEncoder extends EncoderBase<ILoggingEvent> {
 
   private static final DateTimeFormatter TEXT_TIME =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS", Locale.ROOT).withZone(ZoneOffset.UTC);
+  // Room for everything but the message: time, level, thread, logger and the trace fields.
+  private static final int TEXT_LINE_OVERHEAD = 224;
+  private static final int JSON_LINE_OVERHEAD = 448;
 
   private LogFormat format;
   private String projectId;
@@ -110,7 +113,9 @@ public final class ServoLogEncoder extends EncoderBase<ILoggingEvent> {
   }
 
   String text(ILoggingEvent event) {
-    StringBuilder out = new StringBuilder(160);
+    String message = ControlCharacters.escape(redactor.redact(event.getFormattedMessage()));
+    // Sized for the whole line, ids included, so it is not copied as it grows.
+    StringBuilder out = new StringBuilder(message.length() + TEXT_LINE_OVERHEAD);
     TEXT_TIME.formatTo(instant(event), out);
     String level = event.getLevel().toString();
     out.append(' ').append(level).append("     ", 0, Math.max(0, 5 - level.length()))
@@ -124,8 +129,7 @@ public final class ServoLogEncoder extends EncoderBase<ILoggingEvent> {
     } else {
       out.append(" trace_id=- span_id=-");
     }
-    out.append(" - ").append(ControlCharacters.escape(redactor.redact(event.getFormattedMessage())))
-        .append(System.lineSeparator());
+    out.append(" - ").append(message).append(System.lineSeparator());
     IThrowableProxy throwable = event.getThrowableProxy();
     if (throwable != null) {
       out.append(redactor.redact(ThrowableProxyUtil.asString(new OneLineMessages(throwable, redactor))))
@@ -135,11 +139,12 @@ public final class ServoLogEncoder extends EncoderBase<ILoggingEvent> {
   }
 
   String json(ILoggingEvent event) {
-    StringBuilder out = new StringBuilder(256);
+    String message = redactor.redact(event.getFormattedMessage());
+    StringBuilder out = new StringBuilder(message.length() + JSON_LINE_OVERHEAD);
     out.append('{');
     field(out, "severity", severity(event.getLevel()));
     out.append(',');
-    field(out, "message", redactor.redact(event.getFormattedMessage()));
+    field(out, "message", message);
     out.append(',');
     field(out, "time", DateTimeFormatter.ISO_INSTANT.format(instant(event)));
     out.append(',');
