@@ -6,9 +6,10 @@ import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.util.Collection;
 
 /**
- * Records the end of every export in the {@link ExportLedger}, counts the spans of every export that fails (the backend refused the batch, could not be reached,
- * did not answer in time, or the exporter threw) in {@link DroppedSpans}, and gives the drop report
- * a chance to run on the export thread, so it needs no thread of its own.
+ * Records the end of every export in the {@link ExportLedger}, counts the spans of every export
+ * that fails (the backend refused the batch, could not be reached, did not answer in time, or the
+ * exporter threw) in {@link DroppedSpans}, and gives the drop report a chance to run on the export
+ * thread, so it needs no thread of its own.
  *
  * <p>An exporter that throws is answered with a failed result instead: the batch processor would
  * otherwise log every such export through java.util.logging, which Servo turns off.
@@ -33,27 +34,23 @@ final class DropReportingSpanExporter implements SpanExporter {
     try {
       result = delegate.export(spans);
     } catch (RuntimeException e) {
-      droppedSpans.exportFailed(size, e);
-      ledger.settled(size);
+      failed(size, e);
       return CompletableResultCode.ofExceptionalFailure(e);
     }
     if (result == null) {
-      droppedSpans.exportFailed(size, null);
-      ledger.settled(size);
+      failed(size, null);
       return CompletableResultCode.ofFailure();
     }
     // The batch processor (and a flush waiting on it) sees the export end only once the loss is
     // counted and the ledger settled: a caller that flushed and then reads droppedSpans() finds it.
     CompletableResultCode counted = new CompletableResultCode();
     result.whenComplete(() -> {
-      if (!result.isSuccess()) {
-        droppedSpans.exportFailed(size, result.getFailureThrowable());
-      }
-      ledger.settled(size);
+      Throwable failure = result.getFailureThrowable();
       if (result.isSuccess()) {
+        ledger.settled(size);
         counted.succeed();
       } else {
-        Throwable failure = result.getFailureThrowable();
+        failed(size, failure);
         if (failure == null) {
           counted.fail();
         } else {
@@ -62,6 +59,12 @@ final class DropReportingSpanExporter implements SpanExporter {
       }
     });
     return counted;
+  }
+
+  /** An export of {@code size} spans ended without reaching the backend. */
+  private void failed(int size, Throwable failure) {
+    droppedSpans.exportFailed(size, failure);
+    ledger.settled(size);
   }
 
   @Override

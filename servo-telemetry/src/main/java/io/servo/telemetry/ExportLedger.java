@@ -71,7 +71,7 @@ final class ExportLedger {
     }
   }
 
-  /** Wraps the batch processor of this exporter, so that the sampled spans it is given go through here. */
+  /** Wraps this exporter's batch processor, so that the sampled spans it is given go through here. */
   SpanProcessor counting(SpanProcessor batchProcessor) {
     return new Counting(batchProcessor);
   }

@@ -2,8 +2,8 @@ package io.servo.telemetry;
 
 import com.google.auth.oauth2.GoogleCredentials;
 import io.opentelemetry.api.OpenTelemetry;
-import io.opentelemetry.api.trace.TracerProvider;
 import io.opentelemetry.api.baggage.propagation.W3CBaggagePropagator;
+import io.opentelemetry.api.trace.TracerProvider;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.context.propagation.TextMapPropagator;
@@ -71,10 +71,11 @@ public final class ServoTelemetry implements AutoCloseable {
   private final OpenTelemetry openTelemetry;
   private final SdkTracerProvider sdk;
   private final DroppedSpans droppedSpans;
-  private volatile boolean shutDown;
   private final List<ExportLedger> ledgers;
   private final Redactor redactor;
   private final TraceLinks traceLinks;
+  /** Set by shutdown: a flush then stops waiting for spans the stopped processors will not export. */
+  private volatile boolean shutDown;
 
   private ServoTelemetry(TracingConfig config, OpenTelemetry openTelemetry, SdkTracerProvider sdk,
       DroppedSpans droppedSpans, List<ExportLedger> ledgers, Redactor redactor,
