@@ -41,7 +41,7 @@ class WorkflowBombTest {
     return List.of(
         Arguments.of("billion laughs", (Supplier<String>) WorkflowBombTest::billionLaughs),
         Arguments.of("aliases used as asset names", (Supplier<String>) () -> "base: &b x\nworkflow: bomb\nassets: ["
-            + String.join(", ", Collections.nCopies(50_000, "{name: *b, kind: sql, sql: *b}")) + "]"),
+            + String.join(",\n", Collections.nCopies(50_000, "{name: *b, kind: sql, sql: *b}")) + "]"),
         Arguments.of("every asset depends on an unknown one", (Supplier<String>) () -> {
           StringBuilder file = new StringBuilder("workflow: bomb\nassets:\n");
           for (int i = 0; i < 20_000; i++) {
@@ -56,7 +56,7 @@ class WorkflowBombTest {
           }
           return file.toString();
         }),
-        Arguments.of("deep flow nesting", (Supplier<String>) () -> "workflow: bomb\nassets: " + "[".repeat(1_000_000)),
+        Arguments.of("deep flow nesting", (Supplier<String>) () -> "workflow: bomb\nassets: " + ("[".repeat(1000) + "\n").repeat(1000)),
         Arguments.of("deep JSON nesting", (Supplier<String>) () -> "{\"workflow\": " + "{\"a\": ".repeat(1_000_000)),
         Arguments.of("deep block nesting", (Supplier<String>) () -> {
           StringBuilder file = new StringBuilder("workflow: bomb\nx:\n");
@@ -69,6 +69,8 @@ class WorkflowBombTest {
             "workflow: bomb\nassets: [{name: a, kind: sql, sql: \"" + "x".repeat(25_000_000) + "\"}]"),
         Arguments.of("a 3 MB string just under the limit", (Supplier<String>) () ->
             "workflow: bomb\nassets: [{name: a, kind: sqlx, sql: \"" + "x".repeat(3 * 1024 * 1024 - 100) + "\"}]"),
+        Arguments.of("3 MB of strings, each on a line just under the limit", (Supplier<String>) () ->
+            "workflow: bomb\nassets:\n" + ("- {name: a, kind: sqlx, sql: \"" + "x".repeat(64 * 1024 - 40) + "\"}\n").repeat(47)),
         Arguments.of("a huge invalid name", (Supplier<String>) () ->
             "workflow: \"" + "\u001b[2J\n".repeat(500_000) + "\"\nassets: [{name: a, kind: sql, sql: s}]"),
         Arguments.of("many duplicate keys", (Supplier<String>) () ->
