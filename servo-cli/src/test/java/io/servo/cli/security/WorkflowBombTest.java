@@ -18,8 +18,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Workflow files built to exhaust the orchestrator, sent to the real API (SQLite, the largest body
- * SERVO_MAX_BODY_BYTES allows, 64 MiB): each is refused with 400 (or 413) within seconds, with a
- * bounded answer, nothing stored, and the orchestrator still serving afterwards.
+ * SERVO_MAX_BODY_BYTES allows, 64 MiB): each is refused with 400 (or 413), with a bounded answer,
+ * nothing stored, and the orchestrator still serving afterwards. The time each took is printed, not
+ * asserted (no test asserts a timing): the loader's own tests pin the limits that keep it short.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class WorkflowBombTest {
@@ -79,7 +80,7 @@ class WorkflowBombTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("bombs")
-  void aBombIsRefusedQuicklyAndChangesNothing(String name, Supplier<String> bomb) {
+  void aBombIsRefusedWithABoundedAnswerAndChangesNothing(String name, Supplier<String> bomb) {
     byte[] file = bomb.get().getBytes(StandardCharsets.UTF_8);
     String before = stack.dump();
 
@@ -92,7 +93,6 @@ class WorkflowBombTest {
         millis, response.body().length);
 
     assertThat(response.status()).as(name + ": " + Hostile.show(response.text())).isEqualTo(400);
-    assertThat(millis).as(name + ": ms to refuse").isLessThan(10_000);
     assertThat(response.body().length).as(name + ": answer size").isLessThan(64 * 1024);
     assertThat(stack.dump()).isEqualTo(before);
     assertThat(RawHttp.send(stack.apiPort(), "GET", "/health", List.of(), null).status()).isEqualTo(200);

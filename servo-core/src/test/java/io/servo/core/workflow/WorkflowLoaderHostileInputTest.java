@@ -8,8 +8,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Workflow files written to hurt the orchestrator: every one is rejected quickly, with a bounded
- * list of bounded problems that quote nothing raw, and none is silently read as something else.
+ * Workflow files written to hurt the orchestrator: every one is rejected before any costly work,
+ * with a bounded list of bounded problems that quote nothing raw, and none is silently read as
+ * something else.
  */
 class WorkflowLoaderHostileInputTest {
 
@@ -21,10 +22,8 @@ class WorkflowLoaderHostileInputTest {
       file.append("- {name: a").append(i).append(", kind: sql, sql: s, depends_on: [missing]}\n");
     }
 
-    long start = System.nanoTime();
     WorkflowValidationException e = rejected(file.toString());
 
-    assertThat((System.nanoTime() - start) / 1_000_000).as("ms to reject").isLessThan(2000);
     assertThat(e.problems()).hasSize(WorkflowLoader.MAX_PROBLEMS + 1);
     assertThat(e.problems().get(0)).isEqualTo(
         "asset 'a0' depends on unknown asset 'missing': known assets are [a0, a1, a2, a3, a4, a5, a6,"
@@ -52,10 +51,8 @@ class WorkflowLoaderHostileInputTest {
     }
     bomb.append("assets: *l9\n");
 
-    long start = System.nanoTime();
     WorkflowValidationException e = rejected(bomb.toString());
 
-    assertThat((System.nanoTime() - start) / 1_000_000).as("ms to reject").isLessThan(1000);
     assertThat(e.problems()).containsExactly(
         "line 3: YAML aliases (*l0) are not supported: write the value out where it is used");
   }
@@ -88,10 +85,8 @@ class WorkflowLoaderHostileInputTest {
   void anOversizedFileIsRefusedBeforeParsing() {
     String file = "workflow: w\nassets: [{name: a, kind: sql, sql: \"" + "x".repeat(WorkflowLoader.MAX_FILE_CHARS) + "\"}]";
 
-    long start = System.nanoTime();
     WorkflowValidationException e = rejected(file);
 
-    assertThat((System.nanoTime() - start) / 1_000_000).as("ms to reject").isLessThan(500);
     assertThat(e.problems()).containsExactly("the file has " + file.length() + " characters; a workflow file"
         + " may have at most " + WorkflowLoader.MAX_FILE_CHARS + ": move large SQL or data out of it");
   }
