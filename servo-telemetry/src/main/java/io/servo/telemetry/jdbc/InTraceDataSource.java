@@ -16,27 +16,36 @@ import javax.sql.DataSource;
  */
 final class InTraceDataSource implements DataSource {
   private final DataSource plain;
-  private final DataSource traced;
+  private final StatementSpans spans;
 
-  InTraceDataSource(DataSource plain, DataSource traced) {
+  InTraceDataSource(DataSource plain, StatementSpans spans) {
     this.plain = plain;
-    this.traced = traced;
+    this.spans = spans;
   }
 
   @Override
   public Connection getConnection() throws SQLException {
-    return inTrace() ? traced.getConnection() : plain.getConnection();
+    return inTrace() ? traced(plain.getConnection()) : plain.getConnection();
   }
 
   @Override
   public Connection getConnection(String username, String password) throws SQLException {
-    return inTrace() ? traced.getConnection(username, password) : plain.getConnection(username, password);
+    return inTrace() ? traced(plain.getConnection(username, password)) : plain.getConnection(username, password);
+  }
+
+  private Connection traced(Connection connection) throws SQLException {
+    try {
+      return new TracedConnection(connection, spans);
+    } catch (SQLException | RuntimeException e) {
+      connection.close();
+      throw e;
+    }
   }
 
   /**
    * Only a sampled trace gets statement spans: under an unsampled one they would be non-recording
-   * and exported nowhere, yet the instrumented connection still costs a wrapper, a sanitizer pass
-   * and a context per statement (servo-bench's profile of the 1% configuration showed it).
+   * and exported nowhere, yet a traced connection still costs wrappers and a lookup per statement
+   * (servo-bench's profile of the 1% configuration showed it).
    */
   private static boolean inTrace() {
     return Span.current().getSpanContext().isSampled();

@@ -1,0 +1,219 @@
+package io.servo.telemetry.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Scope;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.postgresql.ds.PGSimpleDataSource;
+import org.sqlite.SQLiteDataSource;
+
+/**
+ * The database spans users see, pinned to what the OpenTelemetry JDBC library instrumentation
+ * 2.31.1 emitted for the same statements before Servo made them itself: names, kinds, attributes,
+ * batches, errors.
+ */
+class StatementSpansTest {
+  private static final String DEFAULT_POSTGRES_URL = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
+
+  private final InMemorySpanExporter spans = InMemorySpanExporter.create();
+  private final OpenTelemetrySdk sdk = OpenTelemetrySdk.builder()
+      .setTracerProvider(SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(spans)).build())
+      .build();
+
+  @AfterEach
+  void close() {
+    sdk.close();
+  }
+
+  @Test
+  void postgresStatementsAreNamedAndDescribedAsTheLibraryDid() throws Exception {
+    PGSimpleDataSource postgres = new PGSimpleDataSource();
+    postgres.setUrl(postgresUrl());
+
+    List<SpanData> statements = runStatements(postgres);
+
+    String db = postgres.getDatabaseName();
+    Map<String, Object> common = Map.of("db.connection_string", "postgresql://" + postgres.getServerNames()[0] + ":"
+        + postgres.getPortNumbers()[0], "db.name", db, "db.system", "postgresql",
+        "server.address", postgres.getServerNames()[0], "server.port", (long) postgres.getPortNumbers()[0]);
+    assertStatements(statements, db, common);
+  }
+
+  @Test
+  void sqliteStatementsAreNamedAndDescribedAsTheLibraryDid(@TempDir Path dir) throws Exception {
+    SQLiteDataSource sqlite = new SQLiteDataSource();
+    sqlite.setUrl("jdbc:sqlite:" + dir.resolve("x.db") + "?journal_mode=WAL");
+
+    List<SpanData> statements = runStatements(sqlite);
+
+    assertStatements(statements, "x.db", Map.of("db.connection_string", "sqlite:file:", "db.name", "x.db",
+        "db.system", "sqlite"));
+  }
+
+  private static void assertStatements(List<SpanData> statements, String db, Map<String, Object> common) {
+    assertThat(statements).extracting(SpanData::getName).containsExactly(
+        "CREATE " + db,
+        "INSERT " + db + ".people",
+        "SELECT " + db,
+        "UPDATE " + db + ".people",
+        "UPDATE " + db + ".people",
+        "SELECT " + db + ".x",
+        db,
+        "DELETE " + db + ".people");
+    assertThat(statements).allSatisfy(s -> {
+      assertThat(s.getKind()).isEqualTo(SpanKind.CLIENT);
+      assertThat(s.getStatus().getStatusCode()).isEqualTo(StatusCode.UNSET);
+    });
+    assertThat(attributes(statements.get(1))).isEqualTo(with(common, "db.operation", "INSERT",
+        "db.sql.table", "people", "db.statement", "INSERT INTO people VALUES (?, ?)"));
+    assertThat(attributes(statements.get(2))).isEqualTo(with(common, "db.operation", "SELECT",
+        "db.statement", "SELECT name FROM people p JOIN people q USING (name) WHERE name = ? AND p.n > ?"));
+    assertThat(attributes(statements.get(4))).as("a prepared batch").isEqualTo(with(common, "db.operation", "UPDATE",
+        "db.sql.table", "people", "db.statement", "UPDATE people SET n = ? WHERE name = ?"));
+    assertThat(attributes(statements.get(6))).as("a batch of two texts").isEqualTo(new TreeMap<>(common));
+    assertThat(attributes(statements.get(7))).as("a batch of one text").isEqualTo(with(common,
+        "db.operation", "DELETE", "db.sql.table", "people", "db.statement", "DELETE FROM people WHERE n = ?"));
+  }
+
+  private List<SpanData> runStatements(DataSource raw) throws Exception {
+    DataSource dataSource = JdbcTracing.wrapDataSource(sdk, raw);
+    Span operation = sdk.getTracer("test").spanBuilder("operation").startSpan();
+    try (Scope ignored = operation.makeCurrent(); Connection c = dataSource.getConnection()) {
+      try (Statement st = c.createStatement()) {
+        st.execute("CREATE TEMP TABLE people (name TEXT, n INT)");
+        st.executeUpdate("INSERT INTO people VALUES ('bob', 1)");
+      }
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT name FROM people p JOIN people q USING (name) WHERE name = ? AND p.n > 3")) {
+        ps.setString(1, "x");
+        ps.executeQuery().close();
+      }
+      try (PreparedStatement ps = c.prepareStatement("UPDATE people SET n = ? WHERE name = 'a'")) {
+        ps.setInt(1, 2);
+        ps.executeUpdate();
+        ps.addBatch();
+        ps.executeBatch();
+      }
+      try (Statement st = c.createStatement()) {
+        st.execute("WITH x AS (SELECT 1) SELECT * FROM x");
+        st.addBatch("DELETE FROM people");
+        st.addBatch("DELETE FROM people WHERE n = 2");
+        st.executeBatch();
+        st.addBatch("DELETE FROM people WHERE n = 2");
+        st.addBatch("DELETE FROM people WHERE n = 2");
+        st.executeBatch();
+      }
+    } finally {
+      operation.end();
+    }
+    List<SpanData> all = spans.getFinishedSpanItems();
+    SpanData parent = all.get(all.size() - 1);
+    assertThat(parent.getName()).isEqualTo("operation");
+    assertThat(all.subList(0, all.size() - 1))
+        .allSatisfy(s -> assertThat(s.getParentSpanId()).isEqualTo(parent.getSpanId()));
+    return all.subList(0, all.size() - 1);
+  }
+
+  @Test
+  void aFailingStatementEndsItsSpanWithTheErrorAndRethrowsIt(@TempDir Path dir) throws Exception {
+    SQLiteDataSource sqlite = new SQLiteDataSource();
+    sqlite.setUrl("jdbc:sqlite:" + dir.resolve("e.db"));
+    DataSource dataSource = JdbcTracing.wrapDataSource(sdk, sqlite);
+    Span operation = sdk.getTracer("test").spanBuilder("operation").startSpan();
+    try (Scope ignored = operation.makeCurrent(); Connection c = dataSource.getConnection();
+        Statement st = c.createStatement()) {
+      assertThatThrownBy(() -> st.executeQuery("SELECT * FROM missing WHERE a = 'secret'"))
+          .isInstanceOf(SQLException.class).hasMessageContaining("missing");
+    } finally {
+      operation.end();
+    }
+
+    SpanData failed = spans.getFinishedSpanItems().get(0);
+    assertThat(failed.getName()).isEqualTo("SELECT e.db.missing");
+    assertThat(failed.getAttributes().get(AttributeKey.stringKey("db.statement")))
+        .isEqualTo("SELECT * FROM missing WHERE a = ?");
+    assertThat(failed.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+    assertThat(failed.getEvents()).singleElement().satisfies(e -> {
+      assertThat(e.getName()).isEqualTo("exception");
+      assertThat(e.getAttributes().get(AttributeKey.stringKey("exception.type")))
+          .isEqualTo("org.sqlite.SQLiteException");
+    });
+  }
+
+  @Test
+  void statementsLeadBackToTheTracedConnectionAndUnwrapToTheDriver(@TempDir Path dir) throws Exception {
+    SQLiteDataSource sqlite = new SQLiteDataSource();
+    sqlite.setUrl("jdbc:sqlite:" + dir.resolve("w.db"));
+    DataSource dataSource = JdbcTracing.wrapDataSource(sdk, sqlite);
+    Span operation = sdk.getTracer("test").spanBuilder("operation").startSpan();
+    try (Scope ignored = operation.makeCurrent(); Connection c = dataSource.getConnection();
+        Statement st = c.createStatement(); PreparedStatement ps = c.prepareStatement("SELECT 1");
+        ResultSet rows = ps.executeQuery()) {
+      assertThat(st.getConnection()).isSameAs(c);
+      assertThat(ps.getConnection()).isSameAs(c);
+      assertThat(c.isWrapperFor(org.sqlite.SQLiteConnection.class)).isTrue();
+      assertThat(c.unwrap(org.sqlite.SQLiteConnection.class)).isInstanceOf(org.sqlite.SQLiteConnection.class);
+      assertThat(rows.next()).isTrue();
+    } finally {
+      operation.end();
+    }
+
+    assertThat(spans.getFinishedSpanItems()).extracting(SpanData::getName)
+        .containsExactly("SELECT w.db", "operation");
+  }
+
+  private static Map<String, Object> attributes(SpanData span) {
+    Map<String, Object> map = new TreeMap<>();
+    span.getAttributes().forEach((key, value) -> map.put(key.getKey(), value));
+    return map;
+  }
+
+  private static Map<String, Object> with(Map<String, Object> common, Object... more) {
+    Map<String, Object> map = new TreeMap<>(common);
+    for (int i = 0; i < more.length; i += 2) {
+      map.put((String) more[i], more[i + 1]);
+    }
+    return map;
+  }
+
+  /** SERVO_TEST_POSTGRES_URL (or the default); the test is skipped without a server, fails under CI. */
+  private static String postgresUrl() {
+    String fromEnv = System.getenv("SERVO_TEST_POSTGRES_URL");
+    String url = fromEnv == null || fromEnv.isBlank() ? DEFAULT_POSTGRES_URL : fromEnv;
+    try (Connection ignored = DriverManager.getConnection(url)) {
+      return url;
+    } catch (SQLException e) {
+      String why = "PostgreSQL is not reachable (" + e.getMessage() + "); set SERVO_TEST_POSTGRES_URL";
+      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+        fail(why);
+      }
+      Assumptions.abort(why);
+      throw new AssertionError(why);
+    }
+  }
+}
