@@ -137,7 +137,9 @@ public final class ServoTelemetry implements AutoCloseable {
   /**
    * Exports the spans ended so far, waiting at most {@code timeout}: returns once every sampled span
    * that ended before the call has been exported, or has been counted as dropped ({@link
-   * #droppedSpans()}), also while other threads flush at the same time.
+   * #droppedSpans()}), also while other threads flush at the same time. When no such span is
+   * waiting (nothing sampled since the last export ended) it returns at once, without involving
+   * the exporters' threads.
    *
    * @return whether that happened in time
    */
@@ -149,6 +151,13 @@ public final class ServoTelemetry implements AutoCloseable {
     long[] ended = new long[ledgers.size()];
     for (int i = 0; i < ended.length; i++) {
       ended[i] = ledgers.get(i).handedOver();
+    }
+    if (settled(ended)) {
+      // Nothing sampled is waiting (an unsampled request, or its spans already exported): waking
+      // the batch processors' threads would only cost the answer a round trip (about 40 µs,
+      // servo-bench's ResponseFlush at 0% sampling).
+      droppedSpans.report(false);
+      return true;
     }
     boolean done;
     do {

@@ -3,6 +3,7 @@ package io.servo.bench.micro;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.servo.telemetry.ServoTelemetry;
 import io.servo.telemetry.config.TracingConfig;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -28,12 +29,18 @@ public enum TracingMode {
 
   /** The configuration a service would read from its environment in this mode. */
   public TracingConfig config() {
-    return TracingConfig.from(Map.of(
-        "SERVO_ENVIRONMENT", "development",
-        "SERVO_TRACE_ENABLED", Boolean.toString(enabled),
-        "SERVO_TRACE_SAMPLE_RATE", Double.toString(sampleRate),
-        // The configured exporter is none; the sink below is the only one, like servo demo's.
-        "SERVO_TRACE_EXPORTER", "none"));
+    return config(Map.of());
+  }
+
+  /** The configuration of this mode, with {@code more} environment variables set. */
+  public TracingConfig config(Map<String, String> more) {
+    Map<String, String> environment = new HashMap<>(more);
+    environment.put("SERVO_ENVIRONMENT", "development");
+    environment.put("SERVO_TRACE_ENABLED", Boolean.toString(enabled));
+    environment.put("SERVO_TRACE_SAMPLE_RATE", Double.toString(sampleRate));
+    // The configured exporter is none; the sink below is the only one, like servo demo's.
+    environment.put("SERVO_TRACE_EXPORTER", "none");
+    return TracingConfig.from(environment);
   }
 
   /** The SDK of service {@code serviceName} in this mode, exporting (redacted) to {@code sink}. */

@@ -550,8 +550,8 @@ final class TracedCallableStatement extends TracedPreparedStatement<CallableStat
   }
 
   @Override
-  public void setNull(String parameterName, int x, String arg2) throws SQLException {
-    delegate.setNull(parameterName, x, arg2);
+  public void setNull(String parameterName, int sqlType, String typeName) throws SQLException {
+    delegate.setNull(parameterName, sqlType, typeName);
   }
 
   @Override
@@ -570,13 +570,13 @@ final class TracedCallableStatement extends TracedPreparedStatement<CallableStat
   }
 
   @Override
-  public void setObject(String parameterName, Object x, SQLType arg2, int scaleOrLength) throws SQLException {
-    delegate.setObject(parameterName, x, arg2, scaleOrLength);
+  public void setObject(String parameterName, Object x, SQLType targetSqlType, int scaleOrLength) throws SQLException {
+    delegate.setObject(parameterName, x, targetSqlType, scaleOrLength);
   }
 
   @Override
-  public void setObject(String parameterName, Object x, SQLType arg2) throws SQLException {
-    delegate.setObject(parameterName, x, arg2);
+  public void setObject(String parameterName, Object x, SQLType targetSqlType) throws SQLException {
+    delegate.setObject(parameterName, x, targetSqlType);
   }
 
   @Override

@@ -294,8 +294,8 @@ final class TracedConnection implements Connection {
   }
 
   @Override
-  public void setNetworkTimeout(Executor arg0, int x) throws SQLException {
-    delegate.setNetworkTimeout(arg0, x);
+  public void setNetworkTimeout(Executor executor, int milliseconds) throws SQLException {
+    delegate.setNetworkTimeout(executor, milliseconds);
   }
 
   @Override
@@ -319,8 +319,8 @@ final class TracedConnection implements Connection {
   }
 
   @Override
-  public void setShardingKey(ShardingKey arg0, ShardingKey x) throws SQLException {
-    delegate.setShardingKey(arg0, x);
+  public void setShardingKey(ShardingKey shardingKey, ShardingKey superShardingKey) throws SQLException {
+    delegate.setShardingKey(shardingKey, superShardingKey);
   }
 
   @Override
@@ -329,13 +329,14 @@ final class TracedConnection implements Connection {
   }
 
   @Override
-  public boolean setShardingKeyIfValid(ShardingKey arg0, int x) throws SQLException {
-    return delegate.setShardingKeyIfValid(arg0, x);
+  public boolean setShardingKeyIfValid(ShardingKey shardingKey, int timeout) throws SQLException {
+    return delegate.setShardingKeyIfValid(shardingKey, timeout);
   }
 
   @Override
-  public boolean setShardingKeyIfValid(ShardingKey arg0, ShardingKey x, int length) throws SQLException {
-    return delegate.setShardingKeyIfValid(arg0, x, length);
+  public boolean setShardingKeyIfValid(ShardingKey shardingKey, ShardingKey superShardingKey, int timeout)
+      throws SQLException {
+    return delegate.setShardingKeyIfValid(shardingKey, superShardingKey, timeout);
   }
 
   @Override

@@ -249,8 +249,8 @@ class TracedPreparedStatement<S extends PreparedStatement> extends TracedStateme
   }
 
   @Override
-  public void setNull(int parameterIndex, int x, String arg2) throws SQLException {
-    delegate.setNull(parameterIndex, x, arg2);
+  public void setNull(int parameterIndex, int sqlType, String typeName) throws SQLException {
+    delegate.setNull(parameterIndex, sqlType, typeName);
   }
 
   @Override
@@ -269,13 +269,13 @@ class TracedPreparedStatement<S extends PreparedStatement> extends TracedStateme
   }
 
   @Override
-  public void setObject(int parameterIndex, Object x, SQLType arg2, int scaleOrLength) throws SQLException {
-    delegate.setObject(parameterIndex, x, arg2, scaleOrLength);
+  public void setObject(int parameterIndex, Object x, SQLType targetSqlType, int scaleOrLength) throws SQLException {
+    delegate.setObject(parameterIndex, x, targetSqlType, scaleOrLength);
   }
 
   @Override
-  public void setObject(int parameterIndex, Object x, SQLType arg2) throws SQLException {
-    delegate.setObject(parameterIndex, x, arg2);
+  public void setObject(int parameterIndex, Object x, SQLType targetSqlType) throws SQLException {
+    delegate.setObject(parameterIndex, x, targetSqlType);
   }
 
   @Override

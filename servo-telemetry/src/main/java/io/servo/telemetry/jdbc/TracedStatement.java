@@ -180,8 +180,8 @@ class TracedStatement<S extends Statement> implements Statement {
   }
 
   @Override
-  public String enquoteIdentifier(String arg0, boolean x) throws SQLException {
-    return delegate.enquoteIdentifier(arg0, x);
+  public String enquoteIdentifier(String identifier, boolean alwaysQuote) throws SQLException {
+    return delegate.enquoteIdentifier(identifier, alwaysQuote);
   }
 
   @Override
