@@ -1,5 +1,6 @@
 package io.servo.bench.e2e;
 
+import io.servo.bench.coldstart.MedianInterval;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -230,7 +231,21 @@ public final class EndToEndBenchmark {
     }
     out.append("\nRatios: mean of per-round ratios ± 1.96 standard errors (95% CI). Cold start: median, "
         + "process start to the orchestrator's first GET /health answer.\n");
+    out.append("\nThe same ratios as medians of the rounds, with their distribution-free intervals (one window "
+        + "disturbed by other work on the machine moves a mean, not a median):\n\n");
+    out.append("| configuration | throughput vs (a) | CPU vs (a) | alloc vs (a) |\n|---|---:|---:|---:|\n");
+    for (Figures f : figures) {
+      if (f.configuration() != Configuration.DISABLED) {
+        out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s |%n", f.configuration(),
+            median(f.ratio().median()), median(f.cpuRatio().median()), median(f.allocationRatio().median())));
+      }
+    }
     return out.toString();
+  }
+
+  private static String median(MedianInterval m) {
+    return m.n() == 0 ? "n/a" : String.format(Locale.ROOT, "%.3f [%.3f, %.3f] (%.1f%%)", m.median(), m.low(), m.high(),
+        m.coverage() * 100);
   }
 
   private static String ratio(RatioEstimate r) {

@@ -25,4 +25,16 @@ class RatioEstimateTest {
     assertThat(estimate.halfWidth()).isNaN();
     assertThat(estimate.lossPercent()).isCloseTo(-2.0, within(1e-9));
   }
+
+  /** Ten rounds, one of whose windows met a burst of other work: the mean moves, the median not. */
+  @Test
+  void oneDisturbedRoundMovesTheMeanButNotTheMedian() {
+    RatioEstimate estimate = RatioEstimate.of(List.of(0.99, 1.01, 1.00, 0.98, 1.02, 0.77, 1.00, 0.99, 1.01, 1.00));
+
+    assertThat(estimate.mean()).isCloseTo(0.977, within(0.001));
+    assertThat(estimate.median().median()).isEqualTo(1.00);
+    assertThat(estimate.median().low()).isEqualTo(0.98);
+    assertThat(estimate.median().high()).isEqualTo(1.01);
+    assertThat(estimate.median().coverage()).isCloseTo(0.979, within(0.001));
+  }
 }

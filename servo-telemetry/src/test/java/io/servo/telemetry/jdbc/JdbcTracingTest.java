@@ -126,7 +126,7 @@ class JdbcTracingTest {
   }
 
   @Test
-  void anUnsampledTraceStillGetsInstrumentedConnectionsButExportsNothing() throws Exception {
+  void anUnsampledTraceExportsNoStatementSpans() throws Exception {
     sdk.close();
     sdk = sdk(Sampler.alwaysOff());
     dataSource = JdbcTracing.wrapDataSource(sdk, sqlite);
