@@ -1,13 +1,13 @@
 package io.servo.telemetry.jdbc;
 
 import io.opentelemetry.api.trace.Span;
-import java.util.ArrayList;
-import java.util.List;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLWarning;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A statement whose executions are spans ({@link StatementSpans}): one per {@code execute*} call,
