@@ -120,13 +120,19 @@ final class StatementSpans {
     return new Shape(db.name() == null ? "DB Query" : db.name(), db.attributes());
   }
 
+  /** Whether statements run now make spans: the current span is sampled. */
+  static boolean inSampledTrace() {
+    return Span.current().getSpanContext().isSampled();
+  }
+
   /**
-   * Starts the span of one execution, or returns null when the current span is not sampled: a
-   * connection handed out inside a trace may be used outside it, and spans there would be roots.
+   * Starts the span of one execution, or returns null when the current span is not sampled (or
+   * {@code shape} is null): a connection handed out inside a trace may be used outside it, and
+   * spans there would be roots.
    */
   Span start(Shape shape) {
     Context parent = Context.current();
-    if (!Span.fromContext(parent).getSpanContext().isSampled()) {
+    if (shape == null || !Span.fromContext(parent).getSpanContext().isSampled()) {
       return null;
     }
     return tracer.spanBuilder(shape.name()).setSpanKind(SpanKind.CLIENT).setParent(parent)
