@@ -36,8 +36,8 @@ public class ResponseFlushBenchmark {
 
   @Setup(Level.Trial)
   public void start() {
-    telemetry = ServoTelemetry.builder(mode.config(Map.of("SERVO_TRACE_FLUSH_ON_RESPONSE", "true")), "servo-worker")
-        .addSpanExporter(new DiscardingSpanExporter()).start();
+    telemetry = mode.start("servo-worker", new DiscardingSpanExporter(),
+        Map.of("SERVO_TRACE_FLUSH_ON_RESPONSE", "true"));
     tracer = telemetry.openTelemetry().getTracer("io.servo.bench");
   }
 

@@ -45,6 +45,11 @@ public enum TracingMode {
 
   /** The SDK of service {@code serviceName} in this mode, exporting (redacted) to {@code sink}. */
   public ServoTelemetry start(String serviceName, SpanExporter sink) {
-    return ServoTelemetry.builder(config(), serviceName).addSpanExporter(sink).start();
+    return start(serviceName, sink, Map.of());
+  }
+
+  /** Like {@link #start(String, SpanExporter)}, with {@code more} environment variables set. */
+  public ServoTelemetry start(String serviceName, SpanExporter sink, Map<String, String> more) {
+    return ServoTelemetry.builder(config(more), serviceName).addSpanExporter(sink).start();
   }
 }

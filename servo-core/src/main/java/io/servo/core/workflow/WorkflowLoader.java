@@ -33,9 +33,10 @@ import java.util.regex.Pattern;
  * each naming the asset and field.
  *
  * <p>Files come from API callers, so reading one is bounded: its size (and, for YAML, its longest
- * line) is checked before parsing, nesting is limited by Jackson, YAML aliases are refused rather than expanded (or, as Jackson's
- * YAML parser does, silently read as the anchor's name), duplicate keys are refused, and the report
- * quotes at most {@value #MAX_QUOTED_CHARS} characters of any value, with control characters escaped.
+ * line) is checked before parsing, nesting is limited by Jackson, YAML aliases are refused rather
+ * than expanded (or, as Jackson's YAML parser does, silently read as the anchor's name), duplicate
+ * keys are refused, and the report quotes at most {@value #MAX_QUOTED_CHARS} characters of any
+ * value, with control characters escaped.
  */
 public final class WorkflowLoader {
   /** Names end up in URLs and Cloud Tasks task names, so they keep to the characters both accept. */

@@ -1,6 +1,5 @@
 package io.servo.telemetry.jdbc;
 
-import io.opentelemetry.api.trace.Span;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -9,10 +8,12 @@ import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /**
- * Hands out an instrumented connection only when {@code getConnection()} is called inside a sampled trace,
+ * Hands out a traced connection only when {@code getConnection()} is called inside a sampled trace,
  * else the plain connection of the same pool. Background work (an outbox polled every 250 ms, a
  * lease sweeper) thus never starts traces of its own, while every statement of a traced operation
- * is still a child of it.
+ * is still a child of it. Under an unsampled trace statement spans would be exported nowhere, yet a
+ * traced connection would still cost wrappers and a lookup per statement (servo-bench's profile of
+ * the 1% configuration showed it).
  */
 final class InTraceDataSource implements DataSource {
   private final DataSource plain;
@@ -25,12 +26,13 @@ final class InTraceDataSource implements DataSource {
 
   @Override
   public Connection getConnection() throws SQLException {
-    return inTrace() ? traced(plain.getConnection()) : plain.getConnection();
+    return StatementSpans.inSampledTrace() ? traced(plain.getConnection()) : plain.getConnection();
   }
 
   @Override
   public Connection getConnection(String username, String password) throws SQLException {
-    return inTrace() ? traced(plain.getConnection(username, password)) : plain.getConnection(username, password);
+    return StatementSpans.inSampledTrace()
+        ? traced(plain.getConnection(username, password)) : plain.getConnection(username, password);
   }
 
   private Connection traced(Connection connection) throws SQLException {
@@ -40,15 +42,6 @@ final class InTraceDataSource implements DataSource {
       connection.close();
       throw e;
     }
-  }
-
-  /**
-   * Only a sampled trace gets statement spans: under an unsampled one they would be non-recording
-   * and exported nowhere, yet a traced connection still costs wrappers and a lookup per statement
-   * (servo-bench's profile of the 1% configuration showed it).
-   */
-  private static boolean inTrace() {
-    return Span.current().getSpanContext().isSampled();
   }
 
   @Override

@@ -72,9 +72,6 @@ final class StatementSpans {
 
   /** The shape of {@code sql}, remembered when short and while fewer than the bound are. */
   Shape shape(Database db, String sql) {
-    if (sql == null) {
-      return batch(db);
-    }
     Shape known = shapes.get(sql);
     if (known != null) {
       return known;
@@ -87,16 +84,17 @@ final class StatementSpans {
   }
 
   /** A batch's shape: its text's when all its statements are one text, else the database's alone. */
-  Shape shape(Database db, Collection<String> batch) {
+  private Shape shape(Database db, Collection<String> batch) {
     String first = null;
     for (String sql : batch) {
       if (first == null) {
         first = sql;
       } else if (!first.equals(sql)) {
-        return batch(db);
+        first = null;
+        break;
       }
     }
-    return shape(db, first);
+    return first == null ? new Shape(spanName(db, null, null), db.attributes()) : shape(db, first);
   }
 
   private Shape analyse(Database db, String sql) {
@@ -110,14 +108,14 @@ final class StatementSpans {
     if (table != null) {
       attributes.put(DB_SQL_TABLE, table);
     }
-    String target = db.name() == null ? table : table == null ? db.name() : db.name() + "." + table;
-    String name = operation == null ? (target == null ? "DB Query" : target)
-        : target == null ? operation : operation + " " + target;
-    return new Shape(name, attributes.build());
+    return new Shape(spanName(db, operation, table), attributes.build());
   }
 
-  private static Shape batch(Database db) {
-    return new Shape(db.name() == null ? "DB Query" : db.name(), db.attributes());
+  /** {@code <operation> <db.name>.<table>}, leaving out what is unknown; "DB Query" when all is. */
+  private static String spanName(Database db, String operation, String table) {
+    String target = db.name() == null ? table : table == null ? db.name() : db.name() + "." + table;
+    return operation == null ? (target == null ? "DB Query" : target)
+        : target == null ? operation : operation + " " + target;
   }
 
   /** Whether statements run now make spans: the current span is sampled. */
@@ -126,15 +124,25 @@ final class StatementSpans {
   }
 
   /**
-   * Starts the span of one execution, or returns null when the current span is not sampled (or
-   * {@code shape} is null): a connection handed out inside a trace may be used outside it, and
-   * spans there would be roots.
+   * Starts the span of one execution of a prepared statement, or returns null when the current
+   * span is not sampled: a connection handed out inside a trace may be used outside it, and spans
+   * there would be roots.
    */
   Span start(Shape shape) {
-    Context parent = Context.current();
-    if (shape == null || !Span.fromContext(parent).getSpanContext().isSampled()) {
-      return null;
-    }
+    return inSampledTrace() ? start(Context.current(), shape) : null;
+  }
+
+  /** Like {@link #start(Shape)} for a plain statement's text, which is analysed only if needed. */
+  Span start(Database db, String sql) {
+    return inSampledTrace() ? start(Context.current(), shape(db, sql)) : null;
+  }
+
+  /** Like {@link #start(Shape)} for a batch of texts. */
+  Span start(Database db, Collection<String> batch) {
+    return inSampledTrace() ? start(Context.current(), shape(db, batch)) : null;
+  }
+
+  private Span start(Context parent, Shape shape) {
     return tracer.spanBuilder(shape.name()).setSpanKind(SpanKind.CLIENT).setParent(parent)
         .setAllAttributes(shape.attributes()).startSpan();
   }

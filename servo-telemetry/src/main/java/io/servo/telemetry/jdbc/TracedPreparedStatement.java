@@ -38,34 +38,34 @@ class TracedPreparedStatement<S extends PreparedStatement> extends TracedStateme
 
   @Override
   public boolean execute() throws SQLException {
-    return traced(shape, delegate::execute);
+    return traced(spans.start(shape), delegate::execute);
   }
 
   @Override
   public ResultSet executeQuery() throws SQLException {
-    return traced(shape, delegate::executeQuery);
+    return traced(spans.start(shape), delegate::executeQuery);
   }
 
   @Override
   public int executeUpdate() throws SQLException {
-    return traced(shape, delegate::executeUpdate);
+    return traced(spans.start(shape), delegate::executeUpdate);
   }
 
   @Override
   public long executeLargeUpdate() throws SQLException {
-    return traced(shape, delegate::executeLargeUpdate);
+    return traced(spans.start(shape), delegate::executeLargeUpdate);
   }
 
   @Override
   public int[] executeBatch() throws SQLException {
-    batchShape();
-    return traced(shape, delegate::executeBatch);
+    takeBatch();
+    return traced(spans.start(shape), delegate::executeBatch);
   }
 
   @Override
   public long[] executeLargeBatch() throws SQLException {
-    batchShape();
-    return traced(shape, delegate::executeLargeBatch);
+    takeBatch();
+    return traced(spans.start(shape), delegate::executeLargeBatch);
   }
 
   @Override
