@@ -1,6 +1,7 @@
 package io.servo.bench;
 
 import io.servo.bench.coldstart.ColdStartBenchmark;
+import io.servo.bench.e2e.Configuration;
 import io.servo.bench.e2e.EndToEndBenchmark;
 import io.servo.bench.micro.MicroBenchmarks;
 import java.io.PrintStream;
@@ -86,7 +87,8 @@ public final class BenchCommand {
     List<EndToEndBenchmark.Figures> endToEnd = null;
     if (e2e) {
       String loadBefore = loadAverage();
-      log.println("servo bench: end-to-end, five configurations in interleaved rounds (load average " + loadBefore + ")");
+      log.println("servo bench: end-to-end, " + Configuration.values().length
+          + " configurations in interleaved rounds (load average " + loadBefore + ")");
       Path profile = jfr ? results.toAbsolutePath().normalize() : null;
       endToEnd = EndToEndBenchmark.run(
           thorough ? EndToEndBenchmark.Effort.THOROUGH : EndToEndBenchmark.Effort.QUICK,

@@ -5,10 +5,13 @@ import java.util.Map;
 
 /**
  * One way of tracing the same Servo services, each run in its own JVM: Servo's own tracing at
- * three settings, and the OpenTelemetry Java agent (with Servo's tracing off) at two.
+ * three settings, and the OpenTelemetry Java agent (with Servo's tracing off) at two. {@link
+ * #DISABLED_CONTROL} is (a) again in a JVM of its own: its ratio to (a) is what two identical JVMs
+ * differ by (JIT decisions, heap layout, their databases), the benchmark's own floor.
  */
 public enum Configuration {
   DISABLED("a", "tracing disabled", false, false, 0.0),
+  DISABLED_CONTROL("a2", "tracing disabled, second JVM (control)", false, false, 0.0),
   SERVO_1PCT("b", "Servo tracing, rate 0.01", true, false, 0.01),
   SERVO_100PCT("c", "Servo tracing, rate 1.0", true, false, 1.0),
   AGENT_100PCT("d", "Java agent 2.31.1, rate 1.0", false, true, 1.0),

@@ -29,13 +29,27 @@ final class LoadWindow {
 
   /** What one window measured. */
   record Result(int executions, long elapsedNanos, long[] latenciesNanos, long allocatedBytes,
-      long cpuNanos, int failed, double machineBusy) {
+      long cpuNanos, long jitNanos, int failed, double machineBusy) {
     double executionsPerSecond() {
       return executions * 1e9 / elapsedNanos;
     }
 
     double cpuNanosPerExecution() {
       return (double) cpuNanos / Math.max(1, executions);
+    }
+
+    /** The process's CPU less the JIT compilers' time: the steady-state cost of serving. */
+    double servingCpuNanosPerExecution() {
+      return (double) Math.max(0, cpuNanos - jitNanos) / Math.max(1, executions);
+    }
+
+    double jitNanosPerExecution() {
+      return (double) jitNanos / Math.max(1, executions);
+    }
+
+    /** The share of the window's CPU that went to compiling code. */
+    double jitShare() {
+      return cpuNanos == 0 ? 0 : (double) jitNanos / cpuNanos;
     }
 
     double allocatedBytesPerExecution() {
@@ -80,7 +94,7 @@ final class LoadWindow {
     long[] after = child.counters();
     long jiffies = machineAfter[1] - machineBefore[1];
     return new Result(all.size(), Math.max(1, end - begin), latencies, after[0] - before[0],
-        after[1] - before[1], failed, jiffies == 0 ? Double.NaN : (double) (machineAfter[0] - machineBefore[0]) / jiffies);
+        after[1] - before[1], after[2] - before[2], failed, jiffies == 0 ? Double.NaN : (double) (machineAfter[0] - machineBefore[0]) / jiffies);
   }
 
   /** {start, end, failed ? 1 : 0} of each execution one client ran. */

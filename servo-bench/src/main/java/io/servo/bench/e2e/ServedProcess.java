@@ -113,7 +113,7 @@ final class ServedProcess implements AutoCloseable {
           future(parts[2]).complete(new Ended(Long.parseLong(parts[3]), parts[4]));
         } else if (line.startsWith(ServoUnderTest.PREFIX + "stats ")) {
           String[] parts = line.split(" ");
-          stats.add(new long[] {Long.parseLong(parts[2]), Long.parseLong(parts[3])});
+          stats.add(new long[] {Long.parseLong(parts[2]), Long.parseLong(parts[3]), Long.parseLong(parts[4])});
         } else {
           synchronized (lastLines) {
             lastLines.addLast(line);
@@ -137,7 +137,10 @@ final class ServedProcess implements AutoCloseable {
     ends.remove(id);
   }
 
-  /** {allocated bytes of live threads, process CPU nanoseconds}, read in the child now. */
+  /**
+   * {allocated bytes of live threads, process CPU nanoseconds, JIT compilation nanoseconds}, read in
+   * the child now.
+   */
   long[] counters() throws InterruptedException, IOException {
     commands.println("stats");
     long[] values = stats.poll(30, TimeUnit.SECONDS);

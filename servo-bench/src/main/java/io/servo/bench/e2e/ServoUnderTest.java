@@ -15,11 +15,15 @@ import io.servo.worker.execution.ExecutionInterceptor;
 import io.servo.worker.execution.ExecutionOutcome;
 import io.servo.worker.execution.ExecutionRequest;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -33,7 +37,8 @@ import java.util.Map;
  *
  * <p>It talks to the driver over its standard streams. Out: {@code servo-bench ended ID NANOS STATE}
  * when a delivery ended an execution ({@link System#nanoTime()}, which on Linux is the same clock in
- * every process), and {@code servo-bench stats ALLOCATED_BYTES CPU_NANOS} when asked. In: {@code
+ * every process), and {@code servo-bench stats ALLOCATED_BYTES CPU_NANOS JIT_NANOS} when asked
+ * (JIT: the CPU the JIT compiler threads have used so far, part of the process's CPU). In: {@code
  * stats}, {@code stop}. Everything else on standard output is the services' log.
  */
 public final class ServoUnderTest {
@@ -85,7 +90,8 @@ public final class ServoUnderTest {
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     for (String line = in.readLine(); line != null && !line.equals("stop"); line = in.readLine()) {
       if (line.equals("stats")) {
-        out.println(PREFIX + "stats " + allocatedBytes(threads) + " " + os.getProcessCpuTime());
+        out.println(PREFIX + "stats " + allocatedBytes(threads) + " " + os.getProcessCpuTime() + " "
+            + compilerCpuNanos());
       }
     }
     while (!started.isEmpty()) {
@@ -111,6 +117,39 @@ public final class ServoUnderTest {
       }
     }
     return total;
+  }
+
+  /**
+   * The CPU time of the JVM's JIT compiler threads ({@code C1 CompilerThre…}, {@code C2
+   * CompilerThre…}) from {@code /proc/self/task/TID/stat}, in nanoseconds; 0 where there is no
+   * {@code /proc}. {@code CompilationMXBean} is no help: it counts the compilers' elapsed time, which
+   * on a busy machine includes the time they waited for a CPU. A compiler thread that ended since the
+   * last reading is missing (the JVM retires idle ones), so a window's figure can only be too low.
+   */
+  static long compilerCpuNanos() {
+    long ticks = 0;
+    try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+      for (Path task : tasks) {
+        String stat;
+        try {
+          stat = Files.readString(task.resolve("stat"));
+        } catch (IOException gone) {
+          continue;
+        }
+        int open = stat.indexOf('(');
+        int close = stat.lastIndexOf(')');
+        String name = stat.substring(open + 1, close);
+        if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
+          // After the name: state (field 3) … utime (14), stime (15).
+          String[] fields = stat.substring(close + 2).split(" ");
+          ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
+    // USER_HZ, the unit of these fields, is 100 on every Linux the JDK supports.
+    return ticks * 10_000_000L;
   }
 
   /** Reports every delivery that ended its execution, with the time it ended. */
