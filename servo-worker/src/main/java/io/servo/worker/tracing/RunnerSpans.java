@@ -13,8 +13,9 @@ import javax.sql.DataSource;
 
 /**
  * What runs beneath an asset span: JDBC CLIENT spans of {@code sql} assets (sanitized statements),
- * an HTTP CLIENT span per {@code http} request with the context injected in its {@code traceparent},
- * and {@code TRACEPARENT}/{@code TRACESTATE} in a {@code command}'s environment.
+ * an HTTP CLIENT span per {@code http} request with the context injected in its {@code traceparent}
+ * (in an unsampled trace only the headers: {@link SampledOnlyHttpClient}), and {@code
+ * TRACEPARENT}/{@code TRACESTATE} in a {@code command}'s environment.
  */
 final class RunnerSpans implements RunnerInstrumentation {
   private final OpenTelemetry openTelemetry;
@@ -32,10 +33,11 @@ final class RunnerSpans implements RunnerInstrumentation {
 
   @Override
   public HttpClient httpClient(HttpClient client) {
-    return JavaHttpClientTelemetry.builder(openTelemetry)
+    HttpClient traced = JavaHttpClientTelemetry.builder(openTelemetry)
         .addAttributesExtractor(new AssetUrlAttributes())
         .build()
         .newHttpClient(client);
+    return new SampledOnlyHttpClient(client, traced, propagator);
   }
 
   /** The asset span's context (the current one); any inherited variables are replaced. */

@@ -431,7 +431,11 @@ class WorkerTracingTest {
             command: %s
           - name: ping
             kind: http
+            method: POST
             url: %s/ping
+            headers:
+              Authorization: Bearer ping-token
+            body: '{"hello": "callee"}'
         """.formatted(argv("print-env", "TRACEPARENT"), callee.baseUrl()), trace(producer));
 
     HttpResponse<String> response = worker.post(task.body(), headers(task.body(), producer, producer));
@@ -442,7 +446,13 @@ class WorkerTracingTest {
     // The decision travels on: the child and the callee see the same trace, unsampled.
     assertThat(json(response).get("assets").get(0).get("output").asText())
         .containsPattern("TRACEPARENT=00-" + producer.getTraceId() + "-[0-9a-f]{16}-00");
-    assertThat(callee.traceparent("/ping")).startsWith("00-" + producer.getTraceId()).endsWith("-00");
+    // No span was started beneath the unsampled parent, not even a non-recording one for the
+    // request: the callee's parent is the producer span itself.
+    assertThat(callee.traceparent("/ping"))
+        .isEqualTo("00-" + producer.getTraceId() + "-" + producer.getSpanId() + "-00");
+    // The request is the asset's, only with the trace headers added.
+    assertThat(callee.calls()).singleElement()
+        .isEqualTo(new CallLog.Call("POST", "/ping", "Bearer ping-token", "{\"hello\": \"callee\"}"));
   }
 
   private String oneHttpAsset() {
