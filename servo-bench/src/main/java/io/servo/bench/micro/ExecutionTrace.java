@@ -22,7 +22,7 @@ import java.util.Map;
  *
  * <p>It models the spans, not Servo's {@code Instrumenter} wiring; the end-to-end benchmark runs
  * the real code. Like the real code ({@link TraceSampling}), it starts no span beneath an unsampled
- * parent except the HTTP client's, whose library instrumentation Servo does not decide for.
+ * parent; the http asset's request still carries the trace headers.
  */
 final class ExecutionTrace {
   /** Spans per execution: 7 on the orchestrator, 3 + 6 × 4 + 1 on the worker. */
@@ -146,8 +146,8 @@ final class ExecutionTrace {
   private Context deliver(TaskPayload delivered, Map<String, List<String>> requestHeaders) {
     QueueHop.Delivered hop = QueueHop.deliver(delivered, requestHeaders);
     if (TraceSampling.isUnsampledTrace(hop.parent())) {
-      // Only the http asset's client span is started (and not sampled); its request carries the trace.
-      httpCall(hop.parent());
+      // No span at all: the http asset's request only carries the trace (SampledOnlyHttpClient).
+      lastOutgoing = QueueHop.outgoing(hop.parent());
       return hop.parent();
     }
     var serverBuilder = worker.spanBuilder("POST /execute").setSpanKind(SpanKind.SERVER)
