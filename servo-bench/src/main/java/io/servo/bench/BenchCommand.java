@@ -3,31 +3,37 @@ package io.servo.bench;
 import io.servo.bench.coldstart.ColdStartBenchmark;
 import io.servo.bench.e2e.Configuration;
 import io.servo.bench.e2e.EndToEndBenchmark;
+import io.servo.bench.e2e.WarmupCurve;
 import io.servo.bench.micro.MicroBenchmarks;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 
 /**
  * {@code ./servo bench}: the JMH microbenchmarks of the tracing path, then the end-to-end benchmark
- * of five tracing configurations, then the cold-start benchmark of the shipped services, then one
+ * of the tracing configurations, then the cold-start benchmark of the shipped services, then one
  * machine-readable line. Quick by default (a few minutes on two cores); {@code --thorough} measures
- * longer.
+ * longer. {@code --warmup-curve} instead shows how one configuration's child warms up.
  */
 public final class BenchCommand {
   private static final String USAGE = """
       usage: ./servo bench [--thorough] [--micro-only | --e2e-only | --coldstart-only] [--jfr]
-        --thorough        more rounds, longer windows and iterations, 25 rounds of cold starts (about 30 minutes)
+             ./servo bench --warmup-curve LABEL
+        --thorough        more rounds, longer windows and iterations, children warmed until the JIT is quiet,
+                          25 rounds of cold starts (about 45 minutes)
         --micro-only      only the JMH microbenchmarks
         --e2e-only        only the end-to-end benchmark
         --coldstart-only  only the cold-start benchmark of `java -jar servo-cli/target/servo.jar orchestrator|worker`
                           (build that jar first: mvn -q -B -DskipTests package -pl servo-cli -am)
         --jfr             record end-to-end configurations (a), (b) and (c) with JFR into servo-bench/target/bench/servo-{a,b,c}.jfr
+        --warmup-curve L  only one child of end-to-end configuration L (a, a2, b, c, d, e) under load for 240 s:
+                          CPU per execution, the JIT's share of it, per 10 s window
       PostgreSQL: SERVO_BENCH_POSTGRES_URL (default jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres);
       a database is created per end-to-end configuration and one for the cold starts, all dropped at the end.
       """;
@@ -40,6 +46,16 @@ public final class BenchCommand {
     boolean e2e = true;
     boolean coldStart = true;
     boolean jfr = false;
+    if (args.length == 2 && args[0].equals("--warmup-curve")) {
+      Configuration configuration = Configuration.byLabel(args[1]).orElse(null);
+      if (configuration == null) {
+        System.err.print("servo bench: --warmup-curve takes a configuration's label (a, a2, b, c, d, e), not '"
+            + args[1] + "'\n" + USAGE);
+        System.exit(2);
+      }
+      WarmupCurve.run(configuration, Duration.ofSeconds(240), Duration.ofSeconds(10), System.out);
+      return;
+    }
     for (String arg : args) {
       switch (arg) {
         case "--thorough" -> thorough = true;

@@ -2,6 +2,7 @@ package io.servo.bench.e2e;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * One way of tracing the same Servo services, each run in its own JVM: Servo's own tracing at
@@ -33,6 +34,16 @@ public enum Configuration {
 
   public String label() {
     return label;
+  }
+
+  /** The configuration labelled {@code label} ({@code a}, {@code a2}, {@code b} …). */
+  public static Optional<Configuration> byLabel(String label) {
+    for (Configuration c : values()) {
+      if (c.label.equals(label)) {
+        return Optional.of(c);
+      }
+    }
+    return Optional.empty();
   }
 
   public String description() {

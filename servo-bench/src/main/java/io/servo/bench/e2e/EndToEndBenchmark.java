@@ -243,7 +243,7 @@ public final class EndToEndBenchmark {
     return figures;
   }
 
-  private static void deploy(HttpClient client, URI orchestrator, String hookUrl)
+  static void deploy(HttpClient client, URI orchestrator, String hookUrl)
       throws IOException, InterruptedException {
     HttpRequest put = HttpRequest.newBuilder(orchestrator.resolve("/v1/workflows/" + WORKFLOW))
         .header("Content-Type", "application/yaml")

@@ -21,4 +21,15 @@ class ConfigurationTest {
         .containsEntry("OTEL_METRICS_EXPORTER", "none")
         .containsEntry("OTEL_LOGS_EXPORTER", "none");
   }
+
+  @Test
+  void theControlIsTracingDisabledAgainAndEveryLabelNamesOneConfiguration() {
+    assertThat(Configuration.DISABLED_CONTROL.environment("http://127.0.0.1:1/a2/v1/traces"))
+        .isEqualTo(Configuration.DISABLED.environment("http://127.0.0.1:1/a2/v1/traces"));
+    for (Configuration c : Configuration.values()) {
+      assertThat(Configuration.byLabel(c.label())).contains(c);
+    }
+    assertThat(Configuration.byLabel("f")).isEmpty();
+    assertThat(Configuration.byLabel("A")).isEmpty();
+  }
 }
