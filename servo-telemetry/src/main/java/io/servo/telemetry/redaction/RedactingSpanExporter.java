@@ -82,7 +82,10 @@ public final class RedactingSpanExporter implements SpanExporter {
   SpanData redact(SpanData span) {
     String name = ControlCharacters.escape(redactor.redact(span.getName()));
     Attributes attributes = ControlCharacters.escape(redactor.redact(span.getAttributes()));
-    List<EventData> events = redactEvents(span.getEvents(), isDatabaseSpan(span.getAttributes()));
+    // Most spans have no events; only those need to know whether the span is a database's.
+    List<EventData> events = span.getEvents().isEmpty()
+        ? span.getEvents()
+        : redactEvents(span.getEvents(), isDatabaseSpan(span.getAttributes()));
     List<LinkData> links = redactLinks(span.getLinks());
     StatusData status = redactStatus(span.getStatus());
     Resource resource = redactResource(span.getResource());

@@ -97,7 +97,10 @@ public final class Redactor {
   // so the next span with it costs one lookup instead of a dozen passes. Cleared when full, so
   // values that never repeat (ids) cannot crowd the recurring ones out for long.
   private static final int MAX_CLEAN_VALUES = 2048;
-  private static final int MIN_CLEAN_VALUE_LENGTH = 16;
+  // Short values too (POST, 127.0.0.1, a table's name): a lookup beats the passes even for them
+  // (JMH Redaction 17.6 → 13.1 µs per execution when the minimum went from 16 to 1). Below 5
+  // characters redact(String) returns at once.
+  private static final int MIN_CLEAN_VALUE_LENGTH = 5;
   private static final int MAX_CLEAN_VALUE_LENGTH = 8192;
   // Bounds the memory the remembered values hold (a few MB at most), whatever their lengths.
   private static final long MAX_CLEAN_CHARS = 1L << 20;
