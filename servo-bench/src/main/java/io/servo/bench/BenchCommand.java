@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -46,11 +47,11 @@ public final class BenchCommand {
     boolean e2e = true;
     boolean coldStart = true;
     boolean jfr = false;
-    if (args.length == 2 && args[0].equals("--warmup-curve")) {
-      Configuration configuration = Configuration.byLabel(args[1]).orElse(null);
+    if (args.length > 0 && args[0].equals("--warmup-curve")) {
+      Configuration configuration = args.length == 2 ? Configuration.byLabel(args[1]).orElse(null) : null;
       if (configuration == null) {
-        System.err.print("servo bench: --warmup-curve takes a configuration's label (a, a2, b, c, d, e), not '"
-            + args[1] + "'\n" + USAGE);
+        System.err.print("servo bench: --warmup-curve takes one configuration's label (a, a2, b, c, d, e), not '"
+            + String.join(" ", Arrays.copyOfRange(args, 1, args.length)) + "'\n" + USAGE);
         System.exit(2);
       }
       WarmupCurve.run(configuration, Duration.ofSeconds(240), Duration.ofSeconds(10), System.out);

@@ -71,10 +71,9 @@ public final class EndToEndBenchmark {
   public static List<Figures> run(Effort effort, List<String> javaOptions, Path profiles, PrintStream log)
       throws IOException, InterruptedException, SQLException {
     Path agent = Javaagent.locate();
-    String server = System.getenv().getOrDefault("SERVO_BENCH_POSTGRES_URL", BenchDatabase.DEFAULT_SERVER);
+    String server = postgresServer();
     String run = "servo_bench_" + UUID.randomUUID().toString().substring(0, 8);
-    HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
-        .version(HttpClient.Version.HTTP_1_1).build();
+    HttpClient client = driverClient();
     Map<Configuration, BenchDatabase> databases = new EnumMap<>(Configuration.class);
     Map<Configuration, ServedProcess> children = new EnumMap<>(Configuration.class);
     Map<Configuration, List<LoadWindow.Result>> windows = new EnumMap<>(Configuration.class);
@@ -140,6 +139,16 @@ public final class EndToEndBenchmark {
     }
   }
 
+  /** The PostgreSQL server the benchmark's databases are created on. */
+  static String postgresServer() {
+    return System.getenv().getOrDefault("SERVO_BENCH_POSTGRES_URL", BenchDatabase.DEFAULT_SERVER);
+  }
+
+  /** The driver's client for the children's APIs. */
+  static HttpClient driverClient() {
+    return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).version(HttpClient.Version.HTTP_1_1).build();
+  }
+
   /** Loads {@code child} until it is warm (see {@link Effort}) or {@code effort.maxWarmup()} is spent. */
   private static void warmUp(Configuration c, ServedProcess child, HttpClient client, Effort effort,
       Map<Configuration, Integer> allExecutions, PrintStream log) throws IOException, InterruptedException {
@@ -164,7 +173,7 @@ public final class EndToEndBenchmark {
   }
 
   /** Stops the children, counts each database's executions by state, drops the databases. */
-  private static synchronized void stopAndDrop(Map<Configuration, ServedProcess> children,
+  static synchronized void stopAndDrop(Map<Configuration, ServedProcess> children,
       Map<Configuration, BenchDatabase> databases, Map<Configuration, Map<String, Long>> states) {
     for (ServedProcess child : children.values()) {
       try {

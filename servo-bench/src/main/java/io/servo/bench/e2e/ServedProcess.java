@@ -138,8 +138,8 @@ final class ServedProcess implements AutoCloseable {
   }
 
   /**
-   * {allocated bytes of live threads, process CPU nanoseconds, JIT compilation nanoseconds}, read in
-   * the child now.
+   * {allocated bytes of live threads, process CPU nanoseconds, JIT compiler threads' CPU
+   * nanoseconds}, read in the child now.
    */
   long[] counters() throws InterruptedException, IOException {
     commands.println("stats");

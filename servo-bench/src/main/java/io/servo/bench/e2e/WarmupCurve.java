@@ -5,8 +5,10 @@ import java.io.PrintStream;
 import java.net.http.HttpClient;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -18,31 +20,45 @@ import java.util.UUID;
 public final class WarmupCurve {
   private WarmupCurve() {}
 
-  /** Runs {@code configuration}'s child for {@code length}, one line per {@code window}. */
+  /**
+   * Runs {@code configuration}'s child for {@code length}, one line per {@code window}. The child is
+   * stopped and its database dropped at the end, also on Ctrl-C.
+   */
   public static void run(Configuration configuration, Duration length, Duration window, PrintStream log)
       throws IOException, InterruptedException, SQLException {
-    String server = System.getenv().getOrDefault("SERVO_BENCH_POSTGRES_URL", BenchDatabase.DEFAULT_SERVER);
     String name = "servo_bench_" + UUID.randomUUID().toString().substring(0, 8) + "_warmup";
-    HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
-        .version(HttpClient.Version.HTTP_1_1).build();
-    try (OtlpReceiver receiver = new OtlpReceiver(); WebhookStub hook = new WebhookStub();
-        BenchDatabase database = BenchDatabase.create(server, name);
+    HttpClient client = EndToEndBenchmark.driverClient();
+    int clients = EndToEndBenchmark.Effort.THOROUGH.clients();
+    Map<Configuration, BenchDatabase> databases = new EnumMap<>(Configuration.class);
+    Map<Configuration, ServedProcess> children = new EnumMap<>(Configuration.class);
+    Map<Configuration, Map<String, Long>> states = new EnumMap<>(Configuration.class);
+    Thread cleanup = new Thread(() -> EndToEndBenchmark.stopAndDrop(children, databases, states),
+        "servo-bench-cleanup");
+    Runtime.getRuntime().addShutdownHook(cleanup);
+    try (OtlpReceiver receiver = new OtlpReceiver(); WebhookStub hook = new WebhookStub()) {
+      try {
+        BenchDatabase database = BenchDatabase.create(EndToEndBenchmark.postgresServer(), name);
+        databases.put(configuration, database);
         ServedProcess child = ServedProcess.start(configuration, List.of("-Xmx1g"), Javaagent.locate(),
-            database.url(), receiver.endpoint(configuration), hook.url(), client)) {
-      EndToEndBenchmark.deploy(client, child.orchestrator, hook.url());
-      log.printf(Locale.ROOT, "%s: cold start %.0f ms; %d clients without a pause%n", configuration,
-          child.coldStartNanos() / 1e6, EndToEndBenchmark.Effort.THOROUGH.clients());
-      log.println("| load s | executions | exec/s | CPU ms/exec | JIT ms/exec | JIT share | CPU less JIT ms/exec |");
-      log.println("|---:|---:|---:|---:|---:|---:|---:|");
-      long executions = 0;
-      for (Duration spent = Duration.ZERO; spent.compareTo(length) < 0; ) {
-        LoadWindow.Result r = LoadWindow.run(child, client, EndToEndBenchmark.WORKFLOW,
-            EndToEndBenchmark.Effort.THOROUGH.clients(), window);
-        spent = spent.plus(window);
-        executions += r.executions();
-        log.printf(Locale.ROOT, "| %d | %d | %.1f | %.2f | %.2f | %.0f%% | %.2f |%n", spent.toSeconds(), executions,
-            r.executionsPerSecond(), r.cpuNanosPerExecution() / 1e6, r.jitNanosPerExecution() / 1e6,
-            r.jitShare() * 100, r.servingCpuNanosPerExecution() / 1e6);
+            database.url(), receiver.endpoint(configuration), hook.url(), client);
+        children.put(configuration, child);
+        EndToEndBenchmark.deploy(client, child.orchestrator, hook.url());
+        log.printf(Locale.ROOT, "%s: cold start %.0f ms; %d clients without a pause%n", configuration,
+            child.coldStartNanos() / 1e6, clients);
+        log.println("| load s | executions | exec/s | CPU ms/exec | JIT ms/exec | JIT share | CPU less JIT ms/exec |");
+        log.println("|---:|---:|---:|---:|---:|---:|---:|");
+        long executions = 0;
+        for (Duration spent = Duration.ZERO; spent.compareTo(length) < 0; ) {
+          LoadWindow.Result r = LoadWindow.run(child, client, EndToEndBenchmark.WORKFLOW, clients, window);
+          spent = spent.plus(window);
+          executions += r.executions();
+          log.printf(Locale.ROOT, "| %d | %d | %.1f | %.2f | %.2f | %.0f%% | %.2f |%n", spent.toSeconds(),
+              executions, r.executionsPerSecond(), r.cpuNanosPerExecution() / 1e6,
+              r.jitNanosPerExecution() / 1e6, r.jitShare() * 100, r.servingCpuNanosPerExecution() / 1e6);
+        }
+      } finally {
+        EndToEndBenchmark.stopAndDrop(children, databases, states);
+        Runtime.getRuntime().removeShutdownHook(cleanup);
       }
     }
   }
