@@ -24,7 +24,31 @@ public final class ControlCharacters {
   static final Set<String> MULTI_LINE_KEYS =
       Set.of("exception.stacktrace", "db.statement", "db.query.text");
 
+  /** {@link #flags(String)}: escaping changes nothing. */
+  static final byte PLAIN = 1;
+  /** {@link #flags(String)}: escaping that keeps line breaks and tabs changes nothing. */
+  static final byte LINES = 2;
+  static final byte PLAIN_AND_LINES = PLAIN | LINES;
+
   private ControlCharacters() {}
+
+  /**
+   * What escaping would do to {@code text}, in one pass: {@link #PLAIN} if {@link #escape(String)}
+   * leaves it as it is, {@link #LINES} if {@link #escapeKeepingLineBreaks(String)} does.
+   */
+  static byte flags(String text) {
+    byte flags = PLAIN_AND_LINES;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (unsafe(c, false)) {
+        if (unsafe(c, true)) {
+          return 0;
+        }
+        flags = LINES;
+      }
+    }
+    return flags;
+  }
 
   /** {@code text} with every control character escaped; the same instance when there is none. */
   public static String escape(String text) {

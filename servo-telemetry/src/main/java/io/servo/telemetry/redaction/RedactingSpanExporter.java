@@ -80,8 +80,11 @@ public final class RedactingSpanExporter implements SpanExporter {
 
   /** Returns {@code span} itself when it holds nothing to redact. */
   SpanData redact(SpanData span) {
-    String name = ControlCharacters.escape(redactor.redact(span.getName()));
-    Attributes attributes = ControlCharacters.escape(redactor.redact(span.getAttributes()));
+    String name = redactor.redactAndEscape(span.getName());
+    // Most spans carry only keys and values seen before and found clean: one lookup each.
+    Attributes attributes = redactor.knownUnchangedOnExport(span.getAttributes())
+        ? span.getAttributes()
+        : ControlCharacters.escape(redactor.redact(span.getAttributes()));
     // Most spans have no events; only those need to know whether the span is a database's.
     List<EventData> events = span.getEvents().isEmpty()
         ? span.getEvents()
@@ -108,7 +111,7 @@ public final class RedactingSpanExporter implements SpanExporter {
     List<EventData> out = null;
     for (int i = 0; i < events.size(); i++) {
       EventData event = events.get(i);
-      String name = ControlCharacters.escape(redactor.redact(event.getName()));
+      String name = redactor.redactAndEscape(event.getName());
       Attributes redacted = database ? withoutErrorValues(event.getAttributes()) : event.getAttributes();
       Attributes attributes = ControlCharacters.escape(redactor.redact(redacted));
       if (out == null && (name != event.getName() || attributes != event.getAttributes())) {

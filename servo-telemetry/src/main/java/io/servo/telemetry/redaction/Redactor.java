@@ -10,6 +10,7 @@ import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -108,13 +109,20 @@ public final class Redactor {
 
   private final String[] sensitiveKeys;
   private final ConcurrentHashMap<String, KeyVerdict> keyVerdicts = new ConcurrentHashMap<>();
-  private final Set<String> cleanValues = ConcurrentHashMap.newKeySet();
+  // A remembered value maps to what ControlCharacters found in it (PLAIN, LINES), so that an
+  // exporter can also skip escaping it: one lookup per value instead of a walk for each.
+  private final ConcurrentHashMap<String, Byte> cleanValues = new ConcurrentHashMap<>();
   // Kept apart: a query must also be free of literals, which other values need not be.
-  private final Set<String> cleanQueries = ConcurrentHashMap.newKeySet();
+  private final ConcurrentHashMap<String, Byte> cleanQueries = new ConcurrentHashMap<>();
   private final AtomicLong cleanChars = new AtomicLong();
 
-  /** What redaction does to values under a key, and to the key itself. */
-  private record KeyVerdict(boolean sensitive, String redactedName, boolean query) {}
+  /**
+   * What redaction does to values under a key, and to the key itself; {@code multiLine}: its
+   * values keep their line breaks when escaped; {@code plain}: the key leaves redaction and
+   * escaping as it is and its values are not replaced whole.
+   */
+  private record KeyVerdict(boolean sensitive, String redactedName, boolean query, boolean multiLine,
+      boolean plain) {}
 
   private Redactor(Collection<String> keys) {
     Set<String> normalized = new LinkedHashSet<>();
@@ -155,8 +163,10 @@ public final class Redactor {
     KeyVerdict verdict = keyVerdicts.get(key);
     if (verdict == null) {
       String redacted = redact(key);
-      verdict = new KeyVerdict(computeSensitive(key), redacted == key ? key : redacted,
-          SqlText.isQueryKey(key));
+      boolean sensitive = computeSensitive(key);
+      verdict = new KeyVerdict(sensitive, redacted == key ? key : redacted,
+          SqlText.isQueryKey(key), ControlCharacters.MULTI_LINE_KEYS.contains(key),
+          !sensitive && redacted == key && ControlCharacters.flags(key) == ControlCharacters.PLAIN_AND_LINES);
       // A key that itself holds a secret is not kept.
       if (redacted == key && keyVerdicts.size() < MAX_CACHED_KEYS) {
         keyVerdicts.putIfAbsent(key, verdict);
@@ -267,10 +277,9 @@ public final class Redactor {
     if (verdict.sensitive()) {
       return REDACTED;
     }
-    Set<String> clean = verdict.query() ? cleanQueries : cleanValues;
-    boolean cacheable = value.length() >= SHORTEST_SECRET
-        && value.length() <= MAX_CLEAN_VALUE_LENGTH;
-    if (cacheable && clean.contains(value)) {
+    Map<String, Byte> clean = verdict.query() ? cleanQueries : cleanValues;
+    boolean cacheable = cacheable(value);
+    if (cacheable && clean.containsKey(value)) {
       return value;
     }
     String redacted = redact(value);
@@ -283,14 +292,93 @@ public final class Redactor {
     return redacted;
   }
 
-  private void remember(Set<String> clean, String value) {
+  private static boolean cacheable(String value) {
+    return value.length() >= SHORTEST_SECRET && value.length() <= MAX_CLEAN_VALUE_LENGTH;
+  }
+
+  private void remember(Map<String, Byte> clean, String value) {
     if (clean.size() >= MAX_CLEAN_VALUES
         || cleanChars.addAndGet(value.length()) > MAX_CLEAN_CHARS) {
       cleanValues.clear();
       cleanQueries.clear();
       cleanChars.set(value.length());
     }
-    clean.add(value);
+    clean.put(value, ControlCharacters.flags(value));
+  }
+
+  /**
+   * {@code text} (a span or event name) redacted, then with control characters escaped, for an
+   * exporter; the same instance when neither changes it. Names recur on every execution, so a name
+   * found to need neither is remembered like a clean attribute value.
+   */
+  String redactAndEscape(String text) {
+    if (text == null) {
+      return null;
+    }
+    boolean cacheable = cacheable(text);
+    if (cacheable) {
+      Byte flags = cleanValues.get(text);
+      if (flags != null && (flags & ControlCharacters.PLAIN) != 0) {
+        return text;
+      }
+    }
+    String redacted = redact(text);
+    if (cacheable && redacted == text) {
+      remember(cleanValues, text);
+    }
+    return ControlCharacters.escape(redacted);
+  }
+
+  /**
+   * Whether neither redaction nor escaping changes {@code attributes}, known from remembered keys
+   * and values alone: one lookup per attribute. False means "not known", and the caller takes the
+   * full path ({@link #redact(Attributes)}, then {@link ControlCharacters#escape(Attributes)}),
+   * which remembers what it finds clean for the next span.
+   */
+  boolean knownUnchangedOnExport(Attributes attributes) {
+    if (attributes.isEmpty()) {
+      return true;
+    }
+    boolean[] unknown = new boolean[1];
+    attributes.forEach((key, value) -> {
+      if (!unknown[0] && !knownUnchangedOnExport(key, value)) {
+        unknown[0] = true;
+      }
+    });
+    return !unknown[0];
+  }
+
+  private boolean knownUnchangedOnExport(AttributeKey<?> key, Object value) {
+    KeyVerdict verdict = verdict(key.getKey());
+    if (!verdict.plain()) {
+      return false;
+    }
+    switch (key.getType()) {
+      case STRING:
+        return knownUnchangedOnExport(verdict, (String) value);
+      case STRING_ARRAY:
+        for (Object element : (List<?>) value) {
+          if (!knownUnchangedOnExport(verdict, (String) element)) {
+            return false;
+          }
+        }
+        return true;
+      case VALUE:
+        return false;
+      default:
+        return true; // numbers and booleans: neither rule changes them
+    }
+  }
+
+  private boolean knownUnchangedOnExport(KeyVerdict verdict, String value) {
+    if (verdict.query() || cacheable(value)) {
+      Byte flags = (verdict.query() ? cleanQueries : cleanValues).get(value);
+      return flags != null
+          && (flags & (verdict.multiLine() ? ControlCharacters.LINES : ControlCharacters.PLAIN)) != 0;
+    }
+    // Too short to hold a secret (or too long to remember): escaping is all that could change it.
+    return value.length() < SHORTEST_SECRET
+        && (ControlCharacters.flags(value) & ControlCharacters.PLAIN) != 0;
   }
 
   /**

@@ -89,4 +89,49 @@ class ControlCharactersInSpansTest {
 
     assertThat(memory.getFinishedSpanItems().get(0)).isSameAs(span);
   }
+
+  /**
+   * Clean values and names are remembered, so that the next span with them costs one lookup: what
+   * is remembered under one key must not let the same value through unescaped or unredacted under
+   * another, nor a second time.
+   */
+  @Test
+  void aValueSeenBeforeIsRedactedAndEscapedAsTheFirstTimeWhateverItsKey() {
+    InMemorySpanExporter memory = InMemorySpanExporter.create();
+    RedactingSpanExporter exporter = RedactingSpanExporter.create(memory, Redactor.create(List.of("x-servo-test")));
+    String trace = "java.lang.X: bad\n\tat a.b(C.java:1)";
+    List<SpanData> spans = List.of(
+        span("GET /orders", Attributes.builder().put("exception.stacktrace", trace)
+            .put("servo.asset", "customer_totals").put("db.query.text", "SELECT ?\nFROM t").build()),
+        span("GET /orders\u001b[2J", Attributes.of(AttributeKey.stringKey("note"), trace)),
+        span("GET /orders", Attributes.of(AttributeKey.stringKey("api.password"), "customer_totals")),
+        span("GET /orders", Attributes.of(AttributeKey.stringKey("reason"), "SELECT ?\nFROM t")),
+        span("GET /orders", Attributes.of(AttributeKey.stringKey("state"), "status\u001b[31mred")),
+        span("GET /orders", Attributes.of(AttributeKey.stringKey("code"), "x\u001by")));
+
+    for (int time = 1; time <= 3; time++) {
+      memory.reset();
+      exporter.export(spans);
+
+      List<SpanData> out = memory.getFinishedSpanItems();
+      assertThat(out.get(0)).as("time %d", time).isSameAs(spans.get(0));
+      assertThat(out.get(1).getName()).as("time %d", time).isEqualTo("GET /orders\\u001b[2J");
+      assertThat(out.get(1).getAttributes().get(AttributeKey.stringKey("note"))).as("time %d", time)
+          .isEqualTo("java.lang.X: bad\\n\\tat a.b(C.java:1)");
+      assertThat(out.get(2).getAttributes().get(AttributeKey.stringKey("api.password"))).as("time %d", time)
+          .isEqualTo(Redactor.REDACTED);
+      assertThat(out.get(3).getAttributes().get(AttributeKey.stringKey("reason"))).as("time %d", time)
+          .isEqualTo("SELECT ?\\nFROM t");
+      assertThat(out.get(4).getAttributes().get(AttributeKey.stringKey("state"))).as("time %d", time)
+          .isEqualTo("status\\u001b[31mred");
+      assertThat(out.get(5).getAttributes().get(AttributeKey.stringKey("code"))).as("time %d", time)
+          .isEqualTo("x\\u001by");
+    }
+  }
+
+  private static SpanData span(String name, Attributes attributes) {
+    return TestSpanData.builder().setSpanContext(CONTEXT).setName(name).setKind(SpanKind.INTERNAL)
+        .setStartEpochNanos(1).setEndEpochNanos(2).setHasEnded(true).setAttributes(attributes)
+        .setTotalAttributeCount(attributes.size()).setStatus(StatusData.unset()).build();
+  }
 }
