@@ -2,9 +2,12 @@ package io.servo.bench.e2e;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -50,6 +53,42 @@ public final class BenchDatabase implements AutoCloseable {
           "SERVO_BENCH_POSTGRES_URL must look like jdbc:postgresql://HOST:PORT/DB?user=…, not " + server);
     }
     return m.group(1) + name + m.group(3);
+  }
+
+  /**
+   * Turns autovacuum off for every table in the database (the services' tables exist once the
+   * first child has started). {@link #vacuum()} then runs between windows instead: autovacuum would
+   * otherwise clean one configuration's database while another configuration is measured, taking
+   * CPU from that window, and each window would start from a database in a different state (dead
+   * rows of the workflow's insert-and-prune table and of the outbox).
+   */
+  void takeOverVacuuming() throws SQLException {
+    List<String> tables = new ArrayList<>();
+    try (Connection c = DriverManager.getConnection(url()); Statement s = c.createStatement()) {
+      try (ResultSet rows = s.executeQuery(
+          "SELECT format('%I.%I', schemaname, relname) FROM pg_stat_user_tables ORDER BY 1")) {
+        while (rows.next()) {
+          tables.add(rows.getString(1));
+        }
+      }
+      for (String table : tables) {
+        s.execute("ALTER TABLE " + table + " SET (autovacuum_enabled = false, toast.autovacuum_enabled = false)");
+      }
+    }
+  }
+
+  /**
+   * {@code VACUUM (ANALYZE)} of the whole database, between windows, so that every window starts
+   * from a vacuumed database with fresh statistics.
+   *
+   * @return how long it took, in nanoseconds
+   */
+  long vacuum() throws SQLException {
+    long start = System.nanoTime();
+    try (Connection c = DriverManager.getConnection(url()); Statement s = c.createStatement()) {
+      s.execute("VACUUM (ANALYZE)");
+    }
+    return System.nanoTime() - start;
   }
 
   /** Executions per state, to check that every measured execution succeeded. */

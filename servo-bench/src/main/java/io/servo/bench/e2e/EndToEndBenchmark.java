@@ -22,7 +22,9 @@ import java.util.UUID;
  * orchestrator → outbox → local queue → worker → PostgreSQL, under every {@link Configuration}, each
  * in its own JVM. All children are started first (one at a time, each cold start measured alone),
  * warmed up, then measured in rounds: every round runs one window per configuration, in an order
- * that rotates from round to round, so drift of the machine falls on all of them alike.
+ * that rotates from round to round, so drift of the machine falls on all of them alike. Autovacuum
+ * is off in the children's databases; each database is vacuumed after each of its windows instead,
+ * outside every window (see {@link BenchDatabase#takeOverVacuuming()}).
  */
 public final class EndToEndBenchmark {
   static final String WORKFLOW = "bench_etl";
@@ -115,10 +117,12 @@ public final class EndToEndBenchmark {
           coldStarts.get(c).add(child.coldStartNanos());
           log.printf(Locale.ROOT, "  e2e: %s up, cold start %.0f ms%n", c, child.coldStartNanos() / 1e6);
           deploy(client, child.orchestrator, hook.url());
+          database.takeOverVacuuming();
           windows.put(c, new ArrayList<>());
         }
+        Vacuums vacuums = new Vacuums();
         for (Configuration c : Configuration.values()) {
-          warmUp(c, children.get(c), client, effort, allExecutions, log);
+          warmUp(c, children.get(c), databases.get(c), vacuums, client, effort, allExecutions, log);
         }
         for (int round = 0; round < effort.rounds(); round++) {
           StringBuilder line = new StringBuilder();
@@ -127,10 +131,13 @@ public final class EndToEndBenchmark {
             LoadWindow.Result result = LoadWindow.run(children.get(c), client, WORKFLOW, effort.clients(), effort.window());
             windows.get(c).add(result);
             allExecutions.merge(c, result.executions(), Integer::sum);
+            vacuums.add(databases.get(c).vacuum());
             line.append(String.format(Locale.ROOT, " %s=%.1f", c.label(), result.executionsPerSecond()));
           }
           log.printf("  e2e: round %d/%d executions/s:%s%n", round + 1, effort.rounds(), line);
         }
+        log.printf(Locale.ROOT, "  e2e: VACUUM (ANALYZE) after every window (autovacuum off): %d runs, median %.0f ms, longest %.0f ms%n",
+            vacuums.nanos.size(), vacuums.median() / 1e6, vacuums.longest() / 1e6);
       } finally {
         stopAndDrop(children, databases, states);
         Runtime.getRuntime().removeShutdownHook(cleanup);
@@ -149,15 +156,37 @@ public final class EndToEndBenchmark {
     return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).version(HttpClient.Version.HTTP_1_1).build();
   }
 
-  /** Loads {@code child} until it is warm (see {@link Effort}) or {@code effort.maxWarmup()} is spent. */
-  private static void warmUp(Configuration c, ServedProcess child, HttpClient client, Effort effort,
-      Map<Configuration, Integer> allExecutions, PrintStream log) throws IOException, InterruptedException {
+  /** How long the VACUUMs between windows took (they are outside every window). */
+  private static final class Vacuums {
+    private final List<Long> nanos = new ArrayList<>();
+
+    void add(long took) {
+      nanos.add(took);
+    }
+
+    double median() {
+      return nanos.isEmpty() ? 0 : new Percentiles(nanos.stream().mapToLong(Long::longValue).toArray()).at(50);
+    }
+
+    double longest() {
+      return nanos.stream().mapToLong(Long::longValue).max().orElse(0);
+    }
+  }
+
+  /**
+   * Loads {@code child} until it is warm (see {@link Effort}) or {@code effort.maxWarmup()} is spent,
+   * vacuuming its database after every window as the measured rounds do.
+   */
+  private static void warmUp(Configuration c, ServedProcess child, BenchDatabase database, Vacuums vacuums,
+      HttpClient client, Effort effort, Map<Configuration, Integer> allExecutions, PrintStream log)
+      throws IOException, InterruptedException, SQLException {
     Duration spent = Duration.ZERO;
     Duration next = effort.warmup();
     int quietInARow = 0;
     while (true) {
       LoadWindow.Result warm = LoadWindow.run(child, client, WORKFLOW, effort.clients(), next);
       allExecutions.merge(c, warm.executions(), Integer::sum);
+      vacuums.add(database.vacuum());
       spent = spent.plus(next);
       quietInARow = warm.jitShare() < JIT_QUIET ? quietInARow + 1 : 0;
       boolean warmEnough = quietInARow >= 2;
