@@ -81,10 +81,7 @@ public final class RedactingSpanExporter implements SpanExporter {
   /** Returns {@code span} itself when it holds nothing to redact. */
   SpanData redact(SpanData span) {
     String name = redactor.redactAndEscape(span.getName());
-    // Most spans carry only keys and values seen before and found clean: one lookup each.
-    Attributes attributes = redactor.knownUnchangedOnExport(span.getAttributes())
-        ? span.getAttributes()
-        : ControlCharacters.escape(redactor.redact(span.getAttributes()));
+    Attributes attributes = redactor.redactAndEscape(span.getAttributes());
     // Most spans have no events; only those need to know whether the span is a database's.
     List<EventData> events = span.getEvents().isEmpty()
         ? span.getEvents()
@@ -113,7 +110,7 @@ public final class RedactingSpanExporter implements SpanExporter {
       EventData event = events.get(i);
       String name = redactor.redactAndEscape(event.getName());
       Attributes redacted = database ? withoutErrorValues(event.getAttributes()) : event.getAttributes();
-      Attributes attributes = ControlCharacters.escape(redactor.redact(redacted));
+      Attributes attributes = redactor.redactAndEscape(redacted);
       if (out == null && (name != event.getName() || attributes != event.getAttributes())) {
         out = new ArrayList<>(events.subList(0, i));
       }
@@ -150,7 +147,7 @@ public final class RedactingSpanExporter implements SpanExporter {
     List<LinkData> out = null;
     for (int i = 0; i < links.size(); i++) {
       LinkData link = links.get(i);
-      Attributes attributes = ControlCharacters.escape(redactor.redact(link.getAttributes()));
+      Attributes attributes = redactor.redactAndEscape(link.getAttributes());
       if (out == null && attributes != link.getAttributes()) {
         out = new ArrayList<>(links.subList(0, i));
       }
@@ -174,7 +171,7 @@ public final class RedactingSpanExporter implements SpanExporter {
     if (resource == cached.original()) {
       return cached.redacted();
     }
-    Attributes attributes = ControlCharacters.escape(redactor.redact(resource.getAttributes()));
+    Attributes attributes = redactor.redactAndEscape(resource.getAttributes());
     Resource redacted = attributes == resource.getAttributes()
         ? resource
         : Resource.create(attributes, resource.getSchemaUrl());

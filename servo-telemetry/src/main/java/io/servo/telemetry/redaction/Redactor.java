@@ -277,7 +277,7 @@ public final class Redactor {
     if (verdict.sensitive()) {
       return REDACTED;
     }
-    Map<String, Byte> clean = verdict.query() ? cleanQueries : cleanValues;
+    Map<String, Byte> clean = cleanValuesFor(verdict);
     boolean cacheable = cacheable(value);
     if (cacheable && clean.containsKey(value)) {
       return value;
@@ -290,6 +290,11 @@ public final class Redactor {
       remember(clean, value);
     }
     return redacted;
+  }
+
+  /** Where values found clean under a key with {@code verdict} are remembered. */
+  private Map<String, Byte> cleanValuesFor(KeyVerdict verdict) {
+    return verdict.query() ? cleanQueries : cleanValues;
   }
 
   private static boolean cacheable(String value) {
@@ -330,12 +335,22 @@ public final class Redactor {
   }
 
   /**
-   * Whether neither redaction nor escaping changes {@code attributes}, known from remembered keys
-   * and values alone: one lookup per attribute. False means "not known", and the caller takes the
-   * full path ({@link #redact(Attributes)}, then {@link ControlCharacters#escape(Attributes)}),
-   * which remembers what it finds clean for the next span.
+   * {@code attributes} (of a span, an event, a link or a resource) redacted, then with control
+   * characters escaped, for an exporter; the same instance when neither changes them. Keys and
+   * values recur on every execution: when all of them were seen before and found clean, this costs
+   * one lookup per attribute; otherwise the full path runs and remembers what it finds clean.
    */
-  boolean knownUnchangedOnExport(Attributes attributes) {
+  Attributes redactAndEscape(Attributes attributes) {
+    return knownUnchangedOnExport(attributes)
+        ? attributes
+        : ControlCharacters.escape(redact(attributes));
+  }
+
+  /**
+   * Whether neither redaction nor escaping changes {@code attributes}, known from remembered keys
+   * and values alone. False means "not known".
+   */
+  private boolean knownUnchangedOnExport(Attributes attributes) {
     if (attributes.isEmpty()) {
       return true;
     }
@@ -372,7 +387,7 @@ public final class Redactor {
 
   private boolean knownUnchangedOnExport(KeyVerdict verdict, String value) {
     if (verdict.query() || cacheable(value)) {
-      Byte flags = (verdict.query() ? cleanQueries : cleanValues).get(value);
+      Byte flags = cleanValuesFor(verdict).get(value);
       return flags != null
           && (flags & (verdict.multiLine() ? ControlCharacters.LINES : ControlCharacters.PLAIN)) != 0;
     }
