@@ -8,8 +8,10 @@ import io.servo.core.task.TaskSignature;
 import io.servo.core.task.TraceMetadata;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -175,10 +177,18 @@ class HostileDeliveryFuzzTest {
     List<SpanData> spans = stack.spans();
     List<SpanData> servers = spans.stream().filter(s -> s.getName().equals("POST /execute")).toList();
     assertThat(failures).as("seed %d: deliveries that failed a property", seed).isEmpty();
-    assertThat(servers.size()).as("seed %d: one SERVER span per delivery that passed authentication and decoding", seed)
-        .isEqualTo(decoded);
     assertThat(servers).as("seed %d: every delivery with an intact payload is parented on its signed trace", seed)
         .extracting(SpanData::getParentSpanId).containsAll(expectedParents);
+    // Parent span ids are random: a SERVER span on one of them is that delivery's, and only one may be.
+    Set<String> intact = new HashSet<>(expectedParents);
+    long onIntact = servers.stream().filter(s -> intact.contains(s.getParentSpanId())).count();
+    assertThat(onIntact).as("seed %d: one SERVER span per delivery with an intact payload", seed)
+        .isEqualTo(expectedParents.size());
+    // A mutated payload's trace may no longer parse; the worker then falls back to the header copy,
+    // which may say "not sampled" (seed 8147775347270705356, #29): such a delivery has no span.
+    assertThat(servers.size() - onIntact)
+        .as("seed %d: at most one SERVER span per delivery with a mutated payload that passed decoding", seed)
+        .isLessThanOrEqualTo(decoded - expectedParents.size());
     assertThat(spans.stream().filter(s -> s.getTraceId().equals(SIGNED_TRACE_ID)))
         .as("seed %d: trace state comes only from the signed payload", seed)
         .allSatisfy(s -> assertThat(Map.of("servo", "signed")).containsAllEntriesOf(s.getSpanContext().getTraceState().asMap()))

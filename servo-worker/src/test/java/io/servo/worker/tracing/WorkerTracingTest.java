@@ -293,6 +293,34 @@ class WorkerTracingTest {
         .containsExactly("2222222222222222");
   }
 
+  /** Found by HostileDeliveryFuzzTest (seed 8147775347270705356): its count of SERVER spans was wrong. */
+  @Test
+  void aSignedPayloadWhoseTraceDoesNotParseFallsBackToTheHeaderCopyAndItsSamplingDecision() {
+    SpanContext unsampled = producer(false);
+    // Version 00 allows exactly 55 characters: this trace-id is too long, so the field is invalid.
+    var task = worker.newExecution(oneHttpAsset(),
+        new TraceMetadata("00-" + "bf9c788847044049b49b360e58b8c".repeat(3) + "-a6245b7d5420ad43-01", "servo=signed"));
+
+    HttpResponse<String> quiet = worker.post(task.body(), headers(task.body(), null, unsampled));
+
+    assertThat(quiet.statusCode()).as(quiet.body()).isEqualTo(200);
+    assertThat(json(quiet).get("state").asText()).isEqualTo("succeeded");
+    assertThat(spans.getFinishedSpanItems()).as("the header copy says: not sampled").isEmpty();
+    assertThat(callee.traceparent("/ping"))
+        .isEqualTo("00-" + unsampled.getTraceId() + "-" + unsampled.getSpanId() + "-00");
+
+    SpanContext sampled = producer(true);
+    var again = worker.newExecution(oneHttpAsset(),
+        new TraceMetadata("00-" + "bf9c788847044049b49b360e58b8c".repeat(3) + "-a6245b7d5420ad43-01", "servo=signed"));
+    HttpResponse<String> recorded = worker.post(again.body(), headers(again.body(), null, sampled));
+
+    assertThat(recorded.statusCode()).as(recorded.body()).isEqualTo(200);
+    SpanData server = one(workerSpans(), "POST /execute");
+    assertThat(server.getTraceId()).isEqualTo(sampled.getTraceId());
+    assertThat(server.getParentSpanId()).isEqualTo(sampled.getSpanId());
+    assertThat(server.getSpanContext().getTraceState().isEmpty()).as("the unparsed field's trace state is not kept").isTrue();
+  }
+
   @Test
   void withoutAnyContextTheWorkerStartsANewTrace() {
     var task = worker.newExecution(oneHttpAsset());
