@@ -68,6 +68,19 @@ final class RawHttp {
     return exchange(port, request.toByteArray());
   }
 
+  /**
+   * Whether the JDK's HTTP server reads {@code target} as an opaque URI ({@code a:b}, {@code
+   * mailto:x}): it has no path, and the server drops the connection without an answer before any
+   * handler runs (JDK 17 and 25).
+   */
+  static boolean opaqueTarget(String target) {
+    try {
+      return new java.net.URI(target).isOpaque();
+    } catch (java.net.URISyntaxException e) {
+      return false; // the server answers 400 itself
+    }
+  }
+
   private static boolean latin1(CharSequence s) {
     return s.chars().allMatch(c -> c <= 0xff);
   }
