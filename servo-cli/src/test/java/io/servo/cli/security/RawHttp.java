@@ -69,9 +69,24 @@ final class RawHttp {
   }
 
   /**
+   * Whether the JDK's HTTP server drops this request without an answer before any handler runs, so
+   * Servo never sees it: a method or request-target that is not printable ASCII, a header value with
+   * a control character other than tab, or an opaque request-target.
+   */
+  static boolean droppedBeforeAnyHandler(String method, String target, List<Header> headers) {
+    return !method.chars().allMatch(RawHttp::printable) || !target.chars().allMatch(RawHttp::printable)
+        || headers.stream().anyMatch(h -> h.value().chars().anyMatch(c -> c < 0x20 && c != '\t'))
+        || opaqueTarget(target);
+  }
+
+  private static boolean printable(int c) {
+    return c > 0x20 && c < 0x7f;
+  }
+
+  /**
    * Whether the JDK's HTTP server reads {@code target} as an opaque URI ({@code a:b}, {@code
-   * mailto:x}): it has no path, and the server drops the connection without an answer before any
-   * handler runs (JDK 17 and 25).
+   * mailto:x}): it has no path, and the server throws on it and drops the connection without an
+   * answer (JDK 17 and 25).
    */
   static boolean opaqueTarget(String target) {
     try {

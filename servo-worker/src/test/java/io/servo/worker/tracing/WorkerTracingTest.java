@@ -296,10 +296,11 @@ class WorkerTracingTest {
   /** Found by HostileDeliveryFuzzTest (seed 8147775347270705356): its count of SERVER spans was wrong. */
   @Test
   void aSignedPayloadWhoseTraceDoesNotParseFallsBackToTheHeaderCopyAndItsSamplingDecision() {
-    SpanContext unsampled = producer(false);
     // Version 00 allows exactly 55 characters: this trace-id is too long, so the field is invalid.
-    var task = worker.newExecution(oneHttpAsset(),
-        new TraceMetadata("00-" + "bf9c788847044049b49b360e58b8c".repeat(3) + "-a6245b7d5420ad43-01", "servo=signed"));
+    TraceMetadata unparsable =
+        new TraceMetadata("00-" + "bf9c788847044049b49b360e58b8c".repeat(3) + "-a6245b7d5420ad43-01", "servo=signed");
+    SpanContext unsampled = producer(false);
+    var task = worker.newExecution(oneHttpAsset(), unparsable);
 
     HttpResponse<String> quiet = worker.post(task.body(), headers(task.body(), null, unsampled));
 
@@ -310,8 +311,7 @@ class WorkerTracingTest {
         .isEqualTo("00-" + unsampled.getTraceId() + "-" + unsampled.getSpanId() + "-00");
 
     SpanContext sampled = producer(true);
-    var again = worker.newExecution(oneHttpAsset(),
-        new TraceMetadata("00-" + "bf9c788847044049b49b360e58b8c".repeat(3) + "-a6245b7d5420ad43-01", "servo=signed"));
+    var again = worker.newExecution(oneHttpAsset(), unparsable);
     HttpResponse<String> recorded = worker.post(again.body(), headers(again.body(), null, sampled));
 
     assertThat(recorded.statusCode()).as(recorded.body()).isEqualTo(200);
