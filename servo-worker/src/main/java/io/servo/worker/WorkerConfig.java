@@ -1,6 +1,8 @@
 package io.servo.worker;
 
 import io.servo.core.task.TaskSignature;
+import io.servo.core.tenant.TenantPolicy;
+import io.servo.core.tenant.TenantPolicyException;
 import io.servo.core.workflow.Durations;
 import io.servo.telemetry.redaction.ControlCharacters;
 import io.servo.telemetry.redaction.Redactor;
@@ -41,6 +43,7 @@ import java.util.regex.Pattern;
  *     development
  * @param rateLimitPerTenant {@code SERVO_RATE_LIMIT_PER_TENANT}: executions a tenant may start per
  *     second (bursts of twice that); 0 means no limit
+ * @param tenants {@code SERVO_TENANT_<TENANT>_*}: what the operator granted each tenant
  */
 public record WorkerConfig(
     int port,
@@ -53,7 +56,8 @@ public record WorkerConfig(
     Duration executionLease,
     Path workdir,
     OidcConfig oidc,
-    double rateLimitPerTenant) {
+    double rateLimitPerTenant,
+    TenantPolicy tenants) {
 
   /** {@code SERVO_ENVIRONMENT}: production and staging insist on real secrets. */
   public enum Environment {
@@ -91,6 +95,7 @@ public record WorkerConfig(
     Objects.requireNonNull(executionLease, "executionLease");
     Objects.requireNonNull(workdir, "workdir");
     Objects.requireNonNull(oidc, "oidc");
+    Objects.requireNonNull(tenants, "tenants");
     if (!(rateLimitPerTenant >= 0) || rateLimitPerTenant > MAX_RATE_LIMIT) {
       throw new IllegalArgumentException(
           "rateLimitPerTenant must be 0 (off) to " + MAX_RATE_LIMIT + ", got " + rateLimitPerTenant);
@@ -132,19 +137,28 @@ public record WorkerConfig(
         lease(env.get("SERVO_EXECUTION_LEASE")),
         workdir(env.get("SERVO_WORKDIR")),
         oidc(env, environment),
-        rateLimit(env.get("SERVO_RATE_LIMIT_PER_TENANT")));
+        rateLimit(env.get("SERVO_RATE_LIMIT_PER_TENANT")),
+        tenants(env, environment));
+  }
+
+  private static TenantPolicy tenants(Map<String, String> env, Environment environment) {
+    try {
+      return TenantPolicy.fromEnvironment(env, environment == Environment.DEVELOPMENT);
+    } catch (TenantPolicyException e) {
+      throw new WorkerConfigException(String.join("; ", e.problems()));
+    }
   }
 
   /** The same configuration with a secret supplied by the caller (the {@code demo} command generates one). */
   public WorkerConfig withHmacSecret(String secret) {
     Objects.requireNonNull(secret, "secret");
     return new WorkerConfig(port, environment, secret, databaseUrl, warehouseUrl, workerThreads,
-        maxBodyBytes, executionLease, workdir, oidc, rateLimitPerTenant);
+        maxBodyBytes, executionLease, workdir, oidc, rateLimitPerTenant, tenants);
   }
 
   public WorkerConfig withPort(int newPort) {
     return new WorkerConfig(newPort, environment, hmacSecret, databaseUrl, warehouseUrl,
-        workerThreads, maxBodyBytes, executionLease, workdir, oidc, rateLimitPerTenant);
+        workerThreads, maxBodyBytes, executionLease, workdir, oidc, rateLimitPerTenant, tenants);
   }
 
   /**
@@ -179,7 +193,8 @@ public record WorkerConfig(
         + ", workerThreads=" + workerThreads + ", maxBodyBytes=" + maxBodyBytes
         + ", executionLease=" + Durations.format(executionLease) + ", workdir=" + workdir
         + ", " + oidc + ", rateLimitPerTenant="
-        + (rateLimitPerTenant == 0 ? "off" : rateLimitPerTenant + "/s") + "]"), Integer.MAX_VALUE);
+        + (rateLimitPerTenant == 0 ? "off" : rateLimitPerTenant + "/s")
+        + ", tenantGrants=" + tenants.grantKeys() + "]"), Integer.MAX_VALUE);
   }
 
   /** A JDBC URL fit for a message or a log line: passwords in it are masked, control characters escaped. */

@@ -88,7 +88,7 @@ public final class WorkerServer implements AutoCloseable {
       thread.setDaemon(true);
       return thread;
     });
-    WorkflowExecutor executor = WorkflowExecutor.create(b.storage.executions(), runners,
+    WorkflowExecutor executor = WorkflowExecutor.create(b.storage.executions(), runners, b.config.tenants(),
         ExecutionInterceptor.chain(tracing.interceptor(), b.interceptor), b.clock,
         b.config.executionLease(), heartbeats);
     // The same client fetches the OIDC issuer's keys: one HTTP client per worker.

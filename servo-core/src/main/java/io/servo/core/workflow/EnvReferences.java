@@ -1,5 +1,7 @@
 package io.servo.core.workflow;
 
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -12,6 +14,18 @@ public final class EnvReferences {
   private static final Pattern REFERENCE = Pattern.compile("\\$\\{env:([A-Za-z_][A-Za-z0-9_]*)}");
 
   private EnvReferences() {}
+
+  /** The names {@code template} refers to, in order, each once; empty for null. */
+  public static Set<String> names(String template) {
+    Set<String> names = new LinkedHashSet<>();
+    if (template != null && template.contains("${env:")) {
+      Matcher m = REFERENCE.matcher(template);
+      while (m.find()) {
+        names.add(m.group(1));
+      }
+    }
+    return names;
+  }
 
   /**
    * Replaces every reference with {@code lookup}'s value.

@@ -1,5 +1,6 @@
 package io.servo.worker.assets;
 
+import io.servo.core.tenant.TenantPolicy;
 import io.servo.core.workflow.Asset;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
@@ -57,11 +58,18 @@ public final class AssetRunners implements AssetRunner, AutoCloseable {
    * outcome is stored, returned by the API and put on the asset's span.
    */
   @Override
-  public AssetOutcome run(Asset asset) throws InterruptedException {
+  public AssetOutcome run(AssetContext context, Asset asset) throws InterruptedException {
+    if (!context.grants().mayUse(asset.kind())) {
+      // The orchestrator refuses such a workflow at deploy time; this one was deployed before the
+      // grant was taken back, or the worker's grants differ from the orchestrator's.
+      return AssetOutcome.failed("kind '" + asset.kind().wireName() + "' is not granted to tenant '"
+          + context.tenant() + "' on this worker; an operator grants it with "
+          + TenantPolicy.variable(context.tenant(), TenantPolicy.ASSET_KINDS) + " on the worker");
+    }
     AssetOutcome outcome = switch (asset.kind()) {
-      case COMMAND -> command.run(asset);
-      case SQL -> sql.run(asset);
-      case HTTP -> http.run(asset);
+      case COMMAND -> command.run(context, asset);
+      case SQL -> sql.run(context, asset);
+      case HTTP -> http.run(context, asset);
     };
     return outcome.withText(SECRET_SHAPES::redact);
   }

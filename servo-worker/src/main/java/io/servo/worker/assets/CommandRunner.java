@@ -47,9 +47,9 @@ final class CommandRunner implements AssetRunner {
   }
 
   @Override
-  public AssetOutcome run(Asset asset) throws InterruptedException {
+  public AssetOutcome run(AssetContext context, Asset asset) throws InterruptedException {
     CommandAsset command = (CommandAsset) asset;
-    EnvResolution env = new EnvResolution(workerEnvironment);
+    EnvResolution env = new EnvResolution(workerEnvironment, context.grants());
     Map<String, String> childEnv = new LinkedHashMap<>();
     for (String name : INHERITED_VARIABLES) {
       String value = workerEnvironment.get(name);

@@ -1,5 +1,8 @@
 package io.servo.worker.assets;
 
+import io.servo.core.tenant.ReservedVariables;
+import io.servo.core.tenant.TenantGrants;
+import io.servo.core.tenant.TenantPolicy;
 import io.servo.core.workflow.EnvReferences;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -20,16 +23,29 @@ final class EnvResolution {
   static final int MIN_QUERY_SECRET_CHARS = 6;
 
   private final Map<String, String> environment;
+  private final TenantGrants grants;
   private final Set<String> resolved = new LinkedHashSet<>();
 
-  EnvResolution(Map<String, String> environment) {
+  /** @param grants the names the asset's tenant may resolve; no other is looked up */
+  EnvResolution(Map<String, String> environment, TenantGrants grants) {
     this.environment = environment;
+    this.grants = grants;
   }
 
   /**
-   * @throws IllegalStateException naming the variable (never a value) when it is not set
+   * @throws IllegalStateException naming the variable (never a value) when it is not granted to
+   *     the tenant or not set
    */
   String resolve(String template) {
+    for (String name : EnvReferences.names(template)) {
+      if (!grants.mayResolve(name)) {
+        throw new IllegalStateException("${env:" + name + "} is not granted to tenant '" + grants.tenant()
+            + "' on this worker" + (ReservedVariables.isReserved(name)
+                ? " (it is Servo's or the platform's own, which no workflow may read)"
+                : "; an operator grants it by adding " + name + " to "
+                    + TenantPolicy.variable(grants.tenant(), TenantPolicy.ENV) + " on the worker"));
+      }
+    }
     return EnvReferences.resolve(template, name -> {
       String value = environment.get(name);
       if (value != null) {

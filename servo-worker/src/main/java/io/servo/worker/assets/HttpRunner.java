@@ -36,10 +36,10 @@ final class HttpRunner implements AssetRunner {
   }
 
   @Override
-  public AssetOutcome run(Asset asset) throws InterruptedException {
+  public AssetOutcome run(AssetContext context, Asset asset) throws InterruptedException {
     HttpAsset http = (HttpAsset) asset;
     String request = http.method() + " " + http.url();
-    EnvResolution env = new EnvResolution(workerEnvironment);
+    EnvResolution env = new EnvResolution(workerEnvironment, context.grants());
     HttpRequest.Builder builder;
     String body;
     try {

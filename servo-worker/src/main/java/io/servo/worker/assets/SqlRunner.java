@@ -43,7 +43,7 @@ final class SqlRunner implements AssetRunner {
   }
 
   @Override
-  public AssetOutcome run(Asset asset) throws InterruptedException {
+  public AssetOutcome run(AssetContext context, Asset asset) throws InterruptedException {
     SqlAsset sql = (SqlAsset) asset;
     List<String> statements = SqlScript.split(sql.sql());
     if (statements.isEmpty()) {

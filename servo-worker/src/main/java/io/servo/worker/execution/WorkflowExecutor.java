@@ -5,6 +5,7 @@ import io.servo.core.execution.ExecutionState;
 import io.servo.core.plan.ExecutionPlan;
 import io.servo.core.plan.PlanCompiler;
 import io.servo.core.task.TaskPayload;
+import io.servo.core.tenant.TenantPolicy;
 import io.servo.core.workflow.Asset;
 import io.servo.core.workflow.WorkflowLoader;
 import io.servo.storage.AssetResult;
@@ -12,6 +13,7 @@ import io.servo.storage.Execution;
 import io.servo.storage.ExecutionStore;
 import io.servo.storage.StorageException;
 import io.servo.worker.assets.AssetOutcome;
+import io.servo.worker.assets.AssetContext;
 import io.servo.worker.assets.AssetRunner;
 import java.time.Clock;
 import java.time.Duration;
@@ -42,15 +44,17 @@ public final class WorkflowExecutor {
 
   private final ExecutionStore store;
   private final AssetRunner runner;
+  private final TenantPolicy policy;
   private final ExecutionInterceptor interceptor;
   private final Clock clock;
   private final Duration lease;
   private final LeaseHeartbeat heartbeat;
 
-  private WorkflowExecutor(ExecutionStore store, AssetRunner runner, ExecutionInterceptor interceptor,
-      Clock clock, Duration lease, ScheduledExecutorService scheduler) {
+  private WorkflowExecutor(ExecutionStore store, AssetRunner runner, TenantPolicy policy,
+      ExecutionInterceptor interceptor, Clock clock, Duration lease, ScheduledExecutorService scheduler) {
     this.store = store;
     this.runner = runner;
+    this.policy = policy;
     this.interceptor = interceptor;
     this.clock = clock;
     this.lease = lease;
@@ -60,8 +64,9 @@ public final class WorkflowExecutor {
   /**
    * @param lease how long a claim lasts without renewal; renewed every third of it on {@code scheduler}
    * @param clock the time recorded on asset results
+   * @param policy what each tenant's assets were granted
    */
-  public static WorkflowExecutor create(ExecutionStore store, AssetRunner runner,
+  public static WorkflowExecutor create(ExecutionStore store, AssetRunner runner, TenantPolicy policy,
       ExecutionInterceptor interceptor, Clock clock, Duration lease,
       ScheduledExecutorService scheduler) {
     Objects.requireNonNull(lease, "lease");
@@ -71,6 +76,7 @@ public final class WorkflowExecutor {
     return new WorkflowExecutor(
         Objects.requireNonNull(store, "store"),
         Objects.requireNonNull(runner, "runner"),
+        Objects.requireNonNull(policy, "policy"),
         Objects.requireNonNull(interceptor, "interceptor"),
         Objects.requireNonNull(clock, "clock"),
         lease,
@@ -220,7 +226,8 @@ public final class WorkflowExecutor {
     long t0 = System.nanoTime();
     AssetOutcome outcome;
     try {
-      outcome = interceptor.aroundAsset(request, attempt, asset, () -> runner.run(asset));
+      outcome = interceptor.aroundAsset(request, attempt, asset, () -> runner.run(
+          new AssetContext(request.tenant(), request.executionId(), policy.grants(request.tenant())), asset));
     } catch (StorageException e) {
       throw e;
     } catch (RuntimeException e) {

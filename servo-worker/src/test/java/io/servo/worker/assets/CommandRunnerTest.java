@@ -40,7 +40,7 @@ class CommandRunnerTest {
         probe.command("print-env", "API_KEY", "SERVO_HMAC_SECRET", "SERVO_DATABASE_URL", "PATH"),
         Map.of("API_KEY", "${env:API_KEY}"));
 
-    AssetOutcome outcome = runner.run(asset);
+    AssetOutcome outcome = runner.run(TestContexts.permissive(), asset);
 
     assertThat(outcome.status()).isEqualTo(AssetStatus.SUCCEEDED);
     assertThat(outcome.output())
@@ -57,7 +57,7 @@ class CommandRunnerTest {
     var asset = new CommandAsset("fails", List.of(), Duration.ofSeconds(60),
         probe.command("fail", "3", "something broke"), Map.of());
 
-    AssetOutcome outcome = runner.run(asset);
+    AssetOutcome outcome = runner.run(TestContexts.permissive(), asset);
 
     assertThat(outcome.status()).isEqualTo(AssetStatus.FAILED);
     assertThat(outcome.timedOut()).isFalse();
@@ -70,7 +70,7 @@ class CommandRunnerTest {
     var asset = new CommandAsset("missing", List.of(), Duration.ofSeconds(5),
         List.of("no-such-program-servo-test"), Map.of());
 
-    AssetOutcome outcome = runner.run(asset);
+    AssetOutcome outcome = runner.run(TestContexts.permissive(), asset);
 
     assertThat(outcome.status()).isEqualTo(AssetStatus.FAILED);
     assertThat(outcome.error())
@@ -82,7 +82,7 @@ class CommandRunnerTest {
     var asset = new CommandAsset("unset", List.of(), Duration.ofSeconds(5),
         probe.command("print-env", "X"), Map.of("X", "${env:NOT_SET_ANYWHERE}"));
 
-    AssetOutcome outcome = runner.run(asset);
+    AssetOutcome outcome = runner.run(TestContexts.permissive(), asset);
 
     assertThat(outcome.status()).isEqualTo(AssetStatus.FAILED);
     assertThat(outcome.error()).contains("NOT_SET_ANYWHERE").contains("not set on the worker");
@@ -94,7 +94,7 @@ class CommandRunnerTest {
     var asset = new CommandAsset("slow", List.of(), Duration.ofSeconds(6),
         probe.command("spawn-and-sleep", pidFile.toString()), Map.of());
 
-    AssetOutcome outcome = runner.run(asset);
+    AssetOutcome outcome = runner.run(TestContexts.permissive(), asset);
 
     assertThat(outcome.status()).isEqualTo(AssetStatus.FAILED);
     assertThat(outcome.timedOut()).isTrue();

@@ -87,7 +87,7 @@ class HttpRunnerTest {
         "${env:BASE}/hook/${env:PATH_SECRET}", Map.of("Authorization", "Bearer ${env:TOKEN}"),
         "{\"k\":\"v\"}");
 
-    AssetOutcome outcome = runner.run(asset);
+    AssetOutcome outcome = runner.run(TestContexts.permissive(), asset);
 
     assertThat(outcome.status()).isEqualTo(AssetStatus.SUCCEEDED);
     assertThat(seen).containsExactly(
@@ -100,7 +100,7 @@ class HttpRunnerTest {
     var asset = new HttpAsset("hook", List.of(), Duration.ofSeconds(10), "GET",
         base + "/fail", Map.of(), null);
 
-    AssetOutcome outcome = runner.run(asset);
+    AssetOutcome outcome = runner.run(TestContexts.permissive(), asset);
 
     assertThat(outcome.status()).isEqualTo(AssetStatus.FAILED);
     assertThat(outcome.error()).isEqualTo("HTTP 500");
@@ -112,7 +112,7 @@ class HttpRunnerTest {
     var asset = new HttpAsset("hook", List.of(), Duration.ofMillis(500), "GET",
         base + "/slow", Map.of(), null);
 
-    AssetOutcome outcome = runner.run(asset);
+    AssetOutcome outcome = runner.run(TestContexts.permissive(), asset);
 
     assertThat(outcome.timedOut()).isTrue();
     assertThat(outcome.error()).isEqualTo("GET " + base + "/slow timed out after 500ms");
@@ -123,7 +123,7 @@ class HttpRunnerTest {
     var asset = new HttpAsset("hook", List.of(), Duration.ofMillis(500), "GET",
         base + "/stall", Map.of(), null);
 
-    AssetOutcome outcome = runner.run(asset);
+    AssetOutcome outcome = runner.run(TestContexts.permissive(), asset);
 
     assertThat(outcome.timedOut()).isTrue();
     assertThat(outcome.error()).isEqualTo("GET " + base + "/stall timed out after 500ms");
@@ -136,7 +136,7 @@ class HttpRunnerTest {
     AtomicReference<Object> ended = new AtomicReference<>();
     Thread running = new Thread(() -> {
       try {
-        ended.set(runner.run(asset));
+        ended.set(runner.run(TestContexts.permissive(), asset));
       } catch (InterruptedException e) {
         ended.set(e);
       }
@@ -156,7 +156,7 @@ class HttpRunnerTest {
     var asset = new HttpAsset("hook", List.of(), Duration.ofSeconds(5), "GET",
         "http://127.0.0.1:1/${env:PATH_SECRET}", Map.of(), null);
 
-    AssetOutcome outcome = runner.run(asset);
+    AssetOutcome outcome = runner.run(TestContexts.permissive(), asset);
 
     assertThat(outcome.status()).isEqualTo(AssetStatus.FAILED);
     assertThat(outcome.error()).startsWith("GET http://127.0.0.1:1/${env:PATH_SECRET} failed: ")

@@ -60,7 +60,7 @@ class RunnerSecretsTest {
 
   @Test
   void partsOfAResolvedUrlAndSecretShapedValuesInAResponseAreRedacted() throws Exception {
-    AssetOutcome outcome = runners.run(new HttpAsset("hook", List.of(), Duration.ofSeconds(10), "GET",
+    AssetOutcome outcome = runners.run(TestContexts.permissive(), new HttpAsset("hook", List.of(), Duration.ofSeconds(10), "GET",
         "${env:HOOK_URL}", Map.of(), null));
 
     assertThat(outcome.status()).isEqualTo(AssetStatus.FAILED);
@@ -70,7 +70,7 @@ class RunnerSecretsTest {
 
   @Test
   void secretShapedValuesAProgramPrintsAreRedacted() throws Exception {
-    AssetOutcome outcome = runners.run(new CommandAsset("cmd", List.of(), Duration.ofSeconds(10),
+    AssetOutcome outcome = runners.run(TestContexts.permissive(), new CommandAsset("cmd", List.of(), Duration.ofSeconds(10),
         List.of("sh", "-c", "echo 'Authorization: Bearer " + BODY_TOKEN + "'; echo password=" + BODY_TOKEN + " >&2; exit 3"),
         Map.of()));
 
@@ -80,7 +80,7 @@ class RunnerSecretsTest {
 
   @Test
   void anErrorMessageDoesNotQuoteTheStatementsLiterals() throws Exception {
-    AssetOutcome outcome = runners.run(new SqlAsset("bad", List.of(), Duration.ofSeconds(10),
+    AssetOutcome outcome = runners.run(TestContexts.permissive(), new SqlAsset("bad", List.of(), Duration.ofSeconds(10),
         "CREATE TABLE t (id INTEGER); INSERT INTO t VALUES ('sk_live_first' 'sk_live_second')"));
 
     assertThat(outcome.status()).isEqualTo(AssetStatus.FAILED);

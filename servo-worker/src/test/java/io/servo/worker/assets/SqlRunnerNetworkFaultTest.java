@@ -70,7 +70,7 @@ class SqlRunnerNetworkFaultTest {
     staller.start();
 
     long t0 = System.nanoTime();
-    AssetOutcome outcome = new SqlRunner(warehouse).run(asset);
+    AssetOutcome outcome = new SqlRunner(warehouse).run(TestContexts.permissive(), asset);
     Duration took = Duration.ofNanos(System.nanoTime() - t0);
     System.out.printf("the stalled sql asset ended after %d ms%n", took.toMillis());
 
@@ -87,10 +87,10 @@ class SqlRunnerNetworkFaultTest {
   void aStatementMayRunAlmostToItsTimeoutAndOneRunningPastItIsCancelledAsBefore() throws Exception {
     // Bounding the network wait must not cut a statement that is slow but within its timeout.
     var slow = new SqlAsset("slow", List.of(), Duration.ofSeconds(4), "SELECT pg_sleep(3)");
-    assertThat(new SqlRunner(warehouse).run(slow).status()).isEqualTo(AssetStatus.SUCCEEDED);
+    assertThat(new SqlRunner(warehouse).run(TestContexts.permissive(), slow).status()).isEqualTo(AssetStatus.SUCCEEDED);
 
     var tooSlow = new SqlAsset("too_slow", List.of(), TIMEOUT, "SELECT pg_sleep(30)");
-    AssetOutcome outcome = new SqlRunner(warehouse).run(tooSlow);
+    AssetOutcome outcome = new SqlRunner(warehouse).run(TestContexts.permissive(), tooSlow);
     assertThat(outcome.timedOut()).as("cancelled by the server at its timeout").isTrue();
     assertThat(outcome.error()).isEqualTo("timed out after 2s in statement 1 (the transaction was rolled back)");
 

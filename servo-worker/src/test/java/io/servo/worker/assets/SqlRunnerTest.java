@@ -39,7 +39,7 @@ class SqlRunnerTest {
         SELECT * FROM orders;
         """);
 
-    AssetOutcome outcome = runner.run(asset);
+    AssetOutcome outcome = runner.run(TestContexts.permissive(), asset);
 
     assertThat(outcome.status()).isEqualTo(AssetStatus.SUCCEEDED);
     assertThat(outcome.output()).isEqualTo(
@@ -53,7 +53,7 @@ class SqlRunnerTest {
         INSERT INTO no_such_table VALUES (1);
         """);
 
-    AssetOutcome outcome = runner.run(asset);
+    AssetOutcome outcome = runner.run(TestContexts.permissive(), asset);
 
     assertThat(outcome.status()).isEqualTo(AssetStatus.FAILED);
     assertThat(outcome.error()).startsWith("statement 2 of 2 failed: ").contains("no_such_table")
