@@ -132,6 +132,10 @@ final class DemoCommand implements Callable<Integer> {
     env.put("REPORT_API_KEY", LocalSecrets.randomToken(24));
     env.put("HOOK_TOKEN", hookToken);
     env.put("NOTIFY_URL", "http://127.0.0.1:" + hook.getAddress().getPort() + "/hook");
+    // The demo is its own operator: it grants the example's tenant the variables the example
+    // references and its webhook on loopback, which http assets may not reach by default.
+    env.put("SERVO_TENANT_DEFAULT_ENV", "REPORT_API_KEY,HOOK_TOKEN,NOTIFY_URL");
+    env.put("SERVO_TENANT_DEFAULT_HTTP_HOSTS", "127.0.0.1:" + hook.getAddress().getPort());
     return env;
   }
 

@@ -1,6 +1,8 @@
 package io.servo.runtime;
 
 import io.servo.core.task.TaskSignature;
+import io.servo.core.tenant.TenantPolicy;
+import io.servo.core.tenant.TenantPolicyException;
 import io.servo.core.workflow.WorkflowLoader;
 import io.servo.telemetry.redaction.Redactor;
 import java.net.URI;
@@ -90,6 +92,7 @@ public final class OrchestratorConfig {
   private final int localQueueMaxAttempts;
   private final int maxBodyBytes;
   private final TraceInbound traceInbound;
+  private final TenantPolicy tenants;
 
   private OrchestratorConfig(
       int port,
@@ -101,7 +104,8 @@ public final class OrchestratorConfig {
       URI workerUrl,
       int localQueueMaxAttempts,
       int maxBodyBytes,
-      TraceInbound traceInbound) {
+      TraceInbound traceInbound,
+      TenantPolicy tenants) {
     this.port = port;
     this.environment = environment;
     this.apiTokens = Map.copyOf(apiTokens);
@@ -112,6 +116,7 @@ public final class OrchestratorConfig {
     this.localQueueMaxAttempts = localQueueMaxAttempts;
     this.maxBodyBytes = maxBodyBytes;
     this.traceInbound = traceInbound;
+    this.tenants = tenants;
   }
 
   /** Reads the process environment. */
@@ -160,7 +165,7 @@ public final class OrchestratorConfig {
     int maxBody = integer(env, SERVO_MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES, 1024, 64 * 1024 * 1024);
     TraceInbound traceInbound = traceInbound(env);
     return new OrchestratorConfig(port, environment, tokens, secret, databaseUrl, queue, workerUrl,
-        maxAttempts, maxBody, traceInbound);
+        maxAttempts, maxBody, traceInbound, tenants(env, environment, tokens.keySet()));
   }
 
   /**
@@ -174,7 +179,7 @@ public final class OrchestratorConfig {
     Objects.requireNonNull(secret, "secret");
     checkSecret(secret);
     return new OrchestratorConfig(port, environment, apiTokens, secret.clone(), databaseUrl, queue,
-        workerUrl, localQueueMaxAttempts, maxBodyBytes, traceInbound);
+        workerUrl, localQueueMaxAttempts, maxBodyBytes, traceInbound, tenants);
   }
 
   /** This configuration listening on another port (0 picks a free one). */
@@ -183,7 +188,44 @@ public final class OrchestratorConfig {
       throw new IllegalArgumentException("port must be between 0 and 65535, was " + newPort);
     }
     return new OrchestratorConfig(newPort, environment, apiTokens, hmacSecret, databaseUrl, queue,
-        workerUrl, localQueueMaxAttempts, maxBodyBytes, traceInbound);
+        workerUrl, localQueueMaxAttempts, maxBodyBytes, traceInbound, tenants);
+  }
+
+  /** {@code SERVO_TENANT_<TENANT>_*}: what each tenant's workflows may use, and tenants' own workers. */
+  public TenantPolicy tenants() {
+    return tenants;
+  }
+
+  /**
+   * The tenant grants, checked against the tenants of {@code SERVO_API_TOKENS}: two tenants whose
+   * names share grant variables, and grant variables that name no tenant, are refused.
+   */
+  private static TenantPolicy tenants(
+      Map<String, String> env, Environment environment, java.util.Set<String> tenantNames) {
+    java.util.List<String> problems = new java.util.ArrayList<>();
+    TenantPolicy policy = null;
+    try {
+      policy = TenantPolicy.fromEnvironment(env, environment == Environment.DEVELOPMENT);
+    } catch (TenantPolicyException e) {
+      problems.addAll(e.problems());
+    }
+    java.util.Set<String> tenants = tenantNames.isEmpty()
+        ? java.util.Set.of(io.servo.core.workflow.Workflow.DEFAULT_TENANT) : tenantNames;
+    problems.addAll(TenantPolicy.conflicts(tenants));
+    if (policy != null) {
+      java.util.Set<String> keys = new java.util.TreeSet<>(policy.grantKeys());
+      tenants.forEach(t -> keys.remove(TenantPolicy.grantKey(t)));
+      for (String key : keys) {
+        problems.add(TenantPolicy.PREFIX + key + "_* grants a tenant that " + (tenantNames.isEmpty()
+            ? "does not exist here: without " + SERVO_API_TOKENS + " every request runs as tenant 'default' (SERVO_TENANT_DEFAULT_*)"
+            : "is not in " + SERVO_API_TOKENS + " (" + String.join(", ", new java.util.TreeSet<>(tenantNames))
+                + "): fix the tenant's name, or add its token"));
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new OrchestratorConfigException(String.join("; ", problems));
+    }
+    return policy;
   }
 
   /** {@code PORT}; 0 means any free port. */

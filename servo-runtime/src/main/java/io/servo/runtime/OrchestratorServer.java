@@ -4,6 +4,8 @@ import com.sun.net.httpserver.HttpServer;
 import io.opentelemetry.api.OpenTelemetry;
 import io.servo.core.queue.TaskQueue;
 import io.servo.core.task.TaskSignature;
+import io.servo.core.workflow.Workflow;
+import io.servo.core.tenant.WorkerRoute;
 import io.servo.runtime.api.ApiHandler;
 import io.servo.runtime.api.TraceViews;
 import io.servo.runtime.api.BoundedRequestExecutor;
@@ -22,6 +24,10 @@ import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.BiFunction;
@@ -52,6 +58,8 @@ public final class OrchestratorServer implements AutoCloseable {
   private final OrchestratorConfig config;
   private final TaskQueue queue;
   private final boolean ownsQueue;
+  /** The queues to tenants' own workers, which this server created and closes. */
+  private final List<TaskQueue> routeQueues = new ArrayList<>();
   private final OutboxRelay relay;
   private final ExecutionSweeper sweeper;
   private final ApiHandler handler;
@@ -91,10 +99,21 @@ public final class OrchestratorServer implements AutoCloseable {
     }
     this.queue = baseQueue;
     UnaryOperator<TaskQueue> handOver = q -> tracing.wrapHandOver(b.queueDecorator.apply(q));
-    this.relay = b.relay.apply(
-            OutboxRelay.builder(b.storage.outbox(), queue, signature).clock(b.clock))
-        .queueDecorator(handOver)
-        .build();
+    OutboxRelay.Builder relayBuilder = OutboxRelay.builder(b.storage.outbox(), queue, signature).clock(b.clock);
+    Set<String> tenants = config.apiTokens().isEmpty() ? Set.of(Workflow.DEFAULT_TENANT) : config.apiTokens().keySet();
+    for (String tenant : tenants) {
+      Optional<WorkerRoute> route = config.tenants().route(tenant);
+      if (route.isPresent()) {
+        TaskQueue routeQueue = b.routeQueues != null ? b.routeQueues.apply(route.get())
+            : tracing.wrapLocalQueue(b.localQueue.apply(LocalTaskQueue.builder(route.get().url())
+                .maxAttempts(config.localQueueMaxAttempts()).clock(b.clock)).build());
+        routeQueues.add(routeQueue);
+        relayBuilder.route(tenant, routeQueue, TaskSignature.create(
+            route.get().hmacSecret().getBytes(StandardCharsets.UTF_8), b.clock, TaskSignature.DEFAULT_WINDOW));
+        log.info("tenant {} has its own worker: its tasks go to {}", tenant, route.get().url());
+      }
+    }
+    this.relay = b.relay.apply(relayBuilder).queueDecorator(handOver).build();
     this.sweeper = b.sweeper.apply(ExecutionSweeper.builder(b.storage)
             .clock(b.clock)
             .redeliveryTrace(tracing.redeliveryTrace())
@@ -105,7 +124,7 @@ public final class OrchestratorServer implements AutoCloseable {
         b.traceContext == TraceContextSource.NONE ? tracing.traceContext() : b.traceContext;
     ExecutionLauncher launcher = tracing.wrapLauncher(
         b.launcherDecorator.apply(StoreExecutionLauncher.create(b.storage, traceContext, b.clock)));
-    this.handler = ApiHandler.create(TenantAuthenticator.create(config.apiTokens()), b.storage, launcher,
+    this.handler = ApiHandler.create(TenantAuthenticator.create(config.apiTokens()), config.tenants(), b.storage, launcher,
         relay, config.maxBodyBytes(), b.handOverTimeout, new TraceViews(b.traceLinks, b.traceWaterfall), tracing.requestObserver());
     this.shutdownGrace = b.shutdownGrace;
     this.workerThreads = b.workerThreads;
@@ -186,6 +205,7 @@ public final class OrchestratorServer implements AutoCloseable {
     if (ownsQueue) {
       queue.close();
     }
+    routeQueues.forEach(TaskQueue::close);
   }
 
   /** Assembles an {@link OrchestratorServer}; everything but the config and storage is optional. */
@@ -193,6 +213,7 @@ public final class OrchestratorServer implements AutoCloseable {
     private final OrchestratorConfig config;
     private final ServoStorage storage;
     private TaskQueue taskQueue;
+    private Function<WorkerRoute, TaskQueue> routeQueues;
     private byte[] hmacSecret;
     private Clock clock = Clock.systemUTC();
     private TraceContextSource traceContext = TraceContextSource.NONE;
@@ -282,6 +303,16 @@ public final class OrchestratorServer implements AutoCloseable {
      */
     public Builder traceWaterfall(BiFunction<String, String, Optional<String>> value) {
       this.traceWaterfall = Objects.requireNonNull(value, "traceWaterfall");
+      return this;
+    }
+
+    /**
+     * Builds the queue to a tenant's own worker ({@code SERVO_TENANT_<TENANT>_WORKER_URL}); the
+     * server closes it. Default: a local queue delivering to that URL. {@code ./servo orchestrator}
+     * passes a Cloud Tasks queue targeting that worker when {@code SERVO_QUEUE=cloudtasks}.
+     */
+    public Builder routeQueues(Function<WorkerRoute, TaskQueue> value) {
+      this.routeQueues = Objects.requireNonNull(value, "routeQueues");
       return this;
     }
 

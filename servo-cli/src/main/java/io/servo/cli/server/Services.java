@@ -85,6 +85,14 @@ public final class Services implements AutoCloseable {
     return orchestrator(config, storage, env, hmacSecret, telemetry, (traceId, tenant) -> waterfall.apply(traceId));
   }
 
+  private static CloudTasksQueue cloudTasks(CloudTasksConfig config, ServoTelemetry telemetry) {
+    CloudTasksQueue.Builder tasks = CloudTasksQueue.builder(config);
+    if (telemetry.enabled()) {
+      tasks.addClientInterceptor(GrpcTelemetry.create(telemetry.openTelemetry()).createClientInterceptor());
+    }
+    return tasks.build();
+  }
+
   /** Like the above, with a waterfall of the part of a trace that belongs to the caller's tenant. */
   public OrchestratorServer orchestrator(OrchestratorConfig config, ServoStorage storage, Map<String, String> env,
       byte[] hmacSecret, ServoTelemetry telemetry, BiFunction<String, String, Optional<String>> waterfall) {
@@ -96,15 +104,12 @@ public final class Services implements AutoCloseable {
       builder.hmacSecret(hmacSecret);
     }
     if (config.queue() == OrchestratorConfig.QueueBackend.CLOUDTASKS) {
-      CloudTasksQueue queue = configured(() -> {
-        CloudTasksQueue.Builder tasks = CloudTasksQueue.builder(CloudTasksConfig.fromEnvironment(env));
-        if (telemetry.enabled()) {
-          tasks.addClientInterceptor(GrpcTelemetry.create(telemetry.openTelemetry()).createClientInterceptor());
-        }
-        return tasks.build();
-      });
+      CloudTasksConfig tasksConfig = configured(() -> CloudTasksConfig.fromEnvironment(env));
+      CloudTasksQueue queue = configured(() -> cloudTasks(tasksConfig, telemetry));
       started.push(queue);
       builder.taskQueue(queue);
+      // A tenant with a worker of its own: the same queue, tasks addressed to that worker.
+      builder.routeQueues(route -> cloudTasks(tasksConfig.forWorker(route.url()), telemetry));
     }
     OrchestratorServer server = configured(builder::build);
     configured(() -> {

@@ -55,7 +55,7 @@ public final class TenantPolicy {
   /** Longest first, so {@code _WAREHOUSE_URL} is not read as a tenant ending in {@code _WAREHOUSE}. */
   private static final List<String> SUFFIXES =
       List.of(COMMAND_NETWORK, WAREHOUSE_URL, ASSET_KINDS, HMAC_SECRET, HTTP_HOSTS, WORKER_URL, ENV);
-  private static final Pattern VARIABLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*\\*?");
+  private static final Pattern VARIABLE_NAME = Pattern.compile("\\*|[A-Za-z_][A-Za-z0-9_]*\\*?");
   private static final Pattern HOST =
       Pattern.compile("(\\[[0-9a-f:.]+]|[a-z0-9]([a-z0-9.-]{0,252}[a-z0-9])?)(:[0-9]{1,5})?");
   private static final Set<String> METADATA_HOSTS =
@@ -113,10 +113,11 @@ public final class TenantPolicy {
 
   /** The variable that holds grant {@code suffix} of {@code tenant}, e.g. {@code SERVO_TENANT_ACME_ENV}. */
   public static String variable(String tenant, String suffix) {
-    return PREFIX + key(tenant) + "_" + suffix;
+    return PREFIX + grantKey(tenant) + "_" + suffix;
   }
 
-  static String key(String tenant) {
+  /** The part of the grant variables that names {@code tenant}: {@code acme-eu} → {@code ACME_EU}. */
+  public static String grantKey(String tenant) {
     return tenant.toUpperCase(Locale.ROOT).replace('-', '_');
   }
 
@@ -128,10 +129,10 @@ public final class TenantPolicy {
     Map<String, String> seen = new TreeMap<>();
     List<String> problems = new ArrayList<>();
     for (String tenant : new java.util.TreeSet<>(tenants)) {
-      String other = seen.putIfAbsent(key(tenant), tenant);
+      String other = seen.putIfAbsent(grantKey(tenant), tenant);
       if (other != null) {
         problems.add("tenants '" + other + "' and '" + tenant + "' would share the grant variables "
-            + PREFIX + key(tenant) + "_*: rename one of them");
+            + PREFIX + grantKey(tenant) + "_*: rename one of them");
       }
     }
     return problems;
@@ -139,13 +140,13 @@ public final class TenantPolicy {
 
   /** The grants of {@code tenant}: the defaults plus what its variables add. */
   public TenantGrants grants(String tenant) {
-    Map<String, String> raw = byKey.getOrDefault(key(tenant), Map.of());
+    Map<String, String> raw = byKey.getOrDefault(grantKey(tenant), Map.of());
     return toGrants(tenant, raw, new ArrayList<>());
   }
 
   /** The worker service that runs {@code tenant}'s tasks when it has its own; empty for the shared one. */
   public Optional<WorkerRoute> route(String tenant) {
-    Map<String, String> raw = byKey.getOrDefault(key(tenant), Map.of());
+    Map<String, String> raw = byKey.getOrDefault(grantKey(tenant), Map.of());
     String url = blankToNull(raw.get(WORKER_URL));
     if (url == null) {
       return Optional.empty();
@@ -265,7 +266,7 @@ public final class TenantPolicy {
 
   /** The grants in {@code raw}; what cannot be used is added to {@code problems} and left out. */
   private TenantGrants toGrants(String tenant, Map<String, String> raw, List<String> problems) {
-    String key = key(tenant);
+    String key = grantKey(tenant);
     Set<String> env = new LinkedHashSet<>();
     for (String entry : list(raw.get(ENV))) {
       if (!VARIABLE_NAME.matcher(entry).matches()) {

@@ -11,6 +11,7 @@ import io.servo.storage.StorageException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import io.servo.core.tenant.TenantPolicy;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -82,9 +83,11 @@ public final class ApiHandler implements HttpHandler {
    *     task to the queue before answering anyway
    * @param traceViews the link to an execution's trace and its in-memory waterfall, by trace id
    * @param observer sees each request after routing and authentication (the SERVER span)
+   * @param tenants what each tenant's workflows may use: a deploy that needs more is refused
    */
   public static ApiHandler create(
       TenantAuthenticator authenticator,
+      TenantPolicy tenants,
       ServoStorage storage,
       ExecutionLauncher launcher,
       OutboxRelay relay,
@@ -93,6 +96,7 @@ public final class ApiHandler implements HttpHandler {
       TraceViews traceViews,
       RequestObserver observer) {
     Objects.requireNonNull(authenticator, "authenticator");
+    Objects.requireNonNull(tenants, "tenants");
     Objects.requireNonNull(storage, "storage");
     Objects.requireNonNull(launcher, "launcher");
     Objects.requireNonNull(relay, "relay");
@@ -102,7 +106,7 @@ public final class ApiHandler implements HttpHandler {
     if (maxBodyBytes < 1) {
       throw new IllegalArgumentException("maxBodyBytes must be positive, was " + maxBodyBytes);
     }
-    return new ApiHandler(authenticator, new WorkflowEndpoint(storage),
+    return new ApiHandler(authenticator, new WorkflowEndpoint(storage, tenants),
         new ExecutionEndpoint(storage, launcher, relay, handOverTimeout, traceViews), maxBodyBytes,
         observer);
   }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.servo.core.json.Json;
 import io.servo.core.plan.PlanCompiler;
+import io.servo.core.tenant.TenantPolicy;
 import io.servo.core.workflow.Workflow;
 import io.servo.core.workflow.WorkflowLoader;
 import io.servo.core.workflow.WorkflowValidationException;
@@ -22,9 +23,11 @@ final class WorkflowEndpoint {
   private static final YAMLMapper YAML = new YAMLMapper();
 
   private final ServoStorage storage;
+  private final TenantPolicy tenants;
 
-  WorkflowEndpoint(ServoStorage storage) {
+  WorkflowEndpoint(ServoStorage storage, TenantPolicy tenants) {
     this.storage = storage;
+    this.tenants = tenants;
   }
 
   ApiResponse deploy(ApiRequest request, byte[] body) {
@@ -54,6 +57,15 @@ final class WorkflowEndpoint {
           + "': remove the 'tenant:' field or deploy with that tenant's token");
     }
     Workflow workflow = new Workflow(parsed.name(), request.tenant(), parsed.assets());
+    List<String> notGranted = tenants.problems(workflow);
+    if (!notGranted.isEmpty()) {
+      // Refused before anything is stored: the worker would refuse the same at run time.
+      throw new ApiException(403,
+          "the workflow needs what tenant '" + request.tenant() + "' was not granted ("
+              + notGranted.size() + " problem" + (notGranted.size() == 1 ? "" : "s")
+              + "): change the workflow, or ask the operator for each grant named; nothing was deployed",
+          notGranted, Map.of());
+    }
     String definition = canonicalJson(workflow);
     Optional<StoredWorkflow> before = storage.workflows().latest(request.tenant(), name);
     StoredWorkflow stored = storage.workflows().deploy(request.tenant(), name, definition);

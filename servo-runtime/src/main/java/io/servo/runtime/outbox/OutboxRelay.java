@@ -56,8 +56,13 @@ public final class OutboxRelay implements AutoCloseable {
 
   private OutboxRelay(Builder b) {
     this.outbox = b.outbox;
-    // Signing is innermost so that it covers the bytes a decorator hands on.
-    this.queue = b.queueDecorator.apply(new SigningTaskQueue(b.queue, b.signature));
+    // Signing is innermost so that it covers the bytes a decorator hands on; a tenant with a worker
+    // of its own gets its tasks signed with that worker's key and sent there.
+    TaskQueue signed = new SigningTaskQueue(b.queue, b.signature);
+    if (!b.routes.isEmpty()) {
+      signed = new TenantRoutingQueue(signed, b.routes);
+    }
+    this.queue = b.queueDecorator.apply(signed);
     this.clock = b.clock;
     this.pollInterval = b.pollInterval;
     this.claimLease = b.claimLease;
@@ -257,6 +262,7 @@ public final class OutboxRelay implements AutoCloseable {
     private final TaskSignature signature;
     private Clock clock = Clock.systemUTC();
     private UnaryOperator<TaskQueue> queueDecorator = UnaryOperator.identity();
+    private final Map<String, TaskQueue> routes = new java.util.HashMap<>();
     private Duration pollInterval = Duration.ofMillis(250);
     private Duration claimLease = Duration.ofSeconds(15);
     private int batchSize = 50;
@@ -279,6 +285,16 @@ public final class OutboxRelay implements AutoCloseable {
      * signed and may pass on another one (tracing writes the hand-over's trace context into it);
      * the relay signs the bytes the decorator passes on, just before the queue gets them.
      */
+    /**
+     * Sends {@code tenant}'s tasks to {@code queue} (which delivers to the tenant's own worker)
+     * signed with {@code signature}, that worker's key, instead of the shared queue and key.
+     */
+    public Builder route(String tenant, TaskQueue queue, TaskSignature signature) {
+      routes.put(Objects.requireNonNull(tenant, "tenant"), new SigningTaskQueue(
+          Objects.requireNonNull(queue, "queue"), Objects.requireNonNull(signature, "signature")));
+      return this;
+    }
+
     public Builder queueDecorator(UnaryOperator<TaskQueue> value) {
       this.queueDecorator = Objects.requireNonNull(value, "queueDecorator");
       return this;

@@ -55,6 +55,24 @@ class WorkflowApiTest {
   }
 
   @Test
+  void aWorkflowThatNeedsWhatItsTenantWasNotGrantedIsRefusedAndNothingIsStored() throws Exception {
+    Response refused = orchestrator.api().put("/v1/workflows/daily_sales", "tokB", DAILY_SALES_YAML);
+
+    assertThat(refused.status()).isEqualTo(403);
+    assertThat(refused.json().get("error").asText())
+        .startsWith("the workflow needs what tenant 'b' was not granted (2 problems)");
+    assertThat(strings(refused.json().get("problems"))).containsExactly(
+        "asset 'cleaned_orders': ${env:API_KEY} is not granted to tenant 'b'; an operator grants it by adding"
+            + " API_KEY to SERVO_TENANT_B_ENV on the orchestrator and the worker",
+        "asset 'notify': url host 'localhost' is a loopback, link-local or metadata address, which http assets"
+            + " may not reach; an operator allows it with SERVO_TENANT_B_HTTP_HOSTS=localhost:9000 on the"
+            + " orchestrator and the worker");
+    assertThat(orchestrator.storage.workflows().latest("b", "daily_sales")).isEmpty();
+    // the same file is accepted for tenant a, which was granted both
+    assertThat(orchestrator.api().put("/v1/workflows/daily_sales", "tokA", DAILY_SALES_YAML).status()).isEqualTo(201);
+  }
+
+  @Test
   void deploysYamlAndVersionsChanges() throws Exception {
     Response first = orchestrator.api().put("/v1/workflows/daily_sales", "tokA", DAILY_SALES_YAML);
 

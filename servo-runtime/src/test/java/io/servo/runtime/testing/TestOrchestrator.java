@@ -38,7 +38,10 @@ public final class TestOrchestrator implements AutoCloseable {
         "PORT", "0",
         "SERVO_API_TOKENS", TOKENS,
         "SERVO_WORKER_URL", worker.url().toString(),
-        "SERVO_MAX_BODY_BYTES", "4096"));
+        "SERVO_MAX_BODY_BYTES", "4096",
+        // what WorkflowApiTest's example needs of tenant a; tenant b has the defaults
+        "SERVO_TENANT_A_ENV", "API_KEY",
+        "SERVO_TENANT_A_HTTP_HOSTS", "localhost:9000"));
     extraEnv.forEach((name, value) -> {
       if (value == null) {
         this.env.remove(name);

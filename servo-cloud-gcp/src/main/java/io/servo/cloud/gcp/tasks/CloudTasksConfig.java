@@ -112,6 +112,16 @@ public record CloudTasksConfig(
         Optional.ofNullable(endpoint));
   }
 
+  /**
+   * The same queue targeting another worker service (a tenant's own), with that worker's URL as
+   * the OIDC audience, as Cloud Run expects.
+   */
+  public CloudTasksConfig forWorker(URI otherWorkerUrl) {
+    Objects.requireNonNull(otherWorkerUrl, "otherWorkerUrl");
+    return new CloudTasksConfig(projectId, location, queueName, otherWorkerUrl, serviceAccountEmail,
+        otherWorkerUrl.toString(), emulatorEndpoint);
+  }
+
   /** {@code projects/P/locations/L/queues/Q}. */
   public String queuePath() {
     return "projects/" + projectId + "/locations/" + location + "/queues/" + queueName;
