@@ -76,6 +76,12 @@ final class ServedProcess implements AutoCloseable {
     env.put("SERVO_HMAC_SECRET", HMAC_SECRET);
     env.put("HOOK_URL", hookUrl);
     env.put("HOOK_TOKEN", "Bearer bench-hook-token-not-a-secret");
+    // The benchmark is its own operator: the workflow's tenant may read HOOK_TOKEN and reach the
+    // hook on loopback, and its sql assets run in the benchmark's database as they are (its own
+    // warehouse), where the benchmark created bench_orders.
+    env.put("SERVO_TENANT_DEFAULT_ENV", "HOOK_TOKEN");
+    env.put("SERVO_TENANT_DEFAULT_HTTP_HOSTS", URI.create(hookUrl).getHost() + ":" + URI.create(hookUrl).getPort());
+    env.put("SERVO_TENANT_DEFAULT_WAREHOUSE_URL", databaseUrl);
     URI orchestrator = URI.create("http://127.0.0.1:" + orchestratorPort);
 
     long started = System.nanoTime();
