@@ -82,7 +82,7 @@ public final class WorkerServer implements AutoCloseable {
     WorkerTracing tracing = WorkerTracing.create(b.openTelemetry, b.clock);
     // http assets get the traced client; the OIDC key fetches (before any span exists) the plain one.
     this.runners = AssetRunners.create(b.environment, b.config.workdir(), b.config.warehouseUrl(),
-        httpClient, tracing.runners());
+        httpClient, tracing.runners(), b.config.requireHmacSecret().getBytes(StandardCharsets.UTF_8));
     this.heartbeats = Executors.newSingleThreadScheduledExecutor(runnable -> {
       Thread thread = new Thread(runnable, "servo-worker-lease-heartbeat");
       thread.setDaemon(true);

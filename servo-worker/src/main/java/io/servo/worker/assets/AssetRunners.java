@@ -18,8 +18,8 @@ public final class AssetRunners implements AssetRunner, AutoCloseable {
   private final Warehouse warehouse;
 
   private AssetRunners(Map<String, String> environment, Path workdir, String warehouseUrl,
-      HttpClient httpClient, RunnerInstrumentation instrumentation) {
-    this.warehouse = new Warehouse(warehouseUrl, instrumentation::warehouse);
+      HttpClient httpClient, RunnerInstrumentation instrumentation, byte[] warehouseSecret) {
+    this.warehouse = new Warehouse(warehouseUrl, instrumentation::warehouse, warehouseSecret);
     this.command = new CommandRunner(environment, workdir, instrumentation::childEnvironment);
     this.sql = new SqlRunner(warehouse);
     this.http = new HttpRunner(instrumentation.httpClient(httpClient), environment);
@@ -43,12 +43,23 @@ public final class AssetRunners implements AssetRunner, AutoCloseable {
    */
   public static AssetRunners create(Map<String, String> environment, Path workdir,
       String warehouseUrl, HttpClient httpClient, RunnerInstrumentation instrumentation) {
+    return create(environment, workdir, warehouseUrl, httpClient, instrumentation, null);
+  }
+
+  /**
+   * @param warehouseSecret the worker's HMAC secret: tenants' roles in a shared PostgreSQL warehouse
+   *     get passwords derived from it; null leaves such a warehouse to tenants with their own URL
+   */
+  public static AssetRunners create(Map<String, String> environment, Path workdir,
+      String warehouseUrl, HttpClient httpClient, RunnerInstrumentation instrumentation,
+      byte[] warehouseSecret) {
     return new AssetRunners(
         Map.copyOf(Objects.requireNonNull(environment, "environment")),
         Objects.requireNonNull(workdir, "workdir"),
         Objects.requireNonNull(warehouseUrl, "warehouseUrl"),
         Objects.requireNonNull(httpClient, "httpClient"),
-        Objects.requireNonNull(instrumentation, "instrumentation"));
+        Objects.requireNonNull(instrumentation, "instrumentation"),
+        warehouseSecret == null ? null : warehouseSecret.clone());
   }
 
   /**

@@ -15,7 +15,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs a {@code sql} asset's script against the warehouse: its statements in one transaction,
+ * Runs a {@code sql} asset's script against the tenant's part of the warehouse ({@link Warehouse}):
+ * its statements in one transaction,
  * committed when all succeed, each bounded by what is left of the asset's timeout. The output
  * lists the rows each statement affected (or returned).
  *
@@ -51,7 +52,7 @@ final class SqlRunner implements AssetRunner {
     }
     long deadline = System.nanoTime() + sql.timeout().toNanos();
     List<String> counts = new ArrayList<>();
-    try (Connection connection = warehouse.connection()) {
+    try (Connection connection = warehouse.connection(context)) {
       NetworkWait network = NetworkWait.of(connection);
       connection.setAutoCommit(false);
       int index = 0;
@@ -90,8 +91,10 @@ final class SqlRunner implements AssetRunner {
       } finally {
         network.restore();
       }
+    } catch (Warehouse.RefusedException e) {
+      return AssetOutcome.failed(e.getMessage());
     } catch (SQLException e) {
-      return AssetOutcome.failed("could not use the warehouse (SERVO_WAREHOUSE_URL): " + e.getMessage());
+      return AssetOutcome.failed("could not use the warehouse (" + Warehouse.source(context) + "): " + e.getMessage());
     }
     return AssetOutcome.succeeded(summary(counts));
   }

@@ -37,12 +37,15 @@ class SqlRunnerNetworkFaultTest {
   private PostgresTestDatabase database;
   private TcpFaultProxy proxy;
   private Warehouse warehouse;
+  /** The tenant's own warehouse is the proxied database, used as is (no role is provisioned). */
+  private AssetContext context;
 
   @BeforeEach
   void start() throws Exception {
     database = PostgresTestDatabase.create();
     proxy = TcpFaultProxy.before(database.url());
-    warehouse = new Warehouse(proxy.proxied(database.url()));
+    warehouse = new Warehouse(database.url(), null);
+    context = TestContexts.withOwnWarehouse(proxy.proxied(database.url()));
   }
 
   @AfterEach
@@ -70,7 +73,7 @@ class SqlRunnerNetworkFaultTest {
     staller.start();
 
     long t0 = System.nanoTime();
-    AssetOutcome outcome = new SqlRunner(warehouse).run(TestContexts.permissive(), asset);
+    AssetOutcome outcome = new SqlRunner(warehouse).run(context, asset);
     Duration took = Duration.ofNanos(System.nanoTime() - t0);
     System.out.printf("the stalled sql asset ended after %d ms%n", took.toMillis());
 
@@ -87,14 +90,14 @@ class SqlRunnerNetworkFaultTest {
   void aStatementMayRunAlmostToItsTimeoutAndOneRunningPastItIsCancelledAsBefore() throws Exception {
     // Bounding the network wait must not cut a statement that is slow but within its timeout.
     var slow = new SqlAsset("slow", List.of(), Duration.ofSeconds(4), "SELECT pg_sleep(3)");
-    assertThat(new SqlRunner(warehouse).run(TestContexts.permissive(), slow).status()).isEqualTo(AssetStatus.SUCCEEDED);
+    assertThat(new SqlRunner(warehouse).run(context, slow).status()).isEqualTo(AssetStatus.SUCCEEDED);
 
     var tooSlow = new SqlAsset("too_slow", List.of(), TIMEOUT, "SELECT pg_sleep(30)");
-    AssetOutcome outcome = new SqlRunner(warehouse).run(TestContexts.permissive(), tooSlow);
+    AssetOutcome outcome = new SqlRunner(warehouse).run(context, tooSlow);
     assertThat(outcome.timedOut()).as("cancelled by the server at its timeout").isTrue();
     assertThat(outcome.error()).isEqualTo("timed out after 2s in statement 1 (the transaction was rolled back)");
 
-    try (Connection c = warehouse.connection()) {
+    try (Connection c = warehouse.connection(context)) {
       assertThat(c.getNetworkTimeout()).as("the pooled connection's network wait is unbounded again").isZero();
     }
   }

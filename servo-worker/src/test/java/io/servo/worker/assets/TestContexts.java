@@ -18,6 +18,17 @@ public final class TestContexts {
     return new AssetContext("default", "exec-test", permissiveGrants("default"));
   }
 
+  /** Like {@link #permissive()}, with {@code warehouseUrl} as the tenant's own warehouse. */
+  public static AssetContext withOwnWarehouse(String warehouseUrl) {
+    return new AssetContext("default", "exec-test", new TenantGrants("default", Set.of("*"),
+        EnumSet.allOf(AssetKind.class), List.of("127.0.0.1", "localhost", "::1"), warehouseUrl, true));
+  }
+
+  /** Tenant {@code tenant} with the default grants of development and the shared warehouse. */
+  public static AssetContext of(String tenant) {
+    return new AssetContext(tenant, "exec-" + tenant, permissiveGrants(tenant));
+  }
+
   public static TenantGrants permissiveGrants(String tenant) {
     return new TenantGrants(tenant, Set.of("*"), EnumSet.allOf(AssetKind.class),
         List.of("127.0.0.1", "localhost", "::1"), null, true);

@@ -26,16 +26,16 @@ class WarehouseKeepAliveTest {
   void idleWarehouseConnectionsAreKeptAliveUnlessTheUrlSaysOtherwise() throws Exception {
     Assumptions.assumeTrue(Files.isReadable(Path.of("/proc/net/tcp")), "needs Linux's /proc/net/tcp");
     String url = postgresUrl();
-    try (Warehouse warehouse = new Warehouse(url)) {
+    try (WarehousePool warehouse = new WarehousePool(url)) {
       assertThat(tcpTimer(clientPort(warehouse))).as("timer of the idle connection (2: keep-alive)").isEqualTo(2);
     }
-    try (Warehouse warehouse = new Warehouse(url + (url.contains("?") ? "&" : "?") + "tcpKeepAlive=false")) {
+    try (WarehousePool warehouse = new WarehousePool(url + (url.contains("?") ? "&" : "?") + "tcpKeepAlive=false")) {
       assertThat(tcpTimer(clientPort(warehouse))).as("the URL turned keep-alive off").isZero();
     }
   }
 
   /** The local port of a pooled connection, which is back in the pool (idle) when this returns. */
-  private static int clientPort(Warehouse warehouse) throws SQLException {
+  private static int clientPort(WarehousePool warehouse) throws SQLException {
     try (Connection c = warehouse.connection(); Statement s = c.createStatement();
         ResultSet r = s.executeQuery("SELECT inet_client_port()")) {
       r.next();
