@@ -63,6 +63,9 @@ public final class WorkerHarness implements AutoCloseable {
     env.put("SERVO_DATABASE_URL", "jdbc:sqlite:" + dir.resolve("servo.db"));
     env.put("SERVO_WAREHOUSE_URL", warehouseUrl(dir));
     env.put("SERVO_MAX_BODY_BYTES", "65536");
+    // The tests' http callees listen on loopback, which http assets reach only when granted.
+    env.put("SERVO_TENANT_DEFAULT_HTTP_HOSTS", "127.0.0.1,localhost");
+    env.put("SERVO_TENANT_ACME_HTTP_HOSTS", "127.0.0.1,localhost");
     env.putAll(extraConfig);
     env.putAll(extraEnv);
     WorkerConfig config = WorkerConfig.fromEnvironment(env);
