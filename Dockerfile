@@ -15,5 +15,5 @@ COPY examples /app/examples
 USER servo
 ENV SERVO_WORKDIR=/app
 # Cloud Run sets PORT; SIGTERM gives 10 s, which the services' shutdown stays within.
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/app/servo.jar"]
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-Djdk.httpclient.allowRestrictedHeaders=host", "-jar", "/app/servo.jar"]
 CMD ["worker"]

@@ -50,6 +50,18 @@ public final class PostgresTestDatabase implements AutoCloseable {
   public void close() {
     try (Connection admin = admin(); Statement s = admin.createStatement()) {
       s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+      // The worker's tenant roles of this database (servo_t_<database>_<tenant>…) are cluster-wide;
+      // they owned only objects of the dropped database, so they can go now.
+      java.util.List<String> roles = new java.util.ArrayList<>();
+      try (java.sql.ResultSet rs = s.executeQuery("SELECT rolname FROM pg_roles WHERE rolname LIKE 'servo\\_t\\_"
+          + name.replace("_", "\\_") + "%'")) {
+        while (rs.next()) {
+          roles.add(rs.getString(1));
+        }
+      }
+      for (String role : roles) {
+        s.execute("DROP ROLE IF EXISTS \"" + role.replace("\"", "\"\"") + "\"");
+      }
     } catch (SQLException e) {
       throw new IllegalStateException("cannot drop test database " + name, e);
     }

@@ -4,6 +4,7 @@ import io.opentelemetry.api.OpenTelemetry;
 import io.servo.core.task.TaskSignature;
 import io.servo.storage.ServoStorage;
 import io.servo.worker.assets.AssetRunners;
+import io.servo.worker.assets.EgressGuard;
 import io.servo.worker.auth.IdTokenVerifier;
 import io.servo.worker.auth.TaskAuthenticator;
 import io.servo.worker.execution.ExecutionInterceptor;
@@ -52,6 +53,11 @@ public final class WorkerServer implements AutoCloseable {
   private static final int HTTP_CLIENT_THREADS =
       Math.max(2, Math.min(8, Runtime.getRuntime().availableProcessors()));
   private static final Logger log = LoggerFactory.getLogger(WorkerServer.class);
+
+  static {
+    // Before this class builds the JDK HTTP client: http assets pin their address with a Host header.
+    EgressGuard.allowHostHeader();
+  }
 
   private final WorkerConfig config;
   private final WorkerHttpService http;

@@ -6,6 +6,7 @@ import io.servo.core.workflow.HttpAsset;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -22,17 +23,24 @@ import java.util.concurrent.TimeoutException;
 /**
  * Sends an {@code http} asset's request with the worker's one {@link HttpClient}. The asset's
  * timeout bounds the whole exchange, body included; a non-2xx answer fails the asset. Messages name
- * the request as written in the workflow file, never with its references resolved.
+ * the request as written in the workflow file, never with its references resolved. Where the
+ * request may go is the {@link EgressGuard}'s decision: a refused request fails the asset.
  */
 final class HttpRunner implements AssetRunner {
   static final int BODY_TAIL_BYTES = 512;
 
   private final HttpClient client;
   private final Map<String, String> workerEnvironment;
+  private final EgressGuard guard;
 
   HttpRunner(HttpClient client, Map<String, String> workerEnvironment) {
+    this(client, workerEnvironment, new EgressGuard());
+  }
+
+  HttpRunner(HttpClient client, Map<String, String> workerEnvironment, EgressGuard guard) {
     this.client = client;
     this.workerEnvironment = workerEnvironment;
+    this.guard = guard;
   }
 
   @Override
@@ -49,8 +57,26 @@ final class HttpRunner implements AssetRunner {
         return AssetOutcome.failed(
             "url '" + http.url() + "' is not an http:// or https:// URL with a host");
       }
-      builder = HttpRequest.newBuilder(uri).timeout(http.timeout());
+      EgressGuard.Route route;
+      try {
+        route = guard.route(uri, http.url(), context.grants());
+      } catch (UnknownHostException e) {
+        return AssetOutcome.failed(request + " failed: "
+            + (http.url().contains("${") ? "the URL's host" : uri.getHost()) + " does not resolve");
+      }
+      if (route.refusal() != null) {
+        return AssetOutcome.failed(request + " refused: " + env.redactor().redact(route.refusal()));
+      }
+      builder = HttpRequest.newBuilder(route.uri()).timeout(http.timeout());
+      if (route.hostHeader() != null) {
+        // Sent to the checked address; HTTP/1.1 so that no h2c upgrade names the address instead.
+        builder.header("Host", route.hostHeader()).version(HttpClient.Version.HTTP_1_1);
+      }
       for (Map.Entry<String, String> header : http.headers().entrySet()) {
+        if (header.getKey().equalsIgnoreCase("Host")) {
+          // The JDK allows Host only for the guard's pinning: the workflow's own stays refused.
+          return AssetOutcome.failed("header '" + header.getKey() + "' cannot be sent: restricted header name");
+        }
         try {
           builder.header(header.getKey(), env.resolve(header.getValue()));
         } catch (IllegalArgumentException e) {

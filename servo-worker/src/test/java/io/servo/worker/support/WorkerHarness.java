@@ -64,7 +64,7 @@ public final class WorkerHarness implements AutoCloseable {
     env.put("SERVO_WAREHOUSE_URL", warehouseUrl(dir));
     env.put("SERVO_MAX_BODY_BYTES", "65536");
     // These tests are about the worker, not about isolation: their tenants may resolve any variable
-    // that is not reserved and reach the tests' servers on loopback (TenantIsolation tests grant less).
+    // that is not reserved and reach the tests' servers on loopback (the hostile-tenant tests grant less).
     for (String tenant : new String[] {"DEFAULT", "ACME"}) {
       env.put("SERVO_TENANT_" + tenant + "_ENV", "*");
       env.put("SERVO_TENANT_" + tenant + "_HTTP_HOSTS", "127.0.0.1,localhost,::1");
