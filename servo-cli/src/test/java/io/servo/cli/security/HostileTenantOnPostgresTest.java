@@ -154,7 +154,7 @@ class HostileTenantOnPostgresTest {
   private void assertSqlFails(String name, String sql, String why) throws Exception {
     Outcome outcome = sql(name, sql);
     assertThat(outcome.state()).as(name + ": " + outcome.assets()).isEqualTo("failed");
-    assertThat(outcome.assets()).as(name).containsIgnoringCase(why);
+    assertThat(outcome.assets()).as(name).containsPattern("(?i)" + why);
   }
 
   @Test
@@ -192,11 +192,12 @@ class HostileTenantOnPostgresTest {
 
   @Test
   void superuserEscapesFail() throws Exception {
-    assertSqlFails("program", "COPY (SELECT 1) TO PROGRAM 'id';", "permission denied");
-    assertSqlFails("fromprogram", "CREATE TABLE t (x text);\nCOPY t FROM PROGRAM 'env';", "permission denied");
-    assertSqlFails("readfile", "SELECT pg_read_file('/etc/passwd');", "permission denied");
-    assertSqlFails("loimport", "SELECT lo_import('/etc/passwd');", "permission denied");
-    assertSqlFails("dblink", "CREATE EXTENSION dblink;", "permission denied");
+    String denied = "permission denied|must be superuser|privileges of the";
+    assertSqlFails("program", "COPY (SELECT 1) TO PROGRAM 'id';", denied);
+    assertSqlFails("fromprogram", "CREATE TABLE t (x text);\nCOPY t FROM PROGRAM 'env';", denied);
+    assertSqlFails("readfile", "SELECT pg_read_file('/etc/passwd');", denied);
+    assertSqlFails("loimport", "SELECT lo_import('/etc/passwd');", denied);
+    assertSqlFails("dblink", "CREATE EXTENSION dblink;", denied);
   }
 
   @Test
@@ -239,7 +240,8 @@ class HostileTenantOnPostgresTest {
         assets:
           - name: look
             kind: command
-            command: [sh, -c, 'for f in /proc/[0-9]*/environ /proc/[0-9]*/cmdline; do tr "\\0" "\\n" < "$f"; done | base64 | tr -d "\\n" | tail -c 1500 >&2; grep -rs "%s" /tmp "$TMPDIR/../.." >&2; ls /proc >&2; exit 3']
+            timeout: 20s
+            command: [sh, -c, 'for f in /proc/[0-9]*/environ /proc/[0-9]*/cmdline; do tr "\\0" "\\n" < "$f"; done | base64 | tr -d "\\n" | tail -c 1500 >&2; grep -rls --exclude-dir=servo-cli "%s" "$TMPDIR/../.." /tmp/servo* >&2; ls /proc >&2; exit 3']
         """.formatted(GLOBEX_ROW.substring(0, 12)));
     assertThat(outcome.state()).as(outcome.assets()).isEqualTo("failed");
     assertThat(outcome.assets()).contains("exit code 3");
@@ -253,9 +255,11 @@ class HostileTenantOnPostgresTest {
         assets:
           - name: meta
             kind: command
+            timeout: 10s
             command: [bash, -c, 'exec 3<>/dev/tcp/169.254.169.254/80 && echo METADATA-REACHED']
           - name: loop
             kind: command
+            timeout: 10s
             command: [bash, -c, 'exec 3<>/dev/tcp/127.0.0.1/%d && printf "GET / HTTP/1.0\\r\\n\\r\\n" >&3 && echo LOOPBACK-REACHED']
         """.formatted(canary.getAddress().getPort()));
     assertThat(outcome.state()).isEqualTo("failed");
