@@ -15,5 +15,6 @@ COPY examples /app/examples
 USER servo
 ENV SERVO_WORKDIR=/app
 # Cloud Run sets PORT; SIGTERM gives 10 s, which the services' shutdown stays within.
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/app/servo.jar"]
+# DisableAttachMechanism: no process of the same user (a command asset) can attach to the JVM and read its memory.
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+DisableAttachMechanism", "-jar", "/app/servo.jar"]
 CMD ["worker"]

@@ -4,6 +4,7 @@ import io.servo.core.tenant.TenantPolicy;
 import io.servo.core.workflow.Asset;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -18,9 +19,10 @@ public final class AssetRunners implements AssetRunner, AutoCloseable {
   private final Warehouse warehouse;
 
   private AssetRunners(Map<String, String> environment, Path workdir, String warehouseUrl,
-      HttpClient httpClient, RunnerInstrumentation instrumentation) {
+      HttpClient httpClient, RunnerInstrumentation instrumentation, CommandSandbox sandbox) {
     this.warehouse = new Warehouse(warehouseUrl, instrumentation::warehouse);
-    this.command = new CommandRunner(environment, workdir, instrumentation::childEnvironment);
+    this.command =
+        new CommandRunner(environment, workdir, instrumentation::childEnvironment, sandbox);
     this.sql = new SqlRunner(warehouse);
     this.http = new HttpRunner(instrumentation.httpClient(httpClient), environment);
   }
@@ -43,12 +45,24 @@ public final class AssetRunners implements AssetRunner, AutoCloseable {
    */
   public static AssetRunners create(Map<String, String> environment, Path workdir,
       String warehouseUrl, HttpClient httpClient, RunnerInstrumentation instrumentation) {
+    return create(environment, workdir, warehouseUrl, httpClient, instrumentation,
+        CommandSandbox.start(true, List.of(), workdir));
+  }
+
+  /**
+   * @param sandbox where {@code command} assets run ({@link CommandSandbox#start}); the other
+   *     overloads start one as in development, which runs commands unsandboxed when none starts
+   */
+  public static AssetRunners create(Map<String, String> environment, Path workdir,
+      String warehouseUrl, HttpClient httpClient, RunnerInstrumentation instrumentation,
+      CommandSandbox sandbox) {
     return new AssetRunners(
         Map.copyOf(Objects.requireNonNull(environment, "environment")),
         Objects.requireNonNull(workdir, "workdir"),
         Objects.requireNonNull(warehouseUrl, "warehouseUrl"),
         Objects.requireNonNull(httpClient, "httpClient"),
-        Objects.requireNonNull(instrumentation, "instrumentation"));
+        Objects.requireNonNull(instrumentation, "instrumentation"),
+        Objects.requireNonNull(sandbox, "sandbox"));
   }
 
   /**
