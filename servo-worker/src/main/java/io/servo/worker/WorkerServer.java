@@ -4,6 +4,7 @@ import io.opentelemetry.api.OpenTelemetry;
 import io.servo.core.task.TaskSignature;
 import io.servo.storage.ServoStorage;
 import io.servo.worker.assets.AssetRunners;
+import io.servo.worker.assets.CommandSandbox;
 import io.servo.worker.assets.EgressGuard;
 import io.servo.worker.auth.IdTokenVerifier;
 import io.servo.worker.auth.TaskAuthenticator;
@@ -88,7 +89,9 @@ public final class WorkerServer implements AutoCloseable {
     WorkerTracing tracing = WorkerTracing.create(b.openTelemetry, b.clock);
     // http assets get the traced client; the OIDC key fetches (before any span exists) the plain one.
     this.runners = AssetRunners.create(b.environment, b.config.workdir(), b.config.warehouseUrl(),
-        httpClient, tracing.runners(), b.config.requireHmacSecret().getBytes(StandardCharsets.UTF_8));
+        httpClient, tracing.runners(), b.config.requireHmacSecret().getBytes(StandardCharsets.UTF_8),
+        CommandSandbox.start(b.config.environment() == WorkerConfig.Environment.DEVELOPMENT,
+            CommandSandbox.dataPaths(b.config.databaseUrl(), b.config.workdir()), b.config.workdir()));
     this.heartbeats = Executors.newSingleThreadScheduledExecutor(runnable -> {
       Thread thread = new Thread(runnable, "servo-worker-lease-heartbeat");
       thread.setDaemon(true);

@@ -4,6 +4,7 @@ import io.servo.core.tenant.TenantPolicy;
 import io.servo.core.workflow.Asset;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -18,9 +19,11 @@ public final class AssetRunners implements AssetRunner, AutoCloseable {
   private final Warehouse warehouse;
 
   private AssetRunners(Map<String, String> environment, Path workdir, String warehouseUrl,
-      HttpClient httpClient, RunnerInstrumentation instrumentation, byte[] warehouseSecret) {
+      HttpClient httpClient, RunnerInstrumentation instrumentation, byte[] warehouseSecret,
+      CommandSandbox sandbox) {
     this.warehouse = new Warehouse(warehouseUrl, instrumentation::warehouse, warehouseSecret);
-    this.command = new CommandRunner(environment, workdir, instrumentation::childEnvironment);
+    this.command =
+        new CommandRunner(environment, workdir, instrumentation::childEnvironment, sandbox);
     this.sql = new SqlRunner(warehouse);
     this.http = new HttpRunner(instrumentation.httpClient(httpClient), environment);
   }
@@ -43,23 +46,27 @@ public final class AssetRunners implements AssetRunner, AutoCloseable {
    */
   public static AssetRunners create(Map<String, String> environment, Path workdir,
       String warehouseUrl, HttpClient httpClient, RunnerInstrumentation instrumentation) {
-    return create(environment, workdir, warehouseUrl, httpClient, instrumentation, null);
+    return create(environment, workdir, warehouseUrl, httpClient, instrumentation, null,
+        CommandSandbox.start(true, List.of(), workdir));
   }
 
   /**
    * @param warehouseSecret the worker's HMAC secret: tenants' roles in a shared PostgreSQL warehouse
    *     get passwords derived from it; null leaves such a warehouse to tenants with their own URL
+   * @param sandbox where {@code command} assets run ({@link CommandSandbox#start}); the other
+   *     overloads start one as in development, which runs commands unsandboxed when none starts
    */
   public static AssetRunners create(Map<String, String> environment, Path workdir,
       String warehouseUrl, HttpClient httpClient, RunnerInstrumentation instrumentation,
-      byte[] warehouseSecret) {
+      byte[] warehouseSecret, CommandSandbox sandbox) {
     return new AssetRunners(
         Map.copyOf(Objects.requireNonNull(environment, "environment")),
         Objects.requireNonNull(workdir, "workdir"),
         Objects.requireNonNull(warehouseUrl, "warehouseUrl"),
         Objects.requireNonNull(httpClient, "httpClient"),
         Objects.requireNonNull(instrumentation, "instrumentation"),
-        warehouseSecret == null ? null : warehouseSecret.clone());
+        warehouseSecret == null ? null : warehouseSecret.clone(),
+        Objects.requireNonNull(sandbox, "sandbox"));
   }
 
   /**

@@ -12,38 +12,48 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Runs a {@code command} asset as a subprocess from its argv list, never through a shell. The child
  * gets a small allow-list of the worker's environment plus the asset's own {@code env}: the worker's
- * environment holds the HMAC secret and database passwords.
+ * environment holds the HMAC secret and database passwords. It runs in the worker's {@link
+ * CommandSandbox} with a private scratch directory as {@code HOME} and {@code TMPDIR}, deleted when
+ * it ends.
  */
 final class CommandRunner implements AssetRunner {
   /** The only worker variables a child inherits. */
-  static final List<String> INHERITED_VARIABLES =
-      List.of("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "JAVA_HOME");
+  static final List<String> INHERITED_VARIABLES = List.of("PATH", "LANG", "LC_ALL", "TZ", "JAVA_HOME");
   static final int STDERR_TAIL_BYTES = 2048;
   static final int STDOUT_TAIL_BYTES = 512;
   /** How long a process gets between SIGTERM and SIGKILL, and its pipes to drain after it exits. */
   private static final long GRACE_MILLIS = 2000;
+  /** What {@code env} prints when it cannot execute the program. */
+  private static final Pattern ENV_FAILURE = Pattern.compile("(/usr/bin/|/bin/)?env: [^\n]*");
   private static final Logger log = LoggerFactory.getLogger(CommandRunner.class);
 
   private final Map<String, String> workerEnvironment;
   private final Path workdir;
   private final Consumer<Map<String, String>> completeEnvironment;
+  private final CommandSandbox sandbox;
 
+  /** A runner without a sandbox: tests of the runner itself. */
   CommandRunner(Map<String, String> workerEnvironment, Path workdir) {
-    this(workerEnvironment, workdir, env -> {});
+    this(workerEnvironment, workdir, env -> {}, CommandSandbox.unsandboxed());
   }
 
-  /** @param completeEnvironment adds to each child's environment just before it starts (tracing) */
+  /**
+   * @param completeEnvironment adds to each child's environment just before it starts (tracing)
+   * @param sandbox where children run
+   */
   CommandRunner(Map<String, String> workerEnvironment, Path workdir,
-      Consumer<Map<String, String>> completeEnvironment) {
+      Consumer<Map<String, String>> completeEnvironment, CommandSandbox sandbox) {
     this.workerEnvironment = workerEnvironment;
     this.workdir = workdir;
     this.completeEnvironment = completeEnvironment;
+    this.sandbox = sandbox;
   }
 
   @Override
@@ -65,18 +75,28 @@ final class CommandRunner implements AssetRunner {
     Redactor redactor = env.redactor();
     completeEnvironment.accept(childEnv);
 
-    ProcessBuilder builder = new ProcessBuilder(command.command()).directory(workdir.toFile());
-    builder.environment().clear();
-    builder.environment().putAll(childEnv);
     String program = command.command().get(0);
+    CommandSandbox.Launch launch;
+    try {
+      launch = sandbox.prepare(context, command.command(), childEnv, workdir);
+    } catch (IllegalStateException e) {
+      return AssetOutcome.failed(redactor.redact(e.getMessage()));
+    }
+    try (launch) {
+      return runProcess(asset, program, launch, redactor);
+    }
+  }
+
+  private AssetOutcome runProcess(Asset asset, String program, CommandSandbox.Launch launch,
+      Redactor redactor) throws InterruptedException {
+    ProcessBuilder builder = new ProcessBuilder(launch.command).directory(workdir.toFile());
+    builder.environment().clear();
+    builder.environment().putAll(launch.environment);
     Process process;
     try {
       process = builder.start();
     } catch (IOException | RuntimeException e) {
-      return AssetOutcome.failed(
-          "could not start program '" + program + "': " + startFailureReason(e, redactor)
-              + " (no shell is used: give the program and its arguments as a list; the program is "
-              + "looked up on the worker's PATH and run in " + workdir + ")");
+      return AssetOutcome.failed(couldNotStart(program, startFailureReason(e, redactor)));
     }
     closeQuietly(process);
     TailBuffer stdout = new TailBuffer(STDOUT_TAIL_BYTES + redactor.maxValueBytes());
@@ -109,12 +129,45 @@ final class CommandRunner implements AssetRunner {
           summary("killed", outTail, errTail));
     }
     int exitCode = process.exitValue();
+    if (sandbox.mode() != CommandSandbox.Mode.NONE) {
+      AssetOutcome wrapperFailure = wrapperFailure(program, exitCode, errTail);
+      if (wrapperFailure != null) {
+        return wrapperFailure;
+      }
+    }
     String output = summary("exit code " + exitCode, outTail, errTail);
     if (exitCode == 0) {
       return AssetOutcome.succeeded(output);
     }
     return AssetOutcome.failed(
         "exit code " + exitCode + (errTail.isBlank() ? "" : ": " + errTail.strip()), output);
+  }
+
+  private String couldNotStart(String program, String reason) {
+    return "could not start program '" + program + "': " + reason
+        + " (no shell is used: give the program and its arguments as a list; the program is "
+        + "looked up on " + (sandbox.mode() == CommandSandbox.Mode.NONE ? "the worker's PATH"
+            : "the command's PATH (the worker's unless its env sets one) in the sandbox")
+        + " and run in " + workdir + ")";
+  }
+
+  /**
+   * The sandbox's own failures: setting it up (exit {@value CommandSandbox#SETUP_FAILED}), or {@code
+   * env} not finding or not executing the program (127 or 126 with env's message on stderr).
+   */
+  private AssetOutcome wrapperFailure(String program, int exitCode, String errTail) {
+    String err = errTail.strip();
+    if (exitCode == CommandSandbox.SETUP_FAILED && err.contains(CommandSandbox.SETUP_PREFIX)) {
+      return AssetOutcome.failed("the command sandbox could not be set up: " + err);
+    }
+    if ((exitCode == 127 || exitCode == 126) && ENV_FAILURE.matcher(err).matches()) {
+      String reason = err.substring(err.lastIndexOf(": ") + 2);
+      if (exitCode == 126) {
+        reason += " (the sandbox's user may not execute it, or may not search a directory on PATH)";
+      }
+      return AssetOutcome.failed(couldNotStart(program, reason));
+    }
+    return null;
   }
 
   private static String summary(String status, String outTail, String errTail) {
