@@ -56,8 +56,9 @@ public final class TenantPolicy {
   private static final List<String> SUFFIXES =
       List.of(COMMAND_NETWORK, WAREHOUSE_URL, ASSET_KINDS, HMAC_SECRET, HTTP_HOSTS, WORKER_URL, ENV);
   private static final Pattern VARIABLE_NAME = Pattern.compile("\\*|[A-Za-z_][A-Za-z0-9_]*\\*?");
-  private static final Pattern HOST =
-      Pattern.compile("(\\[[0-9a-f:.]+]|[a-z0-9]([a-z0-9.-]{0,252}[a-z0-9])?)(:[0-9]{1,5})?");
+  /** {@code host}, {@code host:port}, {@code [v6]}, {@code [v6]:port}, or a bare IPv6 address (no port). */
+  private static final Pattern HOST = Pattern.compile(
+      "(\\[[0-9a-f:.]+]|[a-z0-9]([a-z0-9.-]{0,252}[a-z0-9])?)(:[0-9]{1,5})?|[0-9a-f.]*:[0-9a-f.]*:[0-9a-f:.]*");
   private static final Set<String> METADATA_HOSTS =
       Set.of("metadata.google.internal", "metadata", "169.254.169.254", "fd00:ec2::254");
 

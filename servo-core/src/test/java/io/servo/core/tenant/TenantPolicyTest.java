@@ -47,7 +47,7 @@ class TenantPolicyTest {
         "SERVO_TENANT_ACME_ENV", "ACME_KEY, ACME_URL",
         "SERVO_TENANT_ACME_EU_ENV", "EU_*",
         "SERVO_TENANT_ACME_ASSET_KINDS", "sql,command",
-        "SERVO_TENANT_ACME_HTTP_HOSTS", "localhost:9000,[::1]",
+        "SERVO_TENANT_ACME_HTTP_HOSTS", "localhost:9000,[::1],fe80::1",
         "SERVO_TENANT_GLOBEX_ENV", "*"), false);
     TenantGrants acme = policy.grants("acme");
     assertThat(acme.mayResolve("ACME_KEY")).isTrue();
@@ -57,6 +57,7 @@ class TenantPolicyTest {
     assertThat(acme.mayReach("localhost", 9000)).isTrue();
     assertThat(acme.mayReach("localhost", 9001)).isFalse();
     assertThat(acme.mayReach("[::1]", 1234)).isTrue();
+    assertThat(acme.mayReach("[fe80::1]", 80)).as("a bare IPv6 grant").isTrue();
     assertThat(policy.grants("acme-eu").mayResolve("EU_TOKEN")).isTrue();
     assertThat(policy.grants("acme-eu").mayResolve("ACME_KEY")).isFalse();
     TenantGrants globex = policy.grants("globex");

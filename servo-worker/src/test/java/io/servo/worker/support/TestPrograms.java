@@ -53,6 +53,10 @@ public final class TestPrograms {
     try {
       Path file = dir.resolve("Probe.java");
       Files.writeString(file, SOURCE);
+      // Commands run sandboxed as an unprivileged uid of their tenant when the tests run as root:
+      // the probe must be readable, and its marks and pid files writable, by that uid.
+      Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+      Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
       return new TestPrograms(file);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
