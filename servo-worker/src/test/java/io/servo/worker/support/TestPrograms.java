@@ -31,7 +31,7 @@ public final class TestPrograms {
               System.exit(Integer.parseInt(args[1]));
             }
             case "spawn-and-sleep" -> {
-              Process child = new ProcessBuilder("sleep", "120").start();
+              Process child = new ProcessBuilder("sleep", args.length > 2 ? args[2] : "120").start();
               Files.writeString(Path.of(args[1]), Long.toString(child.pid()));
               Thread.sleep(120_000);
             }
