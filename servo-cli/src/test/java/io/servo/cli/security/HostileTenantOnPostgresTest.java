@@ -3,16 +3,24 @@ package io.servo.cli.security;
 import static io.servo.cli.security.TenantAttacks.assertNoSecret;
 import static io.servo.cli.security.TenantAttacks.attack;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
+import io.servo.cli.client.ApiClient;
 import io.servo.cli.security.TenantAttacks.Outcome;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -245,6 +253,64 @@ class HostileTenantOnPostgresTest {
         """.formatted(GLOBEX_ROW.substring(0, 12)));
     assertThat(outcome.state()).as(outcome.assets()).isEqualTo("failed");
     assertThat(outcome.assets()).contains("exit code 3");
+
+    // The worker (this JVM) holds every secret in its memory and environment: the command cannot
+    // even name it.
+    long worker = ProcessHandle.current().pid();
+    Outcome parent = acmeAttacks("parent", """
+        workflow: parent
+        assets:
+          - name: look
+            kind: command
+            timeout: 20s
+            command: [sh, -c, 'cat /proc/%d/environ /proc/%d/cmdline /proc/%d/maps && echo READ-THE-WORKER; exit 0']
+        """.formatted(worker, worker, worker));
+    assertThat(parent.assets()).doesNotContain("READ-THE-WORKER");
+  }
+
+  @Test
+  void aCommandCannotReadAnotherExecutionsFiles() throws Exception {
+    String marker = "globex_scratch_" + Long.toHexString(System.nanoTime());
+    // globex's execution writes a file into its private directory and is still running meanwhile
+    ApiClient globex = stack.api(SecurityStack.GLOBEX_TOKEN);
+    String yaml = """
+        workflow: scratch
+        assets:
+          - name: keep
+            kind: command
+            timeout: 60s
+            command: [sh, -c, 'echo %s > "$TMPDIR/secret.txt" && sleep 8']
+        """.formatted(marker);
+    assertThat(globex.put("v1/workflows/scratch", yaml.getBytes(StandardCharsets.UTF_8), "application/yaml").ok()).isTrue();
+    String id = globex.post("v1/workflows/scratch/executions", null).body().path("execution_id").asText();
+    await().atMost(Duration.ofSeconds(30)).until(() -> {
+      try (Stream<Path> files = Files.walk(Path.of(System.getProperty("java.io.tmpdir")), 5)) {
+        return files.anyMatch(f -> f.getFileName().toString().equals("secret.txt") && readable(f).contains(marker));
+      }
+    });
+
+    Outcome outcome = attack(stack, SecurityStack.ACME_TOKEN, "scratch", """
+        workflow: scratch
+        assets:
+          - name: steal
+            kind: command
+            timeout: 30s
+            command: [sh, -c, 'cat /tmp/servo-scratch-*/*/*/secret.txt "$TMPDIR"/../../*/*/secret.txt; find /tmp /var/tmp /dev/shm -name secret.txt -exec cat {} + 2>/dev/null; exit 4']
+        """);
+    assertThat(outcome.assets()).contains("exit code 4").doesNotContain(marker);
+    assertNoSecret(outcome.visible(), secrets);
+    JsonNode victim = await().atMost(Duration.ofSeconds(60)).until(() -> globex.get("v1/executions/" + id).body(),
+        e -> e != null && e.path("state").asText().equals("succeeded"));
+    assertThat(victim.path("assets").toString()).doesNotContain("acme");
+    stack.awaitQuiet();
+  }
+
+  private static String readable(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (java.io.IOException e) {
+      return "";
+    }
   }
 
   @Test
