@@ -52,7 +52,10 @@ abstract class ExampleWorkflowEndToEnd {
     stack = LocalStack.start(databaseUrl(), Map.of(
         "REPORT_API_KEY", REPORT_API_KEY,
         "HOOK_TOKEN", HOOK_TOKEN,
-        "NOTIFY_URL", "http://127.0.0.1:" + hook.getAddress().getPort() + "/hook"));
+        "NOTIFY_URL", "http://127.0.0.1:" + hook.getAddress().getPort() + "/hook",
+        // what the operator grants the example's tenant: its three variables and the local hook
+        "SERVO_TENANT_DEFAULT_ENV", "REPORT_API_KEY,HOOK_TOKEN,NOTIFY_URL",
+        "SERVO_TENANT_DEFAULT_HTTP_HOSTS", "127.0.0.1:" + hook.getAddress().getPort()));
   }
 
   @AfterEach

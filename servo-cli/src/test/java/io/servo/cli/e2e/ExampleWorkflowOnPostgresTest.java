@@ -15,7 +15,10 @@ class ExampleWorkflowOnPostgresTest extends ExampleWorkflowEndToEnd {
 
   @Override
   Connection warehouse() throws Exception {
-    return database.connect();
+    // tenant default's statements ran as its own role, in its own schema
+    Connection c = database.connect();
+    c.createStatement().execute("SET search_path TO tenant_default");
+    return c;
   }
 
   @AfterEach

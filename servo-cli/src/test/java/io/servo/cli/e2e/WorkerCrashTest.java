@@ -88,7 +88,10 @@ class WorkerCrashTest {
     env.put("SERVO_DATABASE_URL", database.url());
     env.put("SERVO_HMAC_SECRET", LocalStack.SECRET);
     env.put("SERVO_EXECUTION_LEASE", "3s");
-    env.put("SERVO_WORKDIR", dir.toString());
+    env.put("SERVO_WORKDIR", io.servo.cli.SandboxedDirs.openToCommands(dir).toString());
+    // the workflow calls a counter on loopback and its table is read back from the test database
+    env.put("SERVO_TENANT_DEFAULT_HTTP_HOSTS", "127.0.0.1");
+    env.put("SERVO_TENANT_DEFAULT_WAREHOUSE_URL", database.url());
     env.put("PORT", Integer.toString(workerPort));
     env.put("SERVO_WORKER_URL", "http://127.0.0.1:" + workerPort);
     env.put("SERVO_LOCAL_QUEUE_MAX_ATTEMPTS", "60");

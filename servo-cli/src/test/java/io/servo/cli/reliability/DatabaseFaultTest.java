@@ -134,8 +134,8 @@ class DatabaseFaultTest {
     String proxied = proxy.proxied(database.url());
     direct = Storage.open(database.url());
     servo = InProcessServo.builder(proxied)
-        // The warehouse is another system: its connection is not cut.
-        .env(Map.of("SERVO_WAREHOUSE_URL", database.url(), "SERVO_EXECUTION_LEASE", "6s"))
+        // The warehouse is another system (the tenant's own): its connection is not cut.
+        .env(Map.of("SERVO_TENANT_DEFAULT_WAREHOUSE_URL", database.url(), "SERVO_EXECUTION_LEASE", "6s"))
         .orchestrator(b -> b.localQueue(q -> q.maxBackoff(Duration.ofSeconds(1))))
         .start();
     servo.deploy("dbcut", WORKFLOW);

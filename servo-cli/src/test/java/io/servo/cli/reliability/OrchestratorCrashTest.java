@@ -62,7 +62,9 @@ class OrchestratorCrashTest {
     env.put("SERVO_ENVIRONMENT", "development");
     env.put("SERVO_DATABASE_URL", database.url());
     env.put("SERVO_HMAC_SECRET", InProcessServo.SECRET);
-    env.put("SERVO_WORKDIR", dir.toString());
+    env.put("SERVO_WORKDIR", io.servo.cli.SandboxedDirs.openToCommands(dir).toString());
+    // the workflows' tables are read back from the test database: it is the tenant's own warehouse
+    env.put("SERVO_TENANT_DEFAULT_WAREHOUSE_URL", database.url());
   }
 
   @AfterEach

@@ -94,7 +94,7 @@ class WorkerSigtermTest {
     workerEnv.put("SERVO_ENVIRONMENT", "development");
     workerEnv.put("SERVO_DATABASE_URL", database.url());
     workerEnv.put("SERVO_HMAC_SECRET", InProcessServo.SECRET);
-    workerEnv.put("SERVO_WORKDIR", dir.toString());
+    workerEnv.put("SERVO_WORKDIR", io.servo.cli.SandboxedDirs.openToCommands(dir).toString());
     workerEnv.put("PORT", Integer.toString(ServoProcess.freePort()));
     workerEnv.put("SERVO_TRACE_ENABLED", "true");
     workerEnv.put("SERVO_TRACE_SAMPLE_RATE", "1.0");

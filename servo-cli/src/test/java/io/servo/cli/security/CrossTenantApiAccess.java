@@ -47,7 +47,9 @@ abstract class CrossTenantApiAccess {
   @BeforeAll
   void start() {
     LocalTraces traces = new LocalTraces();
-    stack = database().workerExporter(traces.newExporter()).orchestratorExporter(traces.newExporter())
+    // globex's workflow has a command asset: the operator granted it that kind
+    stack = database().env("SERVO_TENANT_GLOBEX_ASSET_KINDS", "sql,command,http")
+        .workerExporter(traces.newExporter()).orchestratorExporter(traces.newExporter())
         .waterfall((id, tenant) -> traces.waterfall(id, tenant)).start();
     JsonNode ended = stack.runToEnd(SecurityStack.GLOBEX_TOKEN, "shared", SHARED);
     victimExecution = ended.path("execution_id").asText();

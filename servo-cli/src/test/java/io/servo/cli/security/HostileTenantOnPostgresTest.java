@@ -363,23 +363,7 @@ class HostileTenantOnPostgresTest {
 
   @Test
   void benignWorkflowsOfBothTenantsStillWork() throws Exception {
-    for (String token : new String[] {SecurityStack.ACME_TOKEN, SecurityStack.GLOBEX_TOKEN}) {
-      Outcome own = attack(stack, token, "orders", """
-          workflow: orders
-          assets:
-            - name: load
-              kind: sql
-              sql: |
-                DROP TABLE IF EXISTS orders;
-                CREATE TABLE orders (id INT, amount INT);
-                INSERT INTO orders VALUES (1, 10), (2, 20);
-            - name: total
-              kind: sql
-              sql: CREATE TABLE IF NOT EXISTS totals AS SELECT sum(amount) AS total FROM orders
-              depends_on: [load]
-          """);
-      assertThat(own.state()).as(own.assets()).isEqualTo("succeeded");
-    }
+    TenantAttacks.bothTenantsUseTheirOwnTables(stack);
     Outcome granted = attack(stack, SecurityStack.ACME_TOKEN, "own", """
         workflow: own
         assets:

@@ -122,20 +122,7 @@ class HostileTenantOnSqliteTest {
 
   @Test
   void bothTenantsWorkInTheirOwnFiles() throws Exception {
-    for (String token : new String[] {SecurityStack.ACME_TOKEN, SecurityStack.GLOBEX_TOKEN}) {
-      Outcome own = attack(stack, token, "orders", """
-          workflow: orders
-          assets:
-            - name: load
-              kind: sql
-              sql: |
-                DROP TABLE IF EXISTS orders;
-                CREATE TABLE orders (id INT, amount INT);
-                INSERT INTO orders VALUES (1, 10), (2, 20);
-                CREATE TABLE IF NOT EXISTS totals AS SELECT sum(amount) AS total FROM orders;
-          """);
-      assertThat(own.state()).as(own.assets()).isEqualTo("succeeded");
-    }
+    TenantAttacks.bothTenantsUseTheirOwnTables(stack);
     assertThat(fileHolding("customers")).isNotEqualTo(fileHolding("executions"));
   }
 }

@@ -87,6 +87,9 @@ class SecretsEndToEndTest {
         .cloudTasks()
         .env(Map.of("API_KEY", API_KEY, "HOOK_TOKEN", HOOK_TOKEN, "HOOK_URL", hookUrl,
             "DEAD_URL", "http://deaduser:" + DEAD_PASSWORD + "@127.0.0.1:1/x?token=" + DEAD_TOKEN))
+        // what the operator grants acme for this workflow: its variables, commands, the local hosts
+        .env(Map.of("SERVO_TENANT_ACME_ENV", "API_KEY,HOOK_TOKEN,HOOK_URL,DEAD_URL",
+            "SERVO_TENANT_ACME_ASSET_KINDS", "sql,command,http", "SERVO_TENANT_ACME_HTTP_HOSTS", "127.0.0.1"))
         .serviceEnv("worker", "SERVO_TRACE_EXPORTER", "stdout")
         .serviceEnv("orchestrator", "SERVO_TRACE_EXPORTER", "otlp")
         .serviceEnv("orchestrator", "SERVO_TRACE_ENDPOINT", otlpEndpoint)
@@ -101,10 +104,10 @@ class SecretsEndToEndTest {
         assets:
           - name: sql_ok
             kind: sql
-            sql: "CREATE TABLE IF NOT EXISTS public.secret_sink (id INTEGER, v TEXT); INSERT INTO public.secret_sink VALUES (1, '%s')"
+            sql: "CREATE TABLE IF NOT EXISTS secret_sink (id INTEGER, v TEXT); INSERT INTO secret_sink VALUES (1, '%s')"
           - name: sql_bad
             kind: sql
-            sql: "INSERT INTO public.secret_sink (id) VALUES ('%s')"
+            sql: "INSERT INTO secret_sink (id) VALUES ('%s')"
           - name: cmd
             kind: command
             command: [sh, -c, 'echo "calling with $API_KEY"; echo "auth failed: key=$API_KEY" >&2; exit 1']

@@ -20,7 +20,31 @@ import java.util.stream.Collectors;
  * span of its trace) is searched for the worker's secrets, in plain text, base64 and hex.
  */
 final class TenantAttacks {
+  /** A benign workflow that both tenants run with the same table names, each in its own place. */
+  static final String OWN_TABLES = """
+      workflow: orders
+      assets:
+        - name: load
+          kind: sql
+          sql: |
+            DROP TABLE IF EXISTS orders;
+            CREATE TABLE orders (id INT, amount INT);
+            INSERT INTO orders VALUES (1, 10), (2, 20);
+        - name: total
+          kind: sql
+          sql: CREATE TABLE IF NOT EXISTS totals AS SELECT sum(amount) AS total FROM orders
+          depends_on: [load]
+      """;
+
   private TenantAttacks() {}
+
+  /** Both tenants run {@link #OWN_TABLES}; each must succeed. */
+  static void bothTenantsUseTheirOwnTables(SecurityStack stack) {
+    for (String token : new String[] {SecurityStack.ACME_TOKEN, SecurityStack.GLOBEX_TOKEN}) {
+      Outcome own = attack(stack, token, "orders", OWN_TABLES);
+      assertThat(own.state()).as(own.assets()).isEqualTo("succeeded");
+    }
+  }
 
   /** The outcome of one attack: what the API answered, and the text of everything the attacker can read. */
   record Outcome(int deployStatus, String deployError, JsonNode execution, String visible) {
