@@ -47,8 +47,9 @@ abstract class CrossTenantApiAccess {
   @BeforeAll
   void start() {
     LocalTraces traces = new LocalTraces();
-    // globex's workflow has a command asset: the operator granted it that kind
+    // the shared workflow has a command asset: the operator granted both tenants that kind
     stack = database().env("SERVO_TENANT_GLOBEX_ASSET_KINDS", "sql,command,http")
+        .env("SERVO_TENANT_ACME_ASSET_KINDS", "sql,command,http")
         .workerExporter(traces.newExporter()).orchestratorExporter(traces.newExporter())
         .waterfall((id, tenant) -> traces.waterfall(id, tenant)).start();
     JsonNode ended = stack.runToEnd(SecurityStack.GLOBEX_TOKEN, "shared", SHARED);
