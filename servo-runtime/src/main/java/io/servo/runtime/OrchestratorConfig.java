@@ -4,6 +4,7 @@ import io.servo.core.task.TaskSignature;
 import io.servo.core.tenant.TenantPolicy;
 import io.servo.core.tenant.TenantPolicyException;
 import io.servo.core.workflow.WorkflowLoader;
+import io.servo.runtime.queue.local.LocalTaskQueue;
 import io.servo.telemetry.redaction.Redactor;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -73,6 +74,8 @@ public final class OrchestratorConfig {
   public static final String SERVO_QUEUE = "SERVO_QUEUE";
   public static final String SERVO_WORKER_URL = "SERVO_WORKER_URL";
   public static final String SERVO_LOCAL_QUEUE_MAX_ATTEMPTS = "SERVO_LOCAL_QUEUE_MAX_ATTEMPTS";
+  public static final String SERVO_LOCAL_QUEUE_MAX_CONCURRENT_DISPATCHES =
+      "SERVO_LOCAL_QUEUE_MAX_CONCURRENT_DISPATCHES";
   public static final String SERVO_MAX_BODY_BYTES = "SERVO_MAX_BODY_BYTES";
   public static final String SERVO_TRACE_INBOUND = "SERVO_TRACE_INBOUND";
 
@@ -80,6 +83,9 @@ public final class OrchestratorConfig {
   public static final String DEFAULT_DATABASE_URL = "jdbc:sqlite:.servo/servo.db";
   public static final URI DEFAULT_WORKER_URL = URI.create("http://localhost:8081");
   public static final int DEFAULT_LOCAL_QUEUE_MAX_ATTEMPTS = 10;
+  /** What a worker with the default {@code SERVO_WORKER_THREADS} runs at once. */
+  public static final int DEFAULT_LOCAL_QUEUE_MAX_CONCURRENT_DISPATCHES =
+      LocalTaskQueue.DEFAULT_MAX_CONCURRENT_DISPATCHES;
   public static final int DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
   private final int port;
@@ -90,6 +96,7 @@ public final class OrchestratorConfig {
   private final QueueBackend queue;
   private final URI workerUrl;
   private final int localQueueMaxAttempts;
+  private final int localQueueMaxConcurrentDispatches;
   private final int maxBodyBytes;
   private final TraceInbound traceInbound;
   private final TenantPolicy tenants;
@@ -103,6 +110,7 @@ public final class OrchestratorConfig {
       QueueBackend queue,
       URI workerUrl,
       int localQueueMaxAttempts,
+      int localQueueMaxConcurrentDispatches,
       int maxBodyBytes,
       TraceInbound traceInbound,
       TenantPolicy tenants) {
@@ -114,6 +122,7 @@ public final class OrchestratorConfig {
     this.queue = queue;
     this.workerUrl = workerUrl;
     this.localQueueMaxAttempts = localQueueMaxAttempts;
+    this.localQueueMaxConcurrentDispatches = localQueueMaxConcurrentDispatches;
     this.maxBodyBytes = maxBodyBytes;
     this.traceInbound = traceInbound;
     this.tenants = tenants;
@@ -162,10 +171,12 @@ public final class OrchestratorConfig {
     URI workerUrl = workerUrl(env);
     int maxAttempts =
         integer(env, SERVO_LOCAL_QUEUE_MAX_ATTEMPTS, DEFAULT_LOCAL_QUEUE_MAX_ATTEMPTS, 1, 1000);
+    int maxConcurrentDispatches = integer(env, SERVO_LOCAL_QUEUE_MAX_CONCURRENT_DISPATCHES,
+        DEFAULT_LOCAL_QUEUE_MAX_CONCURRENT_DISPATCHES, 1, LocalTaskQueue.MAX_CONCURRENT_DISPATCHES);
     int maxBody = integer(env, SERVO_MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES, 1024, 64 * 1024 * 1024);
     TraceInbound traceInbound = traceInbound(env);
     return new OrchestratorConfig(port, environment, tokens, secret, databaseUrl, queue, workerUrl,
-        maxAttempts, maxBody, traceInbound, tenants(env, environment, tokens.keySet()));
+        maxAttempts, maxConcurrentDispatches, maxBody, traceInbound, tenants(env, environment, tokens.keySet()));
   }
 
   /**
@@ -179,7 +190,8 @@ public final class OrchestratorConfig {
     Objects.requireNonNull(secret, "secret");
     checkSecret(secret);
     return new OrchestratorConfig(port, environment, apiTokens, secret.clone(), databaseUrl, queue,
-        workerUrl, localQueueMaxAttempts, maxBodyBytes, traceInbound, tenants);
+        workerUrl, localQueueMaxAttempts, localQueueMaxConcurrentDispatches, maxBodyBytes, traceInbound,
+        tenants);
   }
 
   /** This configuration listening on another port (0 picks a free one). */
@@ -188,7 +200,8 @@ public final class OrchestratorConfig {
       throw new IllegalArgumentException("port must be between 0 and 65535, was " + newPort);
     }
     return new OrchestratorConfig(newPort, environment, apiTokens, hmacSecret, databaseUrl, queue,
-        workerUrl, localQueueMaxAttempts, maxBodyBytes, traceInbound, tenants);
+        workerUrl, localQueueMaxAttempts, localQueueMaxConcurrentDispatches, maxBodyBytes, traceInbound,
+        tenants);
   }
 
   /** {@code SERVO_TENANT_<TENANT>_*}: what each tenant's workflows may use, and tenants' own workers. */
@@ -268,6 +281,14 @@ public final class OrchestratorConfig {
     return localQueueMaxAttempts;
   }
 
+  /**
+   * {@code SERVO_LOCAL_QUEUE_MAX_CONCURRENT_DISPATCHES}: deliveries the local queue has in flight
+   * at once (each lasts as long as its execution).
+   */
+  public int localQueueMaxConcurrentDispatches() {
+    return localQueueMaxConcurrentDispatches;
+  }
+
   /** {@code SERVO_MAX_BODY_BYTES}: the largest request body the API reads. */
   public int maxBodyBytes() {
     return maxBodyBytes;
@@ -286,6 +307,7 @@ public final class OrchestratorConfig {
         + ", hmacSecret=" + (hmacSecret == null ? "unset" : "set")
         + ", databaseUrl=" + Redactor.defaults().quote(withoutQuery(databaseUrl), 300) + ", queue=" + queue.id()
         + ", workerUrl=" + Redactor.defaults().quote(workerUrl.toString(), 300) + ", localQueueMaxAttempts=" + localQueueMaxAttempts
+        + ", localQueueMaxConcurrentDispatches=" + localQueueMaxConcurrentDispatches
         + ", maxBodyBytes=" + maxBodyBytes + ", traceInbound=" + traceInbound.id() + "}";
   }
 
@@ -439,7 +461,8 @@ public final class OrchestratorConfig {
     return o instanceof OrchestratorConfig c && port == c.port && environment == c.environment
         && apiTokens.equals(c.apiTokens) && Arrays.equals(hmacSecret, c.hmacSecret)
         && databaseUrl.equals(c.databaseUrl) && queue == c.queue && workerUrl.equals(c.workerUrl)
-        && localQueueMaxAttempts == c.localQueueMaxAttempts && maxBodyBytes == c.maxBodyBytes
+        && localQueueMaxAttempts == c.localQueueMaxAttempts
+        && localQueueMaxConcurrentDispatches == c.localQueueMaxConcurrentDispatches && maxBodyBytes == c.maxBodyBytes
         && traceInbound == c.traceInbound;
   }
 

@@ -14,6 +14,7 @@ import io.servo.runtime.execution.ExecutionLauncher;
 import io.servo.runtime.execution.StoreExecutionLauncher;
 import io.servo.runtime.execution.TraceContextSource;
 import io.servo.runtime.outbox.OutboxRelay;
+import io.servo.runtime.queue.local.DispatchWait;
 import io.servo.runtime.queue.local.LocalTaskQueue;
 import io.servo.runtime.sweeper.ExecutionSweeper;
 import io.servo.runtime.tracing.OrchestratorTracing;
@@ -60,6 +61,8 @@ public final class OrchestratorServer implements AutoCloseable {
   private final boolean ownsQueue;
   /** The queues to tenants' own workers, which this server created and closes. */
   private final List<TaskQueue> routeQueues = new ArrayList<>();
+  /** The local queues this server created (shared and tenants' own), unwrapped. */
+  private final List<LocalTaskQueue> localQueues = new ArrayList<>();
   private final OutboxRelay relay;
   private final ExecutionSweeper sweeper;
   private final ApiHandler handler;
@@ -91,11 +94,12 @@ public final class OrchestratorServer implements AutoCloseable {
             "SERVO_QUEUE is cloudtasks but no Cloud Tasks queue was passed to the orchestrator:"
                 + " start it with the servo command (./servo orchestrator), which builds that queue");
       }
-      baseQueue = tracing.wrapLocalQueue(b.localQueue.apply(
+      baseQueue = tracing.wrapLocalQueue(watched(b.localQueue.apply(
               LocalTaskQueue.builder(config.workerUrl())
                   .maxAttempts(config.localQueueMaxAttempts())
+                  .maxConcurrentDispatches(config.localQueueMaxConcurrentDispatches())
                   .clock(b.clock))
-          .build());
+          .build()));
     }
     this.queue = baseQueue;
     UnaryOperator<TaskQueue> handOver = q -> tracing.wrapHandOver(b.queueDecorator.apply(q));
@@ -105,8 +109,9 @@ public final class OrchestratorServer implements AutoCloseable {
       Optional<WorkerRoute> route = config.tenants().route(tenant);
       if (route.isPresent()) {
         TaskQueue routeQueue = b.routeQueues != null ? b.routeQueues.apply(route.get())
-            : tracing.wrapLocalQueue(b.localQueue.apply(LocalTaskQueue.builder(route.get().url())
-                .maxAttempts(config.localQueueMaxAttempts()).clock(b.clock)).build());
+            : tracing.wrapLocalQueue(watched(b.localQueue.apply(LocalTaskQueue.builder(route.get().url())
+                .maxAttempts(config.localQueueMaxAttempts())
+                .maxConcurrentDispatches(config.localQueueMaxConcurrentDispatches()).clock(b.clock)).build()));
         routeQueues.add(routeQueue);
         relayBuilder.route(tenant, routeQueue, TaskSignature.create(
             route.get().hmacSecret().getBytes(StandardCharsets.UTF_8), b.clock, TaskSignature.DEFAULT_WINDOW));
@@ -125,10 +130,28 @@ public final class OrchestratorServer implements AutoCloseable {
     ExecutionLauncher launcher = tracing.wrapLauncher(
         b.launcherDecorator.apply(StoreExecutionLauncher.create(b.storage, traceContext, b.clock)));
     this.handler = ApiHandler.create(TenantAuthenticator.create(config.apiTokens()), config.tenants(), b.storage, launcher,
-        relay, config.maxBodyBytes(), b.handOverTimeout, new TraceViews(b.traceLinks, b.traceWaterfall), tracing.requestObserver());
+        relay, config.maxBodyBytes(), b.handOverTimeout, new TraceViews(b.traceLinks, b.traceWaterfall), tracing.requestObserver(),
+        this::dispatchWait);
     this.shutdownGrace = b.shutdownGrace;
     this.workerThreads = b.workerThreads;
     this.maxQueuedRequests = b.maxQueuedRequests;
+  }
+
+  /** Remembers a local queue this server created, so the API can say when a task waits in it. */
+  private LocalTaskQueue watched(LocalTaskQueue localQueue) {
+    localQueues.add(localQueue);
+    return localQueue;
+  }
+
+  /** Whether the execution's task waits for a dispatch slot in one of this server's local queues. */
+  private Optional<DispatchWait> dispatchWait(String executionId) {
+    for (LocalTaskQueue localQueue : localQueues) {
+      Optional<DispatchWait> wait = localQueue.dispatchWait(executionId);
+      if (wait.isPresent()) {
+        return wait;
+      }
+    }
+    return Optional.empty();
   }
 
   /**

@@ -23,6 +23,7 @@ class OrchestratorConfigTest {
     assertThat(c.queue()).isEqualTo(OrchestratorConfig.QueueBackend.LOCAL);
     assertThat(c.workerUrl()).isEqualTo(URI.create("http://localhost:8081"));
     assertThat(c.localQueueMaxAttempts()).isEqualTo(10);
+    assertThat(c.localQueueMaxConcurrentDispatches()).isEqualTo(8);
     assertThat(c.maxBodyBytes()).isEqualTo(1024 * 1024);
     assertThat(c.traceInbound()).isEqualTo(OrchestratorConfig.TraceInbound.PARENT);
   }
@@ -51,6 +52,7 @@ class OrchestratorConfigTest {
         "SERVO_QUEUE", "cloudtasks",
         "SERVO_WORKER_URL", "https://worker.example.com",
         "SERVO_LOCAL_QUEUE_MAX_ATTEMPTS", "3",
+        "SERVO_LOCAL_QUEUE_MAX_CONCURRENT_DISPATCHES", "64",
         "SERVO_MAX_BODY_BYTES", "4096"));
 
     assertThat(c.port()).isEqualTo(9090);
@@ -62,6 +64,7 @@ class OrchestratorConfigTest {
     assertThat(c.queue()).isEqualTo(OrchestratorConfig.QueueBackend.CLOUDTASKS);
     assertThat(c.workerUrl()).isEqualTo(URI.create("https://worker.example.com"));
     assertThat(c.localQueueMaxAttempts()).isEqualTo(3);
+    assertThat(c.localQueueMaxConcurrentDispatches()).isEqualTo(64);
     assertThat(c.maxBodyBytes()).isEqualTo(4096);
     assertThat(c.toString()).doesNotContain("tokA", "tokB", SECRET).contains("acme", "globex");
   }
@@ -87,6 +90,12 @@ class OrchestratorConfigTest {
             + " URLs of the worker, for example http://localhost:8081");
     rejects(Map.of("SERVO_LOCAL_QUEUE_MAX_ATTEMPTS", "0"),
         "SERVO_LOCAL_QUEUE_MAX_ATTEMPTS has invalid value '0': accepted values are integers from 1 to 1000");
+    rejects(Map.of("SERVO_LOCAL_QUEUE_MAX_CONCURRENT_DISPATCHES", "0"),
+        "SERVO_LOCAL_QUEUE_MAX_CONCURRENT_DISPATCHES has invalid value '0': accepted values are integers"
+            + " from 1 to 1000");
+    rejects(Map.of("SERVO_LOCAL_QUEUE_MAX_CONCURRENT_DISPATCHES", "unlimited"),
+        "SERVO_LOCAL_QUEUE_MAX_CONCURRENT_DISPATCHES has invalid value 'unlimited': accepted values are"
+            + " integers from 1 to 1000");
     rejects(Map.of("SERVO_MAX_BODY_BYTES", "1MB"),
         "SERVO_MAX_BODY_BYTES has invalid value '1MB': accepted values are integers from 1024 to 67108864");
     rejects(Map.of("SERVO_DATABASE_URL", "postgres://db/servo"),

@@ -16,6 +16,11 @@ public final class ExecutionView {
     if (execution.hasNonNull("error")) {
       out.println("  error: " + execution.get("error").asText());
     }
+    JsonNode queue = execution.path("queue");
+    if (queue.hasNonNull("message")) {
+      out.println("  queued: " + queue.get("message").asText()
+          + (queue.hasNonNull("since") ? " (due since " + queue.get("since").asText() + ")" : ""));
+    }
     for (JsonNode asset : execution.path("assets")) {
       out.println(assetLine(asset));
     }

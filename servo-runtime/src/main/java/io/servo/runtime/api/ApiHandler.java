@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpHandler;
 import io.servo.core.json.Json;
 import io.servo.runtime.execution.ExecutionLauncher;
 import io.servo.runtime.outbox.OutboxRelay;
+import io.servo.runtime.queue.local.DispatchWait;
 import io.servo.storage.ServoStorage;
 import io.servo.storage.StorageException;
 import java.io.IOException;
@@ -84,6 +85,8 @@ public final class ApiHandler implements HttpHandler {
    * @param traceViews the link to an execution's trace and its in-memory waterfall, by trace id
    * @param observer sees each request after routing and authentication (the SERVER span)
    * @param tenants what each tenant's workflows may use: a deploy that needs more is refused
+   * @param dispatchWaits by execution id: whether its task waits in the local queue for a dispatch
+   *     slot (shown with a pending execution)
    */
   public static ApiHandler create(
       TenantAuthenticator authenticator,
@@ -94,7 +97,8 @@ public final class ApiHandler implements HttpHandler {
       int maxBodyBytes,
       Duration handOverTimeout,
       TraceViews traceViews,
-      RequestObserver observer) {
+      RequestObserver observer,
+      Function<String, Optional<DispatchWait>> dispatchWaits) {
     Objects.requireNonNull(authenticator, "authenticator");
     Objects.requireNonNull(tenants, "tenants");
     Objects.requireNonNull(storage, "storage");
@@ -103,11 +107,12 @@ public final class ApiHandler implements HttpHandler {
     Objects.requireNonNull(handOverTimeout, "handOverTimeout");
     Objects.requireNonNull(traceViews, "traceViews");
     Objects.requireNonNull(observer, "observer");
+    Objects.requireNonNull(dispatchWaits, "dispatchWaits");
     if (maxBodyBytes < 1) {
       throw new IllegalArgumentException("maxBodyBytes must be positive, was " + maxBodyBytes);
     }
     return new ApiHandler(authenticator, new WorkflowEndpoint(storage, tenants),
-        new ExecutionEndpoint(storage, launcher, relay, handOverTimeout, traceViews), maxBodyBytes,
+        new ExecutionEndpoint(storage, launcher, relay, handOverTimeout, traceViews, dispatchWaits), maxBodyBytes,
         observer);
   }
 

@@ -2,12 +2,14 @@ package io.servo.runtime.api;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.servo.core.execution.ExecutionState;
 import io.servo.core.json.Json;
 import io.servo.core.workflow.WorkflowLoader;
 import io.servo.runtime.execution.ExecutionLauncher;
 import io.servo.runtime.execution.LaunchedExecution;
 import io.servo.runtime.outbox.HandOver;
 import io.servo.runtime.outbox.OutboxRelay;
+import io.servo.runtime.queue.local.DispatchWait;
 import io.servo.storage.AssetResult;
 import io.servo.storage.Execution;
 import io.servo.storage.ServoStorage;
@@ -27,14 +29,16 @@ final class ExecutionEndpoint {
   private final OutboxRelay relay;
   private final Duration handOverTimeout;
   private final TraceViews traceViews;
+  private final Function<String, Optional<DispatchWait>> dispatchWaits;
 
   ExecutionEndpoint(ServoStorage storage, ExecutionLauncher launcher, OutboxRelay relay,
-      Duration handOverTimeout, TraceViews traceViews) {
+      Duration handOverTimeout, TraceViews traceViews, Function<String, Optional<DispatchWait>> dispatchWaits) {
     this.storage = storage;
     this.launcher = launcher;
     this.relay = relay;
     this.handOverTimeout = handOverTimeout;
     this.traceViews = traceViews;
+    this.dispatchWaits = dispatchWaits;
   }
 
   ApiResponse start(ApiRequest request) {
@@ -91,6 +95,17 @@ final class ExecutionEndpoint {
     out.put("started_at", instant(e.startedAt()));
     out.put("ended_at", instant(e.endedAt()));
     out.put("trace_id", e.traceId());
+    if (e.state() == ExecutionState.PENDING) {
+      dispatchWaits.apply(e.id()).ifPresent(wait -> {
+        ObjectNode queue = out.putObject("queue");
+        queue.put("status", "waiting_for_dispatch_slot");
+        queue.put("since", instant(wait.since()));
+        queue.put("in_flight", wait.inFlight());
+        queue.put("max_concurrent_dispatches", wait.maxConcurrentDispatches());
+        queue.put("waiting", wait.waiting());
+        queue.put("message", wait.describe());
+      });
+    }
     if (e.traceId() != null) {
       traceViews.link().apply(e.traceId()).ifPresent(url -> out.put("trace_url", url));
       String query = request.exchange().getRequestURI().getRawQuery();

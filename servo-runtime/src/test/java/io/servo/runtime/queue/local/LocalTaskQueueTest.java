@@ -155,6 +155,166 @@ class LocalTaskQueueTest {
     }
   }
 
+  /** A task whose body is a Servo payload of this tenant and execution. */
+  private static QueuedTask payloadTask(String name, String tenant, String executionId) {
+    byte[] body = ("{\"version\":1,\"execution_id\":\"" + executionId + "\",\"tenant\":\"" + tenant
+        + "\",\"workflow\":\"w\",\"definition\":{}}").getBytes(StandardCharsets.UTF_8);
+    return new QueuedTask(name, body, Map.of("Content-Type", "application/json"));
+  }
+
+  private List<String> receivedTaskNames() {
+    return worker.received().stream().map(r -> r.header(TaskHeaders.TASK_NAME)).toList();
+  }
+
+  @Test
+  void startsAsManyLongExecutionsAtOnceAsTheDefaultConcurrencyAllows() throws Exception {
+    worker.holdAnswers(); // every execution runs until the test ends it
+    int concurrency = LocalTaskQueue.DEFAULT_MAX_CONCURRENT_DISPATCHES;
+    assertThat(concurrency).isGreaterThan(4); // the old, fixed number of dispatcher threads
+
+    for (int i = 1; i <= concurrency + 1; i++) {
+      queue.enqueue(payloadTask("exec-c" + i + "-1", "acme", "c" + i));
+    }
+
+    // All of them arrive while not one was answered: none waited for another to end.
+    await().atMost(Duration.ofSeconds(10)).until(() -> worker.received().size() == concurrency);
+    assertThat(worker.heldTasks()).hasSize(concurrency);
+    // The one beyond the concurrency waits for a slot, and the queue says so.
+    String last = "c" + (concurrency + 1);
+    assertThat(queue.dispatchWait(last)).hasValueSatisfying(wait -> {
+      assertThat(wait.inFlight()).isEqualTo(concurrency);
+      assertThat(wait.maxConcurrentDispatches()).isEqualTo(concurrency);
+      assertThat(wait.waiting()).isEqualTo(1);
+      assertThat(wait.describe()).isEqualTo("waiting for a dispatch slot: " + concurrency
+          + " deliveries in flight, concurrency " + concurrency + ", 1 waiting");
+    });
+    assertThat(queue.dispatchWait("c1")).isEmpty(); // in flight, not waiting
+
+    worker.release("exec-c1-1");
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> worker.received().size() == concurrency + 1);
+    assertThat(receivedTaskNames()).last().isEqualTo("exec-" + last + "-1");
+    assertThat(queue.dispatchWait(last)).isEmpty();
+  }
+
+  @Test
+  void runsUpToTheConfiguredConcurrencyAtOnce() throws Exception {
+    worker.holdAnswers();
+    try (LocalTaskQueue wide = LocalTaskQueue.builder(worker.url()).maxConcurrentDispatches(12).build()) {
+      for (int i = 1; i <= 12; i++) {
+        wide.enqueue(payloadTask("exec-w" + i + "-1", i % 2 == 0 ? "acme" : "globex", "w" + i));
+      }
+
+      await().atMost(Duration.ofSeconds(10)).until(() -> worker.received().size() == 12);
+      assertThat(worker.heldTasks()).hasSize(12);
+      worker.releaseAll();
+    }
+  }
+
+  @Test
+  void anotherTenantsTaskGoesBeforeAFloodingTenantsBacklog() throws Exception {
+    worker.holdAnswers();
+    try (LocalTaskQueue narrow = LocalTaskQueue.builder(worker.url()).maxConcurrentDispatches(2).build()) {
+      for (int i = 1; i <= 5; i++) {
+        narrow.enqueue(payloadTask("exec-a" + i + "-1", "flood", "a" + i));
+      }
+      await().atMost(Duration.ofSeconds(10)).until(() -> worker.received().size() == 2);
+      narrow.enqueue(payloadTask("exec-b1-1", "quiet", "b1"));
+      assertThat(narrow.dispatchWait("b1")).hasValueSatisfying(w -> assertThat(w.waiting()).isEqualTo(4));
+
+      worker.release("exec-a1-1"); // the first slot that frees goes to the other tenant
+
+      await().atMost(Duration.ofSeconds(10)).until(() -> worker.received().size() == 3);
+      assertThat(receivedTaskNames()).containsExactly("exec-a1-1", "exec-a2-1", "exec-b1-1");
+
+      worker.releaseAll(); // the backlog drains, two at a time, in no order the worker can tell
+      await().atMost(Duration.ofSeconds(10)).until(() -> worker.received().size() == 6);
+      assertThat(receivedTaskNames()).containsExactlyInAnyOrder(
+          "exec-a1-1", "exec-a2-1", "exec-b1-1", "exec-a3-1", "exec-a4-1", "exec-a5-1");
+    }
+  }
+
+  @Test
+  void tenantsFloodingTogetherTakeTurns() throws Exception {
+    worker.holdAnswers();
+    try (LocalTaskQueue single = LocalTaskQueue.builder(worker.url()).maxConcurrentDispatches(1).build()) {
+      for (int i = 1; i <= 3; i++) {
+        single.enqueue(payloadTask("exec-x" + i + "-1", "x", "x" + i));
+      }
+      for (int i = 1; i <= 3; i++) {
+        single.enqueue(payloadTask("exec-y" + i + "-1", "y", "y" + i));
+      }
+      for (int n = 1; n < 6; n++) {
+        int arrived = n;
+        await().atMost(Duration.ofSeconds(10)).until(() -> worker.received().size() == arrived);
+        worker.release(receivedTaskNames().get(n - 1));
+      }
+      await().atMost(Duration.ofSeconds(10)).until(() -> worker.received().size() == 6);
+
+      assertThat(receivedTaskNames()).containsExactly(
+          "exec-x1-1", "exec-y1-1", "exec-x2-1", "exec-y2-1", "exec-x3-1", "exec-y3-1");
+    }
+  }
+
+  @Test
+  void theTimeWaitedForASlotCountsAsQueueWait() throws Exception {
+    worker.holdAnswers();
+    MutableClock clock = new MutableClock(Instant.parse("2024-05-01T10:00:00Z"));
+    try (LocalTaskQueue single = LocalTaskQueue.builder(worker.url()).maxConcurrentDispatches(1).clock(clock).build()) {
+      single.enqueue(payloadTask("exec-e1-1", "acme", "e1"));
+      await().atMost(Duration.ofSeconds(10)).until(() -> worker.received().size() == 1);
+      clock.set(Instant.parse("2024-05-01T10:00:05Z"));
+      single.enqueue(payloadTask("exec-e2-1", "acme", "e2"));
+      assertThat(single.dispatchWait("e2")).hasValueSatisfying(
+          w -> assertThat(w.since()).isEqualTo(Instant.parse("2024-05-01T10:00:05Z")));
+      clock.set(Instant.parse("2024-05-01T11:00:00Z")); // the first execution ran for an hour
+
+      worker.release("exec-e1-1");
+
+      await().atMost(Duration.ofSeconds(10)).until(() -> worker.received().size() == 2);
+      // The ETA is when the task became due, not when it got its slot: the worker's queue wait
+      // (receipt minus ETA) covers the hour it waited.
+      assertThat(worker.received().get(1).header(TaskHeaders.ETA))
+          .isEqualTo(LocalTaskQueue.eta(Instant.parse("2024-05-01T10:00:05Z")));
+    }
+  }
+
+  @Test
+  void refusesAConcurrencyOutsideItsRange() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> LocalTaskQueue.builder(worker.url()).maxConcurrentDispatches(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("maxConcurrentDispatches must be from 1 to 1000, was 0");
+  }
+
+  /** A clock the test moves by hand. */
+  private static final class MutableClock extends java.time.Clock {
+    private volatile Instant now;
+
+    MutableClock(Instant start) {
+      this.now = start;
+    }
+
+    void set(Instant value) {
+      now = value;
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return java.time.ZoneOffset.UTC;
+    }
+
+    @Override
+    public java.time.Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+  }
+
   @Test
   void formatsTheEtaAsSecondsWithAFraction() {
     assertThat(LocalTaskQueue.eta(Instant.ofEpochSecond(1_700_000_000L, 123_456_789)))

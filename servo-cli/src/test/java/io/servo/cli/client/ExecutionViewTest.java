@@ -1,0 +1,43 @@
+package io.servo.cli.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.servo.core.json.Json;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class ExecutionViewTest {
+  private static String print(String json) throws Exception {
+    JsonNode execution = Json.mapper().readTree(json);
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    ExecutionView.print(execution, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    return bytes.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void aPendingExecutionWaitingForADispatchSlotSaysWhy() throws Exception {
+    String out = print("""
+        {"execution_id": "e1", "state": "pending", "workflow": "daily_sales", "workflow_version": 1,
+         "queue": {"status": "waiting_for_dispatch_slot", "since": "2024-05-01T10:00:05Z",
+                   "in_flight": 8, "max_concurrent_dispatches": 8, "waiting": 2,
+                   "message": "waiting for a dispatch slot: 8 deliveries in flight, concurrency 8, 2 waiting"},
+         "assets": []}
+        """);
+
+    assertThat(out).contains("execution e1  PENDING  (workflow daily_sales v1)")
+        .contains("  queued: waiting for a dispatch slot: 8 deliveries in flight, concurrency 8, 2 waiting"
+            + " (due since 2024-05-01T10:00:05Z)");
+  }
+
+  @Test
+  void anExecutionThatWaitsForNoSlotPrintsNoQueueLine() throws Exception {
+    String out = print("""
+        {"execution_id": "e2", "state": "pending", "workflow": "daily_sales", "workflow_version": 1, "assets": []}
+        """);
+
+    assertThat(out).doesNotContain("queued");
+  }
+}
