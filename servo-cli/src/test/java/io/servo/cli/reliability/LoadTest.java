@@ -76,7 +76,7 @@ class LoadTest {
             "SERVO_TRACE_EXPORTER", "otlp",
             "SERVO_TRACE_ENDPOINT", backend.endpoint(),
             "SERVO_WORKER_THREADS", Integer.toString(IN_FLIGHT)))
-        .orchestrator(b -> b.localQueue(q -> q.dispatchers(IN_FLIGHT)))
+        .orchestrator(b -> b.localQueue(q -> q.maxConcurrentDispatches(IN_FLIGHT)))
         .start();
     servo.deploy("load", "workflow: load\nassets: [{name: one, kind: sql, sql: SELECT 1}]");
 

@@ -549,16 +549,6 @@ public final class LocalTaskQueue implements TaskQueue {
       return this;
     }
 
-    /**
-     * The former name of {@link #maxConcurrentDispatches}, from when each delivery held a thread.
-     *
-     * @deprecated use {@link #maxConcurrentDispatches}
-     */
-    @Deprecated
-    public Builder dispatchers(int value) {
-      return maxConcurrentDispatches(value);
-    }
-
     /** How many task names are remembered for deduplication; default 100,000. */
     public Builder rememberedNames(int value) {
       if (value < 1) {
