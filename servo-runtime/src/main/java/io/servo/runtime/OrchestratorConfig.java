@@ -23,6 +23,8 @@ import java.util.Optional;
  * and the HMAC secret are never echoed).
  */
 public final class OrchestratorConfig {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OrchestratorConfig.class);
+
   /** Where the orchestrator runs, from {@code SERVO_ENVIRONMENT}. */
   public enum Environment {
     PRODUCTION,
@@ -228,11 +230,13 @@ public final class OrchestratorConfig {
     if (policy != null) {
       java.util.Set<String> keys = new java.util.TreeSet<>(policy.grantKeys());
       tenants.forEach(t -> keys.remove(TenantPolicy.grantKey(t)));
+      // Only a warning: taking a tenant's token away (revoking it) must not stop the orchestrator.
       for (String key : keys) {
-        problems.add(TenantPolicy.PREFIX + key + "_* grants a tenant that " + (tenantNames.isEmpty()
-            ? "does not exist here: without " + SERVO_API_TOKENS + " every request runs as tenant 'default' (SERVO_TENANT_DEFAULT_*)"
+        LOG.warn("{}{}_* grants a tenant that {}", TenantPolicy.PREFIX, key, tenantNames.isEmpty()
+            ? "does not exist here: without " + SERVO_API_TOKENS + " every request runs as tenant 'default' "
+                + "(" + TenantPolicy.PREFIX + "DEFAULT_*)"
             : "is not in " + SERVO_API_TOKENS + " (" + String.join(", ", new java.util.TreeSet<>(tenantNames))
-                + "): fix the tenant's name, or add its token"));
+                + "): check the tenant's name (upper case, '-' as '_')");
       }
     }
     if (!problems.isEmpty()) {
