@@ -26,8 +26,11 @@ import org.postgresql.PGConnection;
  * so the server never sees or logs it in clear) whenever the role is provisioned.
  */
 final class PostgresTenantRoles {
-  /** How many sessions a tenant's role may have at once, on all workers together. */
-  static final int CONNECTION_LIMIT = 8;
+  /**
+   * How many sessions a tenant's role may have at once, on all workers together: room for eight
+   * worker instances, each with a pool of {@link Warehouse#TENANT_POOL_SIZE}.
+   */
+  static final int CONNECTION_LIMIT = 32;
   private static final int MAX_IDENTIFIER_BYTES = 63;
   private static final String PASSWORD_LABEL = "servo-warehouse-tenant-role-password/v1";
 

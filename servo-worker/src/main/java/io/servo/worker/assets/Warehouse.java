@@ -44,7 +44,8 @@ import javax.sql.DataSource;
  * {@link #MAX_TENANT_POOLS} of them (a pool with a connection lent out is never closed).
  */
 final class Warehouse implements AutoCloseable {
-  static final int TENANT_POOL_SIZE = 2;
+  /** The shared warehouse pool's former size: a tenant alone keeps the concurrency it had. */
+  static final int TENANT_POOL_SIZE = 4;
   static final int MAX_TENANT_POOLS = 32;
   private static final long IDLE_POOL_NANOS = TimeUnit.MINUTES.toNanos(10);
   private static final Pattern TENANT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,62}");
