@@ -75,18 +75,10 @@ class HostileTenantOnPostgresTest {
     secrets = Set.of(SecurityStack.HMAC_SECRET, DB_PASSWORD, GLOBEX_VALUE, GLOBEX_ROW, SecurityStack.GLOBEX_TOKEN);
 
     // The victim: a table with a row worth stealing (analysed, so PostgreSQL's statistics hold its values).
-    Outcome victim = attack(stack, SecurityStack.GLOBEX_TOKEN, "customers", """
-        workflow: customers
-        assets:
-          - name: load
-            kind: sql
-            sql: |
-              CREATE TABLE customers (id INT, secret TEXT);
-              INSERT INTO customers SELECT g, '%s' FROM generate_series(1, 50) g;
-              ANALYZE customers;
+    TenantAttacks.globexStoresASecret(stack, """
+        INSERT INTO customers SELECT g, '%s' FROM generate_series(1, 50) g;
+        ANALYZE customers;
         """.formatted(GLOBEX_ROW));
-    assertThat(victim.state()).as(victim.assets()).isEqualTo("succeeded");
-    stack.awaitQuiet();
   }
 
   @BeforeEach

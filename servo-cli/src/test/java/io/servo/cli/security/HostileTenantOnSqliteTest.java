@@ -34,17 +34,7 @@ class HostileTenantOnSqliteTest {
   void start() {
     stack = SecurityStack.sqlite(dir).start();
     secrets = Set.of(SecurityStack.HMAC_SECRET, SecurityStack.GLOBEX_TOKEN, GLOBEX_ROW);
-    Outcome victim = attack(stack, SecurityStack.GLOBEX_TOKEN, "customers", """
-        workflow: customers
-        assets:
-          - name: load
-            kind: sql
-            sql: |
-              CREATE TABLE customers (id INT, secret TEXT);
-              INSERT INTO customers VALUES (1, '%s');
-        """.formatted(GLOBEX_ROW));
-    assertThat(victim.state()).as(victim.assets()).isEqualTo("succeeded");
-    stack.awaitQuiet();
+    TenantAttacks.globexStoresASecret(stack, "INSERT INTO customers VALUES (1, '" + GLOBEX_ROW + "');");
   }
 
   @AfterEach

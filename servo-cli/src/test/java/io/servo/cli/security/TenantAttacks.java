@@ -38,6 +38,23 @@ final class TenantAttacks {
 
   private TenantAttacks() {}
 
+  /**
+   * The victim: globex creates {@code customers (id, secret)} and runs {@code statements} (which
+   * fill it with a row worth stealing), then everything settles.
+   */
+  static void globexStoresASecret(SecurityStack stack, String statements) {
+    Outcome victim = attack(stack, SecurityStack.GLOBEX_TOKEN, "customers", """
+        workflow: customers
+        assets:
+          - name: load
+            kind: sql
+            sql: |
+              CREATE TABLE customers (id INT, secret TEXT);
+        %s""".formatted(statements.indent(6)));
+    assertThat(victim.state()).as(victim.assets()).isEqualTo("succeeded");
+    stack.awaitQuiet();
+  }
+
   /** Both tenants run {@link #OWN_TABLES}; each must succeed. */
   static void bothTenantsUseTheirOwnTables(SecurityStack stack) {
     for (String token : new String[] {SecurityStack.ACME_TOKEN, SecurityStack.GLOBEX_TOKEN}) {
