@@ -28,7 +28,7 @@ import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "demo", description = "Run examples/daily_sales.yaml end to end in one process with a temporary database.")
+@Command(name = "demo", mixinStandardHelpOptions = true, description = "Run examples/daily_sales.yaml end to end in one process with a temporary database.")
 final class DemoCommand implements Callable<Integer> {
   @Option(names = "--workflow", paramLabel = "FILE", description = "Workflow file (default examples/daily_sales.yaml)")
   Path workflowFile;
@@ -38,7 +38,7 @@ final class DemoCommand implements Callable<Integer> {
     Path home = Path.of(System.getenv().getOrDefault("SERVO_HOME", ".")).toAbsolutePath().normalize();
     Path file = workflowFile != null ? workflowFile : home.resolve("examples/daily_sales.yaml");
     if (!Files.isRegularFile(file)) {
-      throw new CliException("no workflow file at " + file + "; run ./servo demo from the Servo checkout or pass --workflow FILE");
+      throw CliException.usage("no workflow file at " + file + "; run ./servo demo from the Servo checkout or pass --workflow FILE");
     }
     quietLogs();
     Path dir = Files.createTempDirectory("servo-demo-");

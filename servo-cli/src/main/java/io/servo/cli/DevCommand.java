@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
-@Command(name = "dev", description = "Run orchestrator, local queue and worker in one process for local development.")
+@Command(name = "dev", mixinStandardHelpOptions = true, description = "Run orchestrator, local queue and worker in one process for local development.")
 final class DevCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {

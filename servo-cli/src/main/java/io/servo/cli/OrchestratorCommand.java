@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
-@Command(name = "orchestrator", description = "Run the orchestrator service (Cloud Run), configured from the environment, on PORT (default 8080).")
+@Command(name = "orchestrator", mixinStandardHelpOptions = true, description = "Run the orchestrator service (Cloud Run), configured from the environment, on PORT (default 8080).")
 final class OrchestratorCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {

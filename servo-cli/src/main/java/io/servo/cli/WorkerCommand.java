@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
-@Command(name = "worker", description = "Run the worker service (Cloud Run), configured from the environment, on PORT (default 8081).")
+@Command(name = "worker", mixinStandardHelpOptions = true, description = "Run the worker service (Cloud Run), configured from the environment, on PORT (default 8081).")
 final class WorkerCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {

@@ -93,4 +93,34 @@ class ClientCommandsTest {
     assertThat(status.exitCode()).isEqualTo(1);
     assertThat(status.err()).contains("cannot reach the orchestrator at http://127.0.0.1:1/");
   }
+
+  @Test
+  void runWaitThatGivesUpSaysSoAndExitsWithItsOwnCode() throws Exception {
+    Path file = dir.resolve("slow.yaml");
+    Files.writeString(file, "workflow: slow\nassets: [{name: nap, kind: command, command: [sleep, '3']}]\n");
+    String server = stack.url();
+    assertThat(ConsoleCapture.servo("deploy", file.toString(), "--server", server, "--token", "tok-acme").exitCode()).isZero();
+
+    ConsoleCapture run = ConsoleCapture.servo("run", "slow", "--wait", "--timeout", "500ms", "--server", server,
+        "--token", "tok-acme");
+
+    assertThat(run.exitCode()).isEqualTo(ServoCli.GAVE_UP);
+    assertThat(run.err()).containsPattern("servo: stopped waiting after 500ms \\(--timeout\\); execution \\S+ is still "
+        + "(pending|running): it goes on; see it with ./servo status \\S+");
+  }
+
+  @Test
+  void errorsGiveTheirHintsInTheCommandLinesTerms() throws Exception {
+    String server = stack.url();
+
+    ConsoleCapture notDeployed = ConsoleCapture.servo("run", "nope", "--server", server, "--token", "tok-acme");
+    assertThat(notDeployed.exitCode()).isEqualTo(ServoCli.FAILED);
+    assertThat(notDeployed.err()).contains("deploy it first with ./servo deploy FILE").doesNotContain("PUT /v1");
+
+    ConsoleCapture noToken = ConsoleCapture.servo("run", "nope", "--server", server, "--token", "");
+    assertThat(noToken.err()).contains("--token TOKEN (or set SERVO_API_TOKEN)").doesNotContain("Authorization: Bearer");
+
+    ConsoleCapture unknown = ConsoleCapture.servo("status", "no-such-id", "--server", server, "--token", "tok-acme");
+    assertThat(unknown.err()).contains("check the id that ./servo run printed").doesNotContain("POST /v1");
+  }
 }

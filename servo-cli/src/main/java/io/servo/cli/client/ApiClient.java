@@ -29,17 +29,38 @@ public final class ApiClient {
       return status / 100 == 2;
     }
 
-    /** The API's own error text, with the listed problems, for printing. */
+    /** The API's own error text, with the listed problems, for printing, its hints in the CLI's terms. */
     public String errorText() {
       StringBuilder out = new StringBuilder("HTTP " + status);
       if (body != null && body.hasNonNull("error")) {
-        out.append(": ").append(body.get("error").asText());
+        out.append(": ").append(inCliTerms(body.get("error").asText()));
       }
       if (body != null && body.has("problems")) {
         body.get("problems").forEach(p -> out.append("\n  - ").append(p.asText()));
       }
       return out.toString();
     }
+  }
+
+  /**
+   * The API's hints name HTTP requests; a CLI user types commands and flags. Each pattern is an
+   * exact hint the orchestrator gives (ClientCommandsTest shows them through a real orchestrator).
+   */
+  private static final java.util.List<java.util.Map.Entry<java.util.regex.Pattern, String>> CLI_TERMS = java.util.List.of(
+      java.util.Map.entry(java.util.regex.Pattern.compile("deploy it first with PUT /v1/workflows/\\S+"),
+          "deploy it first with ./servo deploy FILE"),
+      java.util.Map.entry(java.util.regex.Pattern.compile(
+              "send 'Authorization: Bearer <token>' with your tenant's token from SERVO_API_TOKENS"),
+          "pass your tenant's token with --token TOKEN (or set SERVO_API_TOKEN)"),
+      java.util.Map.entry(java.util.regex.Pattern.compile("the id returned by POST /v1/workflows/\\{name}/executions"),
+          "the id that ./servo run printed"));
+
+  static String inCliTerms(String apiText) {
+    String text = apiText;
+    for (java.util.Map.Entry<java.util.regex.Pattern, String> term : CLI_TERMS) {
+      text = term.getKey().matcher(text).replaceAll(java.util.regex.Matcher.quoteReplacement(term.getValue()));
+    }
+    return text;
   }
 
   public Answer put(String path, byte[] body, String contentType) {

@@ -13,8 +13,22 @@ public final class ClientOptions {
       description = "API token of your tenant (env SERVO_API_TOKEN)")
   String token;
 
+  /**
+   * @throws CliException (a usage error) when {@code --server} is not an http(s) URL with a host
+   */
   public ApiClient client() {
     String base = server.endsWith("/") ? server : server + "/";
-    return new ApiClient(URI.create(base), token);
+    URI uri;
+    try {
+      uri = new URI(base);
+    } catch (java.net.URISyntaxException e) {
+      uri = null;
+    }
+    if (uri == null || uri.getHost() == null
+        || !("http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme()))) {
+      throw CliException.usage("--server '" + server + "' is not a URL of the orchestrator: use http://HOST:PORT "
+          + "or https://HOST, e.g. --server http://localhost:8080 (or set SERVO_SERVER)");
+    }
+    return new ApiClient(uri, token);
   }
 }

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "deploy", description = "Deploy a workflow file (YAML or JSON) to the orchestrator.")
+@Command(name = "deploy", mixinStandardHelpOptions = true, description = "Deploy a workflow file (YAML or JSON) to the orchestrator.")
 public final class DeployCommand implements Callable<Integer> {
   @Mixin ClientOptions options;
 
@@ -19,7 +19,7 @@ public final class DeployCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     if (!Files.isRegularFile(file)) {
-      throw new CliException("no such file: " + file);
+      throw CliException.usage("no such file: " + file + " (deploy FILE: the path of a workflow file, YAML or JSON)");
     }
     byte[] body = Files.readAllBytes(file);
     String name = WorkflowName.of(body, file);

@@ -42,7 +42,8 @@ public final class ExecutionView {
       case "skipped" -> "-";
       default -> "…";
     };
-    StringBuilder line = new StringBuilder(String.format("  %s %-20s %-9s %8s", mark, text(asset, "name"),
+    // Columns: a long name or duration still leaves a space before the next column.
+    StringBuilder line = new StringBuilder(String.format("  %s %-20s %-9s %9s", mark, text(asset, "name") + " ",
         status, duration(asset)));
     String detail = asset.hasNonNull("error") ? asset.get("error").asText() : asset.path("output").asText("");
     if (!detail.isBlank()) {
@@ -57,7 +58,12 @@ public final class ExecutionView {
     }
     Duration d = Duration.between(Instant.parse(asset.get("started_at").asText()),
         Instant.parse(asset.get("ended_at").asText()));
-    return d.toMillis() + " ms";
+    long millis = d.toMillis();
+    if (millis < 10_000) {
+      return millis + " ms";
+    }
+    return millis < 600_000 ? String.format(java.util.Locale.ROOT, "%.1f s", millis / 1000.0)
+        : io.servo.core.workflow.Durations.format(d.withNanos(0));
   }
 
   private static String firstLine(String s) {

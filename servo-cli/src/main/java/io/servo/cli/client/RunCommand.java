@@ -12,7 +12,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "run", description = "Start an execution of a deployed workflow.")
+@Command(name = "run", mixinStandardHelpOptions = true, description = "Start an execution of a deployed workflow.")
 public final class RunCommand implements Callable<Integer> {
   @Mixin ClientOptions options;
 
@@ -30,6 +30,9 @@ public final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
+    if (waitForEnd && io.servo.core.workflow.Durations.parse(timeout).isEmpty()) {
+      throw CliException.usage("--timeout '" + timeout + "' is not a duration: use 30s, 5m or 1h");
+    }
     ApiClient client = options.client();
     ApiClient.Answer started = client.post("v1/workflows/" + workflow + "/executions", idempotencyKey);
     if (!started.ok()) {
@@ -47,7 +50,7 @@ public final class RunCommand implements Callable<Integer> {
       return 0;
     }
     return follow(client, id, io.servo.core.workflow.Durations.parse(timeout)
-        .orElseThrow(() -> new CliException("--timeout: bad duration '" + timeout + "' (use 30s, 5m, 1h)")));
+        .orElseThrow(() -> CliException.usage("--timeout '" + timeout + "' is not a duration: use 30s, 5m or 1h")));
   }
 
   /** Polls the execution, printing each asset once when it reaches a new status; the exit code follows its end state. */
@@ -75,8 +78,10 @@ public final class RunCommand implements Callable<Integer> {
         return state == ExecutionState.SUCCEEDED ? 0 : 1;
       }
       if (Instant.now().isAfter(deadline)) {
-        System.err.println("gave up waiting after " + timeout + "; execution " + id + " is " + state.wireName());
-        return 2;
+        System.err.println("servo: stopped waiting after " + io.servo.core.workflow.Durations.format(timeout)
+            + " (--timeout); execution " + id + " is still " + state.wireName()
+            + ": it goes on; see it with ./servo status " + id);
+        return io.servo.cli.ServoCli.GAVE_UP;
       }
       Thread.sleep(300);
     }

@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "status", description = "Show an execution: its state, each asset's result and its trace.")
+@Command(name = "status", mixinStandardHelpOptions = true, description = "Show an execution: its state, each asset's result and its trace.")
 public final class StatusCommand implements Callable<Integer> {
   @Mixin ClientOptions options;
 

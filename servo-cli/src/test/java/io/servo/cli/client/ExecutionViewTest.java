@@ -40,4 +40,15 @@ class ExecutionViewTest {
 
     assertThat(out).doesNotContain("queued");
   }
+
+  @Test
+  void aLongDurationAndALongNameStayInTheirColumns() throws Exception {
+    String out = print("""
+        {"execution_id": "e3", "state": "succeeded", "workflow": "w", "workflow_version": 1, "assets": [
+          {"name": "an_asset_with_a_long_name", "status": "succeeded", "started_at": "2024-05-01T10:00:00Z",
+           "ended_at": "2024-05-01T10:00:12.027Z", "output": "done"}]}
+        """);
+
+    assertThat(out).contains("an_asset_with_a_long_name  succeeded    12.0 s  done");
+  }
 }
