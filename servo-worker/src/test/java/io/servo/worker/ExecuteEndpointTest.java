@@ -89,7 +89,7 @@ class ExecuteEndpointTest {
     assertThat(body.get("assets")).hasSize(3);
     assertThat(body.get("assets").findValuesAsText("status")).containsOnly("succeeded");
     assertThat(body.get("assets").get(0).get("output").asText()).isEqualTo(
-        "statement 1: 0 rows affected; statement 2: 2 rows affected; statement 3: 2 rows returned");
+        "statement 1: done; statement 2: 2 rows affected; statement 3: 2 rows returned");
     assertThat(body.get("assets").get(1).get("kind").asText()).isEqualTo("command");
     assertThat(body.get("assets").get(2).get("output").asText()).startsWith("HTTP 200");
 
@@ -219,8 +219,9 @@ class ExecuteEndpointTest {
     AssetResult sleepy = result(task, "sleepy");
     assertThat(sleepy.status()).isEqualTo(AssetStatus.FAILED);
     assertThat(sleepy.error()).startsWith("timed out after 6s");
-    assertThat(worker.storage().executions().find("default", task.executionId()).orElseThrow().state())
-        .isEqualTo(ExecutionState.TIMEOUT);
+    var ended = worker.storage().executions().find("default", task.executionId()).orElseThrow();
+    assertThat(ended.state()).isEqualTo(ExecutionState.TIMEOUT);
+    assertThat(ended.error()).as("a timeout reads as one").startsWith("asset 'sleepy' timed out: timed out after 6s");
     assertThat(pidFile).as("the grandchild was started").exists();
     await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.allProcesses()
         .noneMatch(h -> h.info().commandLine().orElse("").contains(sleepFor)));

@@ -36,9 +36,12 @@ public final class ExecutionView {
 
   public static String assetLine(JsonNode asset) {
     String status = text(asset, "status");
+    if (status.equals("failed") && text(asset, "error").contains(io.servo.worker.assets.AssetOutcome.TIMED_OUT)) {
+      status = "timed out"; // stored as failed; the execution ends TIMEOUT
+    }
     String mark = switch (status) {
       case "succeeded" -> "✓";
-      case "failed" -> "✗";
+      case "failed", "timed out" -> "✗";
       case "skipped" -> "-";
       default -> "…";
     };

@@ -51,4 +51,15 @@ class ExecutionViewTest {
 
     assertThat(out).contains("an_asset_with_a_long_name  succeeded    12.0 s  done");
   }
+
+  @Test
+  void anAssetThatRanPastItsTimeoutReadsTimedOut() throws Exception {
+    String out = print("""
+        {"execution_id": "e4", "state": "timeout", "workflow": "w", "workflow_version": 1, "assets": [
+          {"name": "too_slow", "status": "failed", "started_at": "2024-05-01T10:00:00Z",
+           "ended_at": "2024-05-01T10:00:06Z", "error": "timed out after 6s; the process and its child processes were killed"}]}
+        """);
+
+    assertThat(out).contains("✗ too_slow             timed out   6000 ms  timed out after 6s");
+  }
 }

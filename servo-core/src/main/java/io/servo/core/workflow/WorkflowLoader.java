@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -95,13 +96,37 @@ public final class WorkflowLoader {
         refuseAliases(text);
       }
     } catch (JacksonException e) {
-      throw new WorkflowValidationException(
-          List.of("the file is not valid YAML or JSON: " + quote(e.getOriginalMessage(), 300)
-              + location(e)));
+      throw new WorkflowValidationException(List.of("the file is not valid YAML or JSON: " + syntaxProblem(e)));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     return fromTree(root);
+  }
+
+  /**
+   * The cycle among the valid assets whose dependencies are (transitively) valid assets, so that a
+   * file with other problems also learns of its cycle in the same answer.
+   */
+  private static Optional<List<String>> cycleAmong(List<Asset> assets) {
+    List<Asset> closed = assets;
+    while (true) {
+      Set<String> names = new LinkedHashSet<>();
+      closed.forEach(a -> names.add(a.name()));
+      List<Asset> kept = closed.stream().filter(a -> names.containsAll(a.dependsOn())).toList();
+      if (kept.size() == closed.size()) {
+        break;
+      }
+      closed = kept;
+    }
+    if (closed.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      PlanCompiler.compile(new Workflow("w", Workflow.DEFAULT_TENANT, closed));
+      return Optional.empty();
+    } catch (WorkflowValidationException e) {
+      return Optional.of(e.problems());
+    }
   }
 
   private static void refuseLongLines(String text) {
@@ -148,6 +173,28 @@ public final class WorkflowLoader {
     return parse(new String(utf8, StandardCharsets.UTF_8));
   }
 
+  /**
+   * One line, one position. SnakeYAML's own message spans several lines, quotes the offending line
+   * with a caret, and names two places (where the construct started and where it broke), and
+   * Jackson adds a third: keep the place where it broke, and the construct in words.
+   */
+  private static String syntaxProblem(JacksonException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof org.yaml.snakeyaml.error.MarkedYAMLException yaml && yaml.getProblem() != null) {
+        org.yaml.snakeyaml.error.Mark at = yaml.getProblemMark();
+        String where = at == null ? "" : "line " + (at.getLine() + 1) + ", column " + (at.getColumn() + 1) + ": ";
+        org.yaml.snakeyaml.error.Mark started = yaml.getContextMark();
+        String context = yaml.getContext() == null ? ""
+            : " (" + yaml.getContext().strip() + (started == null ? "" : " that starts at line " + (started.getLine() + 1)
+                + ", column " + (started.getColumn() + 1)) + ")";
+        return quote(where + yaml.getProblem().strip() + context, 300);
+      }
+    }
+    String message = e.getOriginalMessage() == null ? e.getClass().getSimpleName() : e.getOriginalMessage();
+    return quote(message.lines().map(String::strip).filter(l -> !l.isEmpty()).findFirst().orElse(message), 300)
+        + location(e);
+  }
+
   private static String location(JacksonException e) {
     return e.getLocation() == null
         ? ""
@@ -183,6 +230,9 @@ public final class WorkflowLoader {
           problems.add("duplicate asset '" + asset.name() + "': asset names must be unique in a workflow");
         } else if (asset != null) {
           assets.add(asset);
+        } else if (node.path("name").isTextual() && NAME.matcher(node.path("name").asText()).matches()) {
+          // An asset with problems of its own still exists: depending on it is not a second problem.
+          seen.add(node.path("name").asText());
         }
       }
       for (Asset asset : assets) {
@@ -197,6 +247,7 @@ public final class WorkflowLoader {
       }
     }
     if (!problems.isEmpty()) {
+      cycleAmong(assets).ifPresent(problems::addAll);
       throw new WorkflowValidationException(bounded(problems));
     }
     Workflow workflow = new Workflow(name, tenant, assets);

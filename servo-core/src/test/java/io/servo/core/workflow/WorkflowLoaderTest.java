@@ -166,4 +166,33 @@ class WorkflowLoaderTest {
         .isInstanceOfSatisfying(WorkflowValidationException.class,
             e -> assertThat(e.problems()).containsExactlyInAnyOrder(expected));
   }
+
+  @Test
+  void fieldErrorsDuplicatesAndUnknownDependenciesAreReportedInOneGo() {
+    assertThatThrownBy(() -> WorkflowLoader.parse("""
+        workflow: w
+        assets:
+          - {name: a, kind: spark}
+          - {name: b, kind: sql, sql: SELECT 1}
+          - {name: b, kind: sql, sql: SELECT 2}
+          - {name: c, kind: sql, sql: SELECT 3, depends_on: [nowhere, a]}
+          - {name: d, kind: sql, sql: SELECT 4, depends_on: [e]}
+          - {name: e, kind: sql, sql: SELECT 5, depends_on: [d]}
+        """))
+        .isInstanceOfSatisfying(WorkflowValidationException.class, e -> assertThat(e.problems()).containsExactly(
+            "asset 'a': unknown kind 'spark' (one of sql, command, http)",
+            "duplicate asset 'b': asset names must be unique in a workflow",
+            "asset 'c' depends on unknown asset 'nowhere': known assets are [a, b, c, d, e]",
+            "dependency cycle: d -> e -> d (each depends on the next; remove one of these depends_on entries)"));
+  }
+
+  @Test
+  void aYamlSyntaxErrorIsOneReadableLineWithOnePosition() {
+    assertThatThrownBy(() -> WorkflowLoader.parse("workflow: w\nassets:\n  - {name: a, kind: sql\n"))
+        .isInstanceOfSatisfying(WorkflowValidationException.class, e -> {
+          assertThat(e.problems()).hasSize(1);
+          assertThat(e.problems().get(0)).isEqualTo("the file is not valid YAML or JSON: line 4, column 1: expected ','"
+              + " or '}', but got <stream end> (while parsing a flow mapping that starts at line 3, column 5)");
+        });
+  }
 }

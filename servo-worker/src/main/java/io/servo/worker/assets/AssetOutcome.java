@@ -32,8 +32,26 @@ public record AssetOutcome(AssetStatus status, String output, String error, bool
     return failed(error, null);
   }
 
+  /**
+   * An asset stopped at its timeout. It is stored as failed (the execution ends TIMEOUT); its error
+   * says {@value #TIMED_OUT}, which is how the API's readers (the trace, {@code servo status}) tell
+   * a timeout from a failure.
+   *
+   * @throws IllegalArgumentException when {@code error} does not say {@value #TIMED_OUT}
+   */
   public static AssetOutcome timedOut(String error, String output) {
+    if (error == null || !error.contains(TIMED_OUT)) {
+      throw new IllegalArgumentException("a timeout's error must say '" + TIMED_OUT + "', was: " + error);
+    }
     return new AssetOutcome(AssetStatus.FAILED, output, error, true);
+  }
+
+  /** What the error of every asset that ran past its timeout says. */
+  public static final String TIMED_OUT = "timed out after";
+
+  /** Whether a stored asset error is a timeout's. */
+  public static boolean isTimeout(String error) {
+    return error != null && error.contains(TIMED_OUT);
   }
 
   /** The same outcome with {@code output} and {@code error} passed through {@code rewrite}. */

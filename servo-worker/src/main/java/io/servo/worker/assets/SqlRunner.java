@@ -119,7 +119,8 @@ final class SqlRunner implements AssetRunner {
         return rows + (rows == 1 ? " row" : " rows") + " returned";
       }
       int updated = statement.getUpdateCount();
-      return updated < 0 ? "done" : updated + (updated == 1 ? " row" : " rows") + " affected";
+      return updated < 0 || !SqlScript.countsRows(sql) ? "done"
+          : updated + (updated == 1 ? " row" : " rows") + " affected";
     }
   }
 

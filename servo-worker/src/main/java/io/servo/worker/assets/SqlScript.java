@@ -58,6 +58,19 @@ final class SqlScript {
     return statements;
   }
 
+  /** Statements whose update count is a number of rows: the others (DDL, SET, …) report "done". */
+  private static final Pattern COUNTS_ROWS = Pattern.compile(
+      "(?is)^(\\s|--[^\n]*\n?|/\\*.*?\\*/|\\()*(INSERT|UPDATE|DELETE|REPLACE|MERGE|UPSERT|WITH|COPY)\\b.*");
+
+  /**
+   * Whether the driver's update count of {@code statement} is a number of rows. SQLite's driver
+   * reports the previous DML statement's count for a {@code DROP} or {@code CREATE} (4 rows for a
+   * {@code DROP TABLE IF EXISTS} of a missing table), and PostgreSQL's 0 says nothing about them.
+   */
+  static boolean countsRows(String statement) {
+    return COUNTS_ROWS.matcher(statement).matches();
+  }
+
   /**
    * The values of a statement's string literals ({@code '…'}, a doubled quote read as one) and
    * dollar-quoted bodies, non-empty ones only: what a database's error message may quote back.

@@ -160,6 +160,8 @@ public final class WorkflowExecutor {
     Set<String> notSucceeded = new HashSet<>();
     AssetResult firstFailure = null;
     boolean timedOut = false;
+    boolean timedOutNow = false;
+    boolean firstFailureTimedOut = false;
     for (Asset asset : request.plan().steps()) {
       if (beat.lost()) {
         return lostClaim(id, attempt);
@@ -198,12 +200,14 @@ public final class WorkflowExecutor {
           return lostClaim(id, attempt);
         }
         timedOut |= outcome.timedOut();
+        timedOutNow = outcome.timedOut();
       }
       results.add(result);
       if (result.status() != AssetStatus.SUCCEEDED) {
         notSucceeded.add(asset.name());
         if (firstFailure == null && result.status() == AssetStatus.FAILED) {
           firstFailure = result;
+          firstFailureTimedOut = timedOutNow;
         }
       }
     }
@@ -213,7 +217,7 @@ public final class WorkflowExecutor {
     ExecutionState end =
         firstFailure == null ? ExecutionState.SUCCEEDED
             : timedOut ? ExecutionState.TIMEOUT : ExecutionState.FAILED;
-    String error = firstFailure == null ? null : executionError(firstFailure);
+    String error = firstFailure == null ? null : executionError(firstFailure, firstFailureTimedOut);
     if (!store.finish(tenant, id, attempt, end, error)) {
       return lostClaim(id, attempt);
     }
@@ -243,7 +247,7 @@ public final class WorkflowExecutor {
     return outcome;
   }
 
-  private static String executionError(AssetResult failed) {
+  private static String executionError(AssetResult failed, boolean timedOut) {
     String reason = failed.error() == null ? "failed" : failed.error().strip();
     int newline = reason.indexOf('\n');
     if (newline >= 0) {
@@ -252,7 +256,7 @@ public final class WorkflowExecutor {
     if (reason.length() > MAX_EXECUTION_ERROR_CHARS) {
       reason = reason.substring(0, MAX_EXECUTION_ERROR_CHARS) + "…";
     }
-    return "asset '" + failed.assetName() + "' failed: " + reason;
+    return "asset '" + failed.assetName() + (timedOut ? "' timed out: " : "' failed: ") + reason;
   }
 
   /** The store refused a write fenced by {@code attempt}: another worker took over, or the execution was ended. */

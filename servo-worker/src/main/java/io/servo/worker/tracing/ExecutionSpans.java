@@ -175,7 +175,8 @@ final class ExecutionSpans implements ExecutionInterceptor {
   private static String firstFailure(ExecutionOutcome.Ended ended) {
     for (AssetResult result : ended.assets()) {
       if (result.status() == AssetStatus.FAILED) {
-        return ": asset '" + result.assetName() + "' failed";
+        return ": asset '" + result.assetName() + (io.servo.worker.assets.AssetOutcome.isTimeout(result.error())
+            ? "' timed out" : "' failed");
       }
     }
     return "";

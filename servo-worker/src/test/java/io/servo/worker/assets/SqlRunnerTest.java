@@ -43,7 +43,7 @@ class SqlRunnerTest {
 
     assertThat(outcome.status()).isEqualTo(AssetStatus.SUCCEEDED);
     assertThat(outcome.output()).isEqualTo(
-        "statement 1: 0 rows affected; statement 2: 2 rows affected; statement 3: 2 rows returned");
+        "statement 1: done; statement 2: 2 rows affected; statement 3: 2 rows returned");
   }
 
   @Test
@@ -63,5 +63,22 @@ class SqlRunnerTest {
          var rs = c.getMetaData().getTables(null, null, "kept_out", null)) {
       assertThat(rs.next()).isFalse();
     }
+  }
+
+  @Test
+  void statementsThatChangeNoRowsSayDoneNotAnotherStatementsCount() throws Exception {
+    var asset = new SqlAsset("daily", List.of(), Duration.ofSeconds(30), """
+        CREATE TABLE raw (id INTEGER);
+        INSERT INTO raw VALUES (1), (2), (3), (4);
+        DROP TABLE IF EXISTS missing;
+        -- a comment first
+        CREATE TABLE totals AS SELECT count(*) AS n FROM raw;
+        WITH gone AS (SELECT 1) DELETE FROM raw WHERE id > 2;
+        """);
+
+    AssetOutcome outcome = runner.run(TestContexts.permissive(), asset);
+
+    assertThat(outcome.output()).isEqualTo("statement 1: done; statement 2: 4 rows affected; statement 3: done;"
+        + " statement 4: done; statement 5: 2 rows affected");
   }
 }
