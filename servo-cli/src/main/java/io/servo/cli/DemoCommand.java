@@ -49,7 +49,7 @@ final class DemoCommand implements Callable<Integer> {
     try {
       Map<String, String> env = demoEnvironment(home, dir, hook, hookToken);
       byte[] secret = LocalSecrets.hmacSecret(Map.of());
-      TracingConfig tracing = LocalTracing.config(env, false);
+      TracingConfig tracing = LocalTracing.demo(env, System.out);
       LocalTraces traces = new LocalTraces();
       ServoTelemetry workerTelemetry = services.telemetry(tracing, "servo-worker", traces.newExporter());
       ServoTelemetry orchestratorTelemetry = services.telemetry(tracing, "servo-orchestrator", traces.newExporter());

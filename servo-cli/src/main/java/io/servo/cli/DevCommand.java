@@ -24,7 +24,7 @@ final class DevCommand implements Callable<Integer> {
     Services services = new Services();
     try {
       byte[] secret = LocalSecrets.hmacSecret(env);
-      TracingConfig tracing = LocalTracing.config(env, true);
+      TracingConfig tracing = LocalTracing.dev(env);
       LocalTraces traces = new LocalTraces();
       ServoTelemetry workerTelemetry = services.telemetry(tracing, "servo-worker", traces.newExporter());
       ServoTelemetry orchestratorTelemetry = services.telemetry(tracing, "servo-orchestrator", traces.newExporter());
@@ -39,7 +39,8 @@ final class DevCommand implements Callable<Integer> {
           orchestratorTelemetry, (traceId, tenant) -> traces.waterfall(traceId, tenant));
       System.out.printf("servo dev: orchestrator http://localhost:%d, worker http://localhost:%d, database %s%n",
           orchestrator.port(), worker.port(), orchestratorConfig.databaseUrl().replaceAll("\\?.*", ""));
-      System.out.println("tracing " + (tracing.enabled() ? "on (rate 1.0; `servo status ID` shows an execution's trace)" : "off"));
+      System.out.println("tracing " + LocalTracing.describe(tracing)
+          + (tracing.enabled() ? "; `servo status ID` shows an execution's trace" : ""));
       System.out.println("try: ./servo deploy examples/daily_sales.yaml && ./servo run daily_sales --wait");
     } catch (RuntimeException e) {
       services.close();

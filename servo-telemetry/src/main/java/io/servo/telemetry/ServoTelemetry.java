@@ -18,6 +18,7 @@ import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
 import io.servo.telemetry.config.TraceExporter;
+import io.servo.telemetry.config.TracePropagator;
 import io.servo.telemetry.config.TracingConfig;
 import io.servo.telemetry.config.TracingConfigException;
 import io.servo.telemetry.jdbc.JdbcTracing;
@@ -371,7 +372,7 @@ public final class ServoTelemetry implements AutoCloseable {
 
       SdkTracerProviderBuilder tracerProvider = SdkTracerProvider.builder()
           .setResource(resource)
-          .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(config.sampleRate())));
+          .setSampler(sampler(config));
       List<ExportLedger> ledgers = new ArrayList<>();
       for (SpanExporter exporter : exporters) {
         ExportLedger ledger = new ExportLedger(config.maxQueueSize(), droppedSpans);
@@ -391,17 +392,55 @@ public final class ServoTelemetry implements AutoCloseable {
         tracerProvider.addSpanProcessor(new IdsOnlySpanProcessor());
       }
       SdkTracerProvider sdk = tracerProvider.build();
-      OpenTelemetry openTelemetry = new TracingOnly(sdk, ContextPropagators.create(
-          TextMapPropagator.composite(ServoTraceContextPropagator.getInstance(),
-              W3CBaggagePropagator.getInstance())));
-      log.info("Tracing on: service={}, exporter={}, endpoint={}, sample rate={}",
+      OpenTelemetry openTelemetry = new TracingOnly(sdk, propagators(config));
+      log.info("Tracing on: service={}, exporter={}, endpoint={}, sampler={}, propagators={}",
           resource.getAttribute(ServiceResource.SERVICE_NAME), config.exporter().id(), endpoint,
-          config.sampleRate());
+          config.samplerDescription(), config.propagatorIds());
       TraceLinks traceLinks = TraceLinks.create(config,
           auth == null ? config.gcpProjectId() : Optional.of(auth.projectId()));
       return new ServoTelemetry(config, openTelemetry, sdk, droppedSpans, List.copyOf(ledgers),
           redactor, traceLinks);
     }
+  }
+
+  /**
+   * The SDK's own samplers, as {@code OTEL_TRACES_SAMPLER} names them. Servo's default, {@code
+   * parentbased_traceidratio}, decides once at the root; the others are there because operators
+   * ask for them by their standard names.
+   */
+  static Sampler sampler(TracingConfig config) {
+    switch (config.sampler()) {
+      case ALWAYS_ON:
+        return Sampler.alwaysOn();
+      case ALWAYS_OFF:
+        return Sampler.alwaysOff();
+      case TRACEIDRATIO:
+        return Sampler.traceIdRatioBased(config.sampleRate());
+      case PARENTBASED_ALWAYS_ON:
+        return Sampler.parentBased(Sampler.alwaysOn());
+      case PARENTBASED_ALWAYS_OFF:
+        return Sampler.parentBased(Sampler.alwaysOff());
+      case PARENTBASED_TRACEIDRATIO:
+      default:
+        return Sampler.parentBased(Sampler.traceIdRatioBased(config.sampleRate()));
+    }
+  }
+
+  /**
+   * {@code OTEL_PROPAGATORS}: {@code tracecontext} is Servo's own Trace Context propagator (not the
+   * SDK's), {@code baggage} the W3C one, none at all a propagator that reads and writes nothing.
+   */
+  static ContextPropagators propagators(TracingConfig config) {
+    if (config.propagators().isEmpty()) {
+      return ContextPropagators.noop();
+    }
+    List<TextMapPropagator> propagators = new ArrayList<>();
+    for (TracePropagator propagator : config.propagators()) {
+      propagators.add(propagator == TracePropagator.TRACECONTEXT
+          ? ServoTraceContextPropagator.getInstance()
+          : W3CBaggagePropagator.getInstance());
+    }
+    return ContextPropagators.create(TextMapPropagator.composite(propagators));
   }
 
   /**

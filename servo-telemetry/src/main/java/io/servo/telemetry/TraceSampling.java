@@ -7,7 +7,9 @@ import io.opentelemetry.context.Context;
 /**
  * The one sampling question Servo's instrumentation asks before building a span.
  *
- * <p>Every SDK {@link ServoTelemetry} starts samples with {@code ParentBased(TraceIdRatioBased)}:
+ * <p>By default every SDK {@link ServoTelemetry} starts samples with {@code
+ * ParentBased(TraceIdRatioBased)} ({@code OTEL_TRACES_SAMPLER} can choose another sampler; this
+ * answer stays the same, so Servo never starts a span under an unsampled parent):
  * the root span of a trace is the only one the ratio decides; every descendant follows its parent.
  * A span whose parent was not sampled is therefore never recorded, yet building it is not free:
  * its attributes are extracted and stored before the sampler runs, and the JDBC and HTTP wrappers

@@ -8,10 +8,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /** Parses and validates the tracing variables. Blank values count as unset. */
 final class EnvironmentReader {
@@ -32,15 +34,14 @@ final class EnvironmentReader {
 
   private TracingConfig read() {
     DeploymentEnvironment environment = readEnvironment();
-    boolean enabled = bool("SERVO_TRACE_ENABLED", false);
-    double sampleRate = readSampleRate(environment);
-    String exporterVariable = get("SERVO_TRACE_EXPORTER") != null
-        ? "SERVO_TRACE_EXPORTER"
-        : get("OTEL_TRACES_EXPORTER") != null ? "OTEL_TRACES_EXPORTER" : null;
-    TraceExporter exporter = exporterVariable == null
-        ? TraceExporter.CLOUDTRACE
-        : readExporter(exporterVariable);
+    Sampling sampling = readSampling(environment);
+    TraceExporter servoExporter = readExporter("SERVO_TRACE_EXPORTER");
+    TraceExporter otelExporter = readExporter("OTEL_TRACES_EXPORTER");
+    TraceExporter exporter = servoExporter != null ? servoExporter
+        : otelExporter != null ? otelExporter : TraceExporter.CLOUDTRACE;
+    Boolean enabled = readEnabled(otelExporter);
     Optional<URI> endpoint = readEndpoint(exporter);
+    List<TracePropagator> propagators = readPropagators();
     boolean onCloudRun = get("K_SERVICE") != null;
     boolean gcpServerless = onCloudRun || get("K_CONFIGURATION") != null
         || get("CLOUD_RUN_JOB") != null || get("FUNCTION_TARGET") != null
@@ -60,8 +61,10 @@ final class EnvironmentReader {
     int maxQueueSize = positiveInt("OTEL_BSP_MAX_QUEUE_SIZE", 2048);
     int maxBatch = Math.min(positiveInt("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", 512), maxQueueSize);
     Duration scheduleDelay = millis("OTEL_BSP_SCHEDULE_DELAY", 2_000);
-    return new TracingConfig(environment, enabled, sampleRate, exporter, exporterVariable != null,
-        endpoint, Optional.ofNullable(get("GCP_PROJECT_ID")), readRedactKeys(), logFormat,
+    return new TracingConfig(environment, enabled != null && enabled, enabled != null,
+        sampling.sampler(), sampling.rate(), sampling.explicit(), exporter,
+        servoExporter != null || otelExporter != null, endpoint, propagators,
+        Optional.ofNullable(get("GCP_PROJECT_ID")), readRedactKeys(), logFormat,
         flushOnResponse, onCloudRun, gcpServerless, serviceName, resourceAttributes, headers,
         exportTimeout, maxQueueSize, maxBatch, scheduleDelay, readTraceUiUrl());
   }
@@ -79,17 +82,102 @@ final class EnvironmentReader {
     throw invalid("SERVO_ENVIRONMENT", value, "is not one of production, staging, development");
   }
 
-  private double readSampleRate(DeploymentEnvironment environment) {
-    String value = get("SERVO_TRACE_SAMPLE_RATE");
-    if (value != null) {
-      return rate("SERVO_TRACE_SAMPLE_RATE", value);
+  /**
+   * Whether tracing is on, or null when no variable decides it. {@code SERVO_TRACE_ENABLED} wins;
+   * then {@code OTEL_SDK_DISABLED=true} turns it off and an exporter named by {@code
+   * OTEL_TRACES_EXPORTER} turns it on, as they would in any OpenTelemetry program.
+   */
+  private Boolean readEnabled(TraceExporter otelExporter) {
+    Boolean servo = optionalBool("SERVO_TRACE_ENABLED");
+    Boolean sdkDisabled = optionalBool("OTEL_SDK_DISABLED");
+    if (servo != null) {
+      return servo;
     }
-    String sampler = get("OTEL_TRACES_SAMPLER");
+    if (Boolean.TRUE.equals(sdkDisabled)) {
+      return false;
+    }
+    if (otelExporter != null && otelExporter != TraceExporter.NONE) {
+      return true;
+    }
+    return null;
+  }
+
+  private record Sampling(TraceSampler sampler, double rate, boolean explicit) {}
+
+  /**
+   * {@code SERVO_TRACE_SAMPLE_RATE} (Servo's parent-based ratio sampler) wins over {@code
+   * OTEL_TRACES_SAMPLER}; both are checked whichever is used.
+   */
+  private Sampling readSampling(DeploymentEnvironment environment) {
+    String servoRate = get("SERVO_TRACE_SAMPLE_RATE");
+    Double servo = servoRate == null ? null : rate("SERVO_TRACE_SAMPLE_RATE", servoRate);
+    TraceSampler otel = readSampler();
     String arg = get("OTEL_TRACES_SAMPLER_ARG");
-    if (arg != null && (sampler == null || sampler.toLowerCase(Locale.ROOT).endsWith("traceidratio"))) {
-      return rate("OTEL_TRACES_SAMPLER_ARG", arg);
+    // The argument only means something to a ratio sampler (OpenTelemetry ignores it otherwise);
+    // alone, it is the ratio of Servo's default sampler, which is one.
+    Double ratio = arg != null && (otel == null || otel.usesRatio())
+        ? rate("OTEL_TRACES_SAMPLER_ARG", arg) : null;
+    if (servo != null) {
+      return new Sampling(TraceSampler.PARENTBASED_TRACEIDRATIO, servo, true);
     }
-    return environment.defaultSampleRate();
+    if (otel != null) {
+      // The specification's default ratio is 1.0, not the environment's default rate.
+      return new Sampling(otel, otel.rootRate(ratio == null ? 1.0 : ratio), true);
+    }
+    if (ratio != null) {
+      return new Sampling(TraceSampler.PARENTBASED_TRACEIDRATIO, ratio, true);
+    }
+    return new Sampling(TraceSampler.PARENTBASED_TRACEIDRATIO, environment.defaultSampleRate(),
+        false);
+  }
+
+  private TraceSampler readSampler() {
+    String value = get("OTEL_TRACES_SAMPLER");
+    if (value == null) {
+      return null;
+    }
+    for (TraceSampler s : TraceSampler.values()) {
+      if (s.id().equalsIgnoreCase(value)) {
+        return s;
+      }
+    }
+    throw invalid("OTEL_TRACES_SAMPLER", value, "is not one of always_on, always_off, traceidratio,"
+        + " parentbased_always_on, parentbased_always_off, parentbased_traceidratio");
+  }
+
+  /** {@code OTEL_PROPAGATORS}: a list of tracecontext and baggage, or none; unset means both. */
+  private List<TracePropagator> readPropagators() {
+    String value = get("OTEL_PROPAGATORS");
+    if (value == null) {
+      return List.of(TracePropagator.TRACECONTEXT, TracePropagator.BAGGAGE);
+    }
+    String accepted = "is not a comma-separated list of tracecontext, baggage (or none alone)";
+    Set<TracePropagator> propagators = new LinkedHashSet<>();
+    boolean none = false;
+    for (String entry : value.split(",")) {
+      String id = entry.trim();
+      if (id.isEmpty()) {
+        continue;
+      }
+      if (id.equalsIgnoreCase("none")) {
+        none = true;
+        continue;
+      }
+      TracePropagator found = null;
+      for (TracePropagator p : TracePropagator.values()) {
+        if (p.id().equalsIgnoreCase(id)) {
+          found = p;
+        }
+      }
+      if (found == null) {
+        throw invalid("OTEL_PROPAGATORS", value, accepted + ": " + quote(id) + " is not supported");
+      }
+      propagators.add(found);
+    }
+    if (none && !propagators.isEmpty()) {
+      throw invalid("OTEL_PROPAGATORS", value, accepted + ": none cannot be combined with others");
+    }
+    return List.copyOf(propagators);
   }
 
   private double rate(String variable, String value) {
@@ -105,8 +193,12 @@ final class EnvironmentReader {
     return rate;
   }
 
+  /** The exporter {@code variable} names, or null when it is unset. */
   private TraceExporter readExporter(String variable) {
     String value = get(variable);
+    if (value == null) {
+      return null;
+    }
     String id = value.toLowerCase(Locale.ROOT);
     if (variable.startsWith("OTEL_")) {
       // The standard names for the same exporters.
@@ -294,9 +386,14 @@ final class EnvironmentReader {
   }
 
   private boolean bool(String variable, boolean defaultValue) {
+    Boolean value = optionalBool(variable);
+    return value == null ? defaultValue : value;
+  }
+
+  private Boolean optionalBool(String variable) {
     String value = get(variable);
     if (value == null) {
-      return defaultValue;
+      return null;
     }
     if (value.equalsIgnoreCase("true")) {
       return true;

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * Tracing and log settings of one Servo process, read once at start-up from the environment.
@@ -17,12 +18,19 @@ import java.util.Optional;
  * variable set the same thing, the {@code SERVO_*} one wins.
  *
  * @param environment {@code SERVO_ENVIRONMENT}
- * @param enabled {@code SERVO_TRACE_ENABLED}
- * @param sampleRate root sampling probability, {@code SERVO_TRACE_SAMPLE_RATE} or {@code
- *     OTEL_TRACES_SAMPLER_ARG}, else the environment's default
+ * @param enabled {@code SERVO_TRACE_ENABLED}, else off with {@code OTEL_SDK_DISABLED=true}, else on
+ *     when {@code OTEL_TRACES_EXPORTER} names an exporter other than none
+ * @param enabledExplicit whether one of those variables decided {@code enabled}
+ * @param sampler the head sampler: {@link TraceSampler#PARENTBASED_TRACEIDRATIO} with {@code
+ *     SERVO_TRACE_SAMPLE_RATE}, else {@code OTEL_TRACES_SAMPLER}, else parentbased_traceidratio
+ * @param sampleRate the sampler's ratio: {@code SERVO_TRACE_SAMPLE_RATE}, else {@code
+ *     OTEL_TRACES_SAMPLER_ARG} (1.0 when a ratio sampler is named without it), else the
+ *     environment's default; 1.0 or 0.0 for the always_on and always_off samplers
+ * @param samplerExplicit whether the sampler or rate was chosen by a variable rather than defaulted
  * @param exporter {@code SERVO_TRACE_EXPORTER} (or {@code OTEL_TRACES_EXPORTER})
  * @param exporterExplicit whether the exporter was chosen by a variable rather than defaulted
  * @param tracesEndpoint full URL spans are POSTed to (…/v1/traces); empty for stdout and none
+ * @param propagators {@code OTEL_PROPAGATORS}, by default tracecontext and baggage; empty for none
  * @param gcpProjectId {@code GCP_PROJECT_ID}; when empty it is detected for Cloud Trace
  * @param extraRedactKeys {@code SERVO_TRACE_REDACT_KEYS}, lower-cased
  * @param logFormat {@code SERVO_LOG_FORMAT}; json by default on Cloud Run
@@ -45,10 +53,14 @@ import java.util.Optional;
 public record TracingConfig(
     DeploymentEnvironment environment,
     boolean enabled,
+    boolean enabledExplicit,
+    TraceSampler sampler,
     double sampleRate,
+    boolean samplerExplicit,
     TraceExporter exporter,
     boolean exporterExplicit,
     Optional<URI> tracesEndpoint,
+    List<TracePropagator> propagators,
     Optional<String> gcpProjectId,
     List<String> extraRedactKeys,
     LogFormat logFormat,
@@ -67,6 +79,7 @@ public record TracingConfig(
   /** Validates the components; programmatic changes go through the {@code with…} methods. */
   public TracingConfig {
     Objects.requireNonNull(environment, "environment");
+    Objects.requireNonNull(sampler, "sampler");
     Objects.requireNonNull(exporter, "exporter");
     Objects.requireNonNull(tracesEndpoint, "tracesEndpoint");
     Objects.requireNonNull(gcpProjectId, "gcpProjectId");
@@ -78,12 +91,17 @@ public record TracingConfig(
     if (!(sampleRate >= 0.0 && sampleRate <= 1.0)) {
       throw new IllegalArgumentException("sampleRate must be between 0.0 and 1.0, was " + sampleRate);
     }
+    if (sampler.rootRate(sampleRate) != sampleRate) {
+      throw new IllegalArgumentException("sampler " + sampler.id() + " has rate "
+          + sampler.rootRate(sampleRate) + ", not " + sampleRate);
+    }
     if (maxQueueSize < 1 || maxExportBatchSize < 1) {
       throw new IllegalArgumentException("maxQueueSize and maxExportBatchSize must be positive");
     }
     if (exporter.usesEndpoint() && tracesEndpoint.isEmpty()) {
       throw new IllegalArgumentException("exporter " + exporter.id() + " needs an endpoint");
     }
+    propagators = List.copyOf(propagators);
     extraRedactKeys = List.copyOf(extraRedactKeys);
     resourceAttributes = Map.copyOf(resourceAttributes);
     otlpHeaders = Map.copyOf(otlpHeaders);
@@ -105,18 +123,23 @@ public record TracingConfig(
 
   /** This configuration with tracing turned on or off. */
   public TracingConfig withEnabled(boolean value) {
-    return new TracingConfig(environment, value, sampleRate, exporter, exporterExplicit,
-        tracesEndpoint, gcpProjectId, extraRedactKeys, logFormat, flushOnResponse, onCloudRun,
-        gcpServerless, serviceNameOverride, resourceAttributes, otlpHeaders, exportTimeout,
-        maxQueueSize, maxExportBatchSize, scheduleDelay, traceUiUrl);
+    return new TracingConfig(environment, value, true, sampler, sampleRate, samplerExplicit,
+        exporter, exporterExplicit, tracesEndpoint, propagators, gcpProjectId, extraRedactKeys,
+        logFormat, flushOnResponse, onCloudRun, gcpServerless, serviceNameOverride,
+        resourceAttributes, otlpHeaders, exportTimeout, maxQueueSize, maxExportBatchSize,
+        scheduleDelay, traceUiUrl);
   }
 
-  /** This configuration with another root sampling probability (0.0–1.0). */
+  /**
+   * This configuration with Servo's sampler, {@link TraceSampler#PARENTBASED_TRACEIDRATIO}, at
+   * another root sampling probability (0.0–1.0).
+   */
   public TracingConfig withSampleRate(double value) {
-    return new TracingConfig(environment, enabled, value, exporter, exporterExplicit,
-        tracesEndpoint, gcpProjectId, extraRedactKeys, logFormat, flushOnResponse, onCloudRun,
-        gcpServerless, serviceNameOverride, resourceAttributes, otlpHeaders, exportTimeout,
-        maxQueueSize, maxExportBatchSize, scheduleDelay, traceUiUrl);
+    return new TracingConfig(environment, enabled, enabledExplicit,
+        TraceSampler.PARENTBASED_TRACEIDRATIO, value, true, exporter, exporterExplicit,
+        tracesEndpoint, propagators, gcpProjectId, extraRedactKeys, logFormat, flushOnResponse,
+        onCloudRun, gcpServerless, serviceNameOverride, resourceAttributes, otlpHeaders,
+        exportTimeout, maxQueueSize, maxExportBatchSize, scheduleDelay, traceUiUrl);
   }
 
   /**
@@ -127,27 +150,40 @@ public record TracingConfig(
     Optional<URI> endpoint = value.usesEndpoint() && exporter.usesEndpoint() && value == exporter
         ? tracesEndpoint
         : value.defaultEndpoint().map(EnvironmentReader::withTracesPath);
-    return new TracingConfig(environment, enabled, sampleRate, value, true, endpoint,
-        gcpProjectId, extraRedactKeys, logFormat, flushOnResponse, onCloudRun, gcpServerless,
-        serviceNameOverride, resourceAttributes, otlpHeaders, exportTimeout, maxQueueSize,
-        maxExportBatchSize, scheduleDelay, traceUiUrl);
+    return new TracingConfig(environment, enabled, enabledExplicit, sampler, sampleRate,
+        samplerExplicit, value, true, endpoint, propagators, gcpProjectId, extraRedactKeys,
+        logFormat, flushOnResponse, onCloudRun, gcpServerless, serviceNameOverride,
+        resourceAttributes, otlpHeaders, exportTimeout, maxQueueSize, maxExportBatchSize,
+        scheduleDelay, traceUiUrl);
   }
 
   /** This configuration with another maximum number of queued spans. */
   public TracingConfig withMaxQueueSize(int value) {
-    return new TracingConfig(environment, enabled, sampleRate, exporter, exporterExplicit,
-        tracesEndpoint, gcpProjectId, extraRedactKeys, logFormat, flushOnResponse, onCloudRun,
-        gcpServerless, serviceNameOverride, resourceAttributes, otlpHeaders, exportTimeout,
-        value, Math.min(maxExportBatchSize, value), scheduleDelay, traceUiUrl);
+    return new TracingConfig(environment, enabled, enabledExplicit, sampler, sampleRate,
+        samplerExplicit, exporter, exporterExplicit, tracesEndpoint, propagators, gcpProjectId,
+        extraRedactKeys, logFormat, flushOnResponse, onCloudRun, gcpServerless,
+        serviceNameOverride, resourceAttributes, otlpHeaders, exportTimeout, value,
+        Math.min(maxExportBatchSize, value), scheduleDelay, traceUiUrl);
+  }
+
+  /** The sampler as a person would name it: {@code parentbased_traceidratio 0.01}, {@code always_off}. */
+  public String samplerDescription() {
+    return sampler.usesRatio() ? sampler.id() + " " + sampleRate : sampler.id();
+  }
+
+  /** {@link #propagators()} as in {@code OTEL_PROPAGATORS}: {@code tracecontext,baggage}, or {@code none}. */
+  public String propagatorIds() {
+    return propagators.isEmpty() ? "none"
+        : propagators.stream().map(TracePropagator::id).collect(Collectors.joining(","));
   }
 
   /** Never prints header values: they usually carry credentials. */
   @Override
   public String toString() {
     return "TracingConfig{environment=" + environment.id() + ", enabled=" + enabled
-        + ", sampleRate=" + sampleRate + ", exporter=" + exporter.id()
+        + ", sampler=" + sampler.id() + ", sampleRate=" + sampleRate + ", exporter=" + exporter.id()
         + ", tracesEndpoint=" + tracesEndpoint.map(u -> Redactor.defaults().quote(u.toString(), 300)).orElse("-")
-        + ", gcpProjectId=" + gcpProjectId.orElse("-") + ", logFormat=" + logFormat.id()
+        + ", propagators=" + propagatorIds() + ", gcpProjectId=" + gcpProjectId.orElse("-") + ", logFormat=" + logFormat.id()
         + ", flushOnResponse=" + flushOnResponse + ", otlpHeaders=" + otlpHeaders.keySet()
         + ", traceUiUrl=" + traceUiUrl.map(u -> Redactor.defaults().quote(u, 300)).orElse("-") + "}";
   }
