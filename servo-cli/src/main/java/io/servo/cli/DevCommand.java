@@ -16,9 +16,20 @@ import picocli.CommandLine.Command;
 
 @Command(name = "dev", mixinStandardHelpOptions = true, description = "Run orchestrator, local queue and worker in one process for local development.")
 final class DevCommand implements Callable<Integer> {
+  private final Map<String, String> environment;
+
+  DevCommand() {
+    this(System.getenv());
+  }
+
+  /** @param environment the variables to run with (tests pass their own) */
+  DevCommand(Map<String, String> environment) {
+    this.environment = environment;
+  }
+
   @Override
   public Integer call() throws InterruptedException {
-    Map<String, String> env = new HashMap<>(System.getenv());
+    Map<String, String> env = new HashMap<>(environment);
     env.putIfAbsent("SERVO_ENVIRONMENT", "development");
     URI workerUrl = URI.create(env.getOrDefault("SERVO_WORKER_URL", "http://localhost:8081"));
     Services services = new Services();
@@ -32,11 +43,28 @@ final class DevCommand implements Callable<Integer> {
           .withPort(workerUrl.getPort() < 0 ? 8081 : workerUrl.getPort())
           .withHmacSecret(new String(secret, java.nio.charset.StandardCharsets.UTF_8));
       OrchestratorConfig orchestratorConfig = Services.configured(() -> OrchestratorConfig.fromEnvironment(env));
-      WorkerServer worker = services.worker(workerConfig,
-          services.storage(workerConfig.databaseUrl(), workerTelemetry), env, workerTelemetry);
+      WorkerServer worker;
+      try {
+        worker = services.worker(workerConfig,
+            services.storage(workerConfig.databaseUrl(), workerTelemetry), env, workerTelemetry);
+      } catch (StartupException e) {
+        if (e.getMessage() != null && e.getMessage().startsWith("cannot listen on port")) {
+          // The worker's port comes from SERVO_WORKER_URL here, not from PORT.
+          throw new StartupException("cannot listen on port " + workerConfig.port() + " for the worker (the port of "
+              + "SERVO_WORKER_URL=" + workerUrl + "): is another servo dev or worker running? Stop it, or set "
+              + "SERVO_WORKER_URL to a free port, e.g. http://localhost:8091", e);
+        }
+        throw e;
+      }
       OrchestratorServer orchestrator = services.orchestrator(orchestratorConfig,
           services.storage(orchestratorConfig.databaseUrl(), orchestratorTelemetry), env, secret,
-          orchestratorTelemetry, (traceId, tenant) -> traces.waterfall(traceId, tenant));
+          orchestratorTelemetry, (traceId, tenant) -> {
+            // `servo status` right after `run --wait`: the execution's last spans may still wait in
+            // the batch processors; a flush first makes the waterfall whole.
+            workerTelemetry.forceFlush(java.time.Duration.ofSeconds(1));
+            orchestratorTelemetry.forceFlush(java.time.Duration.ofSeconds(1));
+            return traces.waterfall(traceId, tenant);
+          });
       System.out.printf("servo dev: orchestrator http://localhost:%d, worker http://localhost:%d, database %s%n",
           orchestrator.port(), worker.port(), orchestratorConfig.databaseUrl().replaceAll("\\?.*", ""));
       System.out.println("tracing " + LocalTracing.describe(tracing)

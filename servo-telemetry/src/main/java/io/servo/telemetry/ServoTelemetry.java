@@ -393,8 +393,11 @@ public final class ServoTelemetry implements AutoCloseable {
       }
       SdkTracerProvider sdk = tracerProvider.build();
       OpenTelemetry openTelemetry = new TracingOnly(sdk, propagators(config));
+      // "exporter=none" alone read as "traces go nowhere" where servo dev keeps them in memory.
+      String exportsTo = config.exporter().id()
+          + (extraExporters.isEmpty() ? "" : " (and " + extraExporters.size() + " in-process)");
       log.info("Tracing on: service={}, exporter={}, endpoint={}, sampler={}, propagators={}",
-          resource.getAttribute(ServiceResource.SERVICE_NAME), config.exporter().id(), endpoint,
+          resource.getAttribute(ServiceResource.SERVICE_NAME), exportsTo, endpoint,
           config.samplerDescription(), config.propagatorIds());
       TraceLinks traceLinks = TraceLinks.create(config,
           auth == null ? config.gcpProjectId() : Optional.of(auth.projectId()));
