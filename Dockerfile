@@ -5,7 +5,9 @@ WORKDIR /src
 COPY . .
 RUN mvn -q -B -DskipTests package -pl servo-cli -am
 
-FROM eclipse-temurin:17-jre
+# A JDK, not a JRE: command assets may run Java sources directly (the example runs
+# `java examples/scripts/CleanOrders.java`, which needs the jdk.compiler module).
+FROM eclipse-temurin:17-jdk
 # python3 is here only so `command` assets written in Python can run on the worker; drop it if you don't need it.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
