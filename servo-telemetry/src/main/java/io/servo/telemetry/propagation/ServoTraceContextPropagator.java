@@ -22,8 +22,11 @@ import java.util.Set;
  * {@code W3CTraceContextPropagator}.
  *
  * <p>The stock propagator (1.68) drops a whole {@code tracestate} that Level 2 allows: keys with
- * several {@code @}, digit-first keys without {@code @}, vendor parts longer than 13 characters, and
- * duplicated keys. This one follows the specification
+ * several {@code @} or ending in {@code @}, digit-first keys without {@code @}, more than 241
+ * characters before an {@code @} or more than 14 after it, and duplicated keys. This one follows
+ * the specification's key grammar, {@code key = ( lcalpha / DIGIT ) 0*255 ( keychar )} with
+ * {@code @} among the keychars (the grammar the W3C test suite checks since w3c/trace-context#584)
+ * and the rest of the specification
  * (<a href="https://www.w3.org/TR/trace-context-2/">https://www.w3.org/TR/trace-context-2/</a>):
  *
  * <ul>

@@ -18,8 +18,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -357,6 +359,80 @@ class ServoTraceContextPropagatorTest {
           "tracestate", "foo=1", "tracestate", key + "=1"))
           .as(key).isEqualTo("foo=1," + key + "=1");
     }
+  }
+
+  /**
+   * Keys that {@code key = ( lcalpha / DIGIT ) 0*255 ( keychar )} allows, keychar being
+   * {@code lcalpha / DIGIT / "_" / "-" / "*" / "/" / "@"} (Level 2, as of w3c/trace-context#584).
+   */
+  static Stream<String> keysTheGrammarAllows() {
+    return Stream.of(
+        "foo@", // an at sign may end a key
+        "t".repeat(242) + "@v", // 244 characters: no limit on the part before an at sign
+        "a", // one character
+        "7", // a digit first, no at sign
+        "0@0", // a digit after the at sign
+        "a@b@c@d", // several at signs
+        "a@@", // consecutive at signs ending the key
+        "z".repeat(256), // the longest key
+        "t".repeat(241) + "@" + "v".repeat(14), // 256 characters with an at sign
+        "t@" + "v".repeat(254), // 256 characters, a long part after the at sign
+        "9" + "@".repeat(255), // 256 characters, all at signs after the first
+        "a_-*/@_-*/");
+  }
+
+  @ParameterizedTest
+  @MethodSource("keysTheGrammarAllows")
+  void aKeyTheGrammarAllowsIsKeptInItsPlaceWithTheOtherMembers(String key) {
+    Context context = extractContext("traceparent", SUITE_TRACEPARENT,
+        "tracestate", "foo=1," + key + "=2,bar=3");
+
+    assertThat(inject(context)).containsEntry("tracestate", "foo=1," + key + "=2,bar=3");
+    TraceState traceState = Span.fromContext(context).getSpanContext().getTraceState();
+    assertThat(traceState.get("foo")).isEqualTo("1");
+    assertThat(traceState.get("bar")).isEqualTo("3");
+  }
+
+  @Test
+  void theKeysOfIssue16AreKeptThroughAChildSpan() {
+    InMemorySpanExporter exporter = InMemorySpanExporter.create();
+    try (SdkTracerProvider provider = SdkTracerProvider.builder()
+        .addSpanProcessor(SimpleSpanProcessor.create(exporter))
+        .build()) {
+      String longKey = "t".repeat(242) + "@v";
+      Context remote = extractContext("traceparent", SUITE_TRACEPARENT,
+          "tracestate", "foo@=1,bar=2", "tracestate", longKey + "=3");
+
+      Span child = provider.get("test").spanBuilder("child").setParent(remote).startSpan();
+      Map<String, String> injected = inject(remote.with(child));
+      child.end();
+
+      assertThat(injected).containsEntry("tracestate", "foo@=1,bar=2," + longKey + "=3");
+    }
+  }
+
+  /** Keys the grammar refuses: each discards the whole tracestate, never the traceparent. */
+  static Stream<String> keysTheGrammarRefuses() {
+    return Stream.of(
+        "z".repeat(257), // one character too long
+        "t".repeat(242) + "@" + "v".repeat(14), // 257 characters with an at sign
+        "@foo", // an at sign first
+        "@",
+        "_foo", "-foo", "*foo", "/foo", // other keychars first
+        "Foo", "fOo", "foo@Bar", // uppercase anywhere
+        "foo.bar", "foo bar", "foo@bar.baz", "caf\u00e9");
+  }
+
+  @ParameterizedTest
+  @MethodSource("keysTheGrammarRefuses")
+  void aKeyTheGrammarRefusesDiscardsTheTracestateButKeepsTheTraceparent(String key) {
+    Context context = extractContext("traceparent", SUITE_TRACEPARENT,
+        "tracestate", "foo=1," + key + "=2,bar=3");
+
+    SpanContext spanContext = Span.fromContext(context).getSpanContext();
+    assertThat(spanContext.getTraceId()).isEqualTo(SUITE_TRACE_ID);
+    assertThat(spanContext.getTraceState().isEmpty()).isTrue();
+    assertThat(inject(context)).containsOnlyKeys("traceparent");
   }
 
   @Test

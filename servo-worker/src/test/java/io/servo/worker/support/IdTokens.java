@@ -39,6 +39,8 @@ public final class IdTokens implements AutoCloseable {
   private final AtomicInteger hits = new AtomicInteger();
   private volatile List<RSAKey> published;
   private volatile int status = 200;
+  private volatile int padding;
+  private volatile String extraKeyJson;
   private final RSAKey key;
 
   private IdTokens() {
@@ -52,8 +54,12 @@ public final class IdTokens implements AutoCloseable {
     server.setExecutor(Executors.newFixedThreadPool(2));
     server.createContext("/certs", exchange -> {
       hits.incrementAndGet();
-      byte[] body = new JWKSet(List.copyOf(published.stream().map(RSAKey::toPublicJWK).toList()))
-          .toString().getBytes(StandardCharsets.UTF_8);
+      String jwks = new JWKSet(List.copyOf(published.stream().map(RSAKey::toPublicJWK).toList()))
+          .toString();
+      if (extraKeyJson != null) {
+        jwks = jwks.replaceFirst("\\[", "[" + extraKeyJson + ",");
+      }
+      byte[] body = (jwks + " ".repeat(padding)).getBytes(StandardCharsets.UTF_8);
       exchange.getResponseHeaders().set("Content-Type", "application/json");
       exchange.getResponseHeaders().set("Cache-Control", "public, max-age=3600, must-revalidate");
       exchange.sendResponseHeaders(status, body.length);
@@ -99,6 +105,16 @@ public final class IdTokens implements AutoCloseable {
   /** The keys the endpoint publishes from now on. */
   public void publish(RSAKey... keys) {
     published = List.of(keys);
+  }
+
+  /** The JWKS document ends with this many spaces (still JSON, only larger). */
+  public void pad(int bytes) {
+    padding = bytes;
+  }
+
+  /** A JSON object the JWKS lists first, before the published keys. */
+  public void publishAlsoRaw(String jwkJson) {
+    extraKeyJson = jwkJson;
   }
 
   /** The JWKS endpoint answers with this status (500: the issuer is down). */
