@@ -1,11 +1,11 @@
 package io.servo.runtime;
 
 import io.servo.core.task.TaskSignature;
+import io.servo.core.text.QuotedValue;
 import io.servo.core.tenant.TenantPolicy;
 import io.servo.core.tenant.TenantPolicyException;
 import io.servo.core.workflow.WorkflowLoader;
 import io.servo.runtime.queue.local.LocalTaskQueue;
-import io.servo.telemetry.redaction.Redactor;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -309,8 +309,8 @@ public final class OrchestratorConfig {
     return "OrchestratorConfig{port=" + port + ", environment=" + environment.id()
         + ", tenants=" + apiTokens.keySet().stream().sorted().toList()
         + ", hmacSecret=" + (hmacSecret == null ? "unset" : "set")
-        + ", databaseUrl=" + Redactor.defaults().quote(withoutQuery(databaseUrl), 300) + ", queue=" + queue.id()
-        + ", workerUrl=" + Redactor.defaults().quote(workerUrl.toString(), 300) + ", localQueueMaxAttempts=" + localQueueMaxAttempts
+        + ", databaseUrl=" + QuotedValue.of(withoutQuery(databaseUrl), 300) + ", queue=" + queue.id()
+        + ", workerUrl=" + QuotedValue.of(workerUrl.toString(), 300) + ", localQueueMaxAttempts=" + localQueueMaxAttempts
         + ", localQueueMaxConcurrentDispatches=" + localQueueMaxConcurrentDispatches
         + ", maxBodyBytes=" + maxBodyBytes + ", traceInbound=" + traceInbound.id() + "}";
   }
@@ -451,7 +451,7 @@ public final class OrchestratorConfig {
 
   /** A value as a message quotes it: passwords masked, at most 120 characters, control characters escaped. */
   private static String quoted(String value) {
-    return "'" + Redactor.defaults().quote(value, 120) + "'";
+    return "'" + QuotedValue.of(value, 120) + "'";
   }
 
   private static String withoutQuery(String jdbcUrl) {

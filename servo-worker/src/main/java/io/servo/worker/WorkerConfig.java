@@ -4,8 +4,7 @@ import io.servo.core.task.TaskSignature;
 import io.servo.core.tenant.TenantPolicy;
 import io.servo.core.tenant.TenantPolicyException;
 import io.servo.core.workflow.Durations;
-import io.servo.telemetry.redaction.ControlCharacters;
-import io.servo.telemetry.redaction.Redactor;
+import io.servo.core.text.QuotedValue;
 import io.servo.worker.auth.OidcConfig;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -186,7 +185,7 @@ public record WorkerConfig(
   public String toString() {
     // Validated values may still hold control characters (a workdir's name) or a credential (a key
     // in the JWKS URL's query): the whole text is masked and escaped.
-    return Redactor.defaults().quote(masked("WorkerConfig[port=" + port + ", environment=" + environment.wireName()
+    return QuotedValue.of(masked("WorkerConfig[port=" + port + ", environment=" + environment.wireName()
         + ", hmacSecret=" + (hmacSecret == null ? "(none)" : "(set)")
         + ", databaseUrl=" + withoutPassword(databaseUrl)
         + ", warehouseUrl=" + withoutPassword(warehouseUrl)
@@ -199,7 +198,7 @@ public record WorkerConfig(
 
   /** A JDBC URL fit for a message or a log line: passwords in it are masked, control characters escaped. */
   static String withoutPassword(String url) {
-    return ControlCharacters.escape(masked(url));
+    return QuotedValue.escapeControlCharacters(masked(url));
   }
 
   private static String masked(String url) {
@@ -212,7 +211,7 @@ public record WorkerConfig(
    * at most {@value #MAX_ECHO} characters, control characters escaped so the message stays one line.
    */
   private static String quoted(String value) {
-    return "'" + Redactor.defaults().quote(masked(value), MAX_ECHO) + "'";
+    return "'" + QuotedValue.of(masked(value), MAX_ECHO) + "'";
   }
 
   private static void checkSecretLength(String secret) {

@@ -5,8 +5,8 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.context.ContextKey;
 import io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes;
+import io.servo.core.execution.ExecutionSpanAttributes;
 import io.servo.core.workflow.Asset;
-import io.servo.telemetry.ServoAttributes;
 
 /** Span names, attribute keys and context keys of the worker's spans, in one place. */
 final class WorkerSpans {
@@ -17,11 +17,11 @@ final class WorkerSpans {
   static final String EXECUTE_WORKFLOW = "worker.execute_workflow";
   static final String EXECUTE_ASSET = "worker.execute_asset";
 
-  static final AttributeKey<String> EXECUTION_ID = ServoAttributes.EXECUTION_ID;
-  static final AttributeKey<String> WORKFLOW_ID = ServoAttributes.WORKFLOW_ID;
-  static final AttributeKey<String> TENANT_ID = ServoAttributes.TENANT_ID;
+  static final AttributeKey<String> EXECUTION_ID = AttributeKey.stringKey(ExecutionSpanAttributes.EXECUTION_ID);
+  static final AttributeKey<String> WORKFLOW_ID = AttributeKey.stringKey(ExecutionSpanAttributes.WORKFLOW_ID);
+  static final AttributeKey<String> TENANT_ID = AttributeKey.stringKey(ExecutionSpanAttributes.TENANT_ID);
   static final AttributeKey<Long> ASSET_COUNT = AttributeKey.longKey("servo.asset_count");
-  static final AttributeKey<Long> ATTEMPT = ServoAttributes.EXECUTION_ATTEMPT;
+  static final AttributeKey<Long> ATTEMPT = AttributeKey.longKey(ExecutionSpanAttributes.EXECUTION_ATTEMPT);
   static final AttributeKey<String> EXECUTION_STATE = AttributeKey.stringKey("servo.execution.state");
   static final AttributeKey<Boolean> REDELIVERED = AttributeKey.booleanKey("servo.execution.redelivered");
   static final AttributeKey<Long> QUEUE_WAIT_MS = AttributeKey.longKey("servo.queue.wait_ms");
@@ -45,7 +45,7 @@ final class WorkerSpans {
       AttributeKey.longKey("messaging.gcp_cloud_tasks.task.retry_count");
   static final AttributeKey<Long> TASK_EXECUTION_COUNT =
       AttributeKey.longKey("messaging.gcp_cloud_tasks.task.execution_count");
-  static final String GCP_CLOUD_TASKS = ServoAttributes.GCP_CLOUD_TASKS;
+  static final String GCP_CLOUD_TASKS = ExecutionSpanAttributes.MESSAGING_SYSTEM_CLOUD_TASKS;
   static final String PROCESS =
       MessagingIncubatingAttributes.MessagingOperationTypeIncubatingValues.PROCESS;
 

@@ -1,7 +1,6 @@
 package io.servo.cloud.gcp.tasks;
 
-import io.servo.telemetry.redaction.ControlCharacters;
-import io.servo.telemetry.redaction.Redactor;
+import io.servo.core.text.QuotedValue;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
@@ -167,16 +166,16 @@ public record CloudTasksConfig(
    * characters escaped, so it cannot add lines to the message's list of problems.
    */
   private static String quoted(String value) {
-    return "'" + Redactor.defaults().quote(value, 120) + "'";
+    return "'" + QuotedValue.of(value, 120) + "'";
   }
 
   /** Shows the URLs without their passwords (a worker URL may carry basic-auth credentials). */
   @Override
   public String toString() {
-    return ControlCharacters.escape("CloudTasksConfig[projectId=" + projectId + ", location=" + location + ", queueName=" + queueName
-        + ", workerUrl=" + Redactor.defaults().quote(workerUrl.toString(), 300)
+    return QuotedValue.escapeControlCharacters("CloudTasksConfig[projectId=" + projectId + ", location=" + location + ", queueName=" + queueName
+        + ", workerUrl=" + QuotedValue.of(workerUrl.toString(), 300)
         + ", serviceAccountEmail=" + serviceAccountEmail
-        + ", oidcAudience=" + Redactor.defaults().quote(oidcAudience, 300)
-        + ", emulatorEndpoint=" + emulatorEndpoint.map(e -> Redactor.defaults().quote(e, 300)).orElse("-") + "]");
+        + ", oidcAudience=" + QuotedValue.of(oidcAudience, 300)
+        + ", emulatorEndpoint=" + emulatorEndpoint.map(e -> QuotedValue.of(e, 300)).orElse("-") + "]");
   }
 }

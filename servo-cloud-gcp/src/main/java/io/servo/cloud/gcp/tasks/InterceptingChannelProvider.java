@@ -49,7 +49,8 @@ final class InterceptingChannelProvider implements TransportChannelProvider {
 
   @Override public boolean shouldAutoClose() { return delegate.shouldAutoClose(); }
   @Override public boolean needsExecutor() { return delegate.needsExecutor(); }
-  @Override public Executor getExecutor() { return delegate.getExecutor(); }
+  // getExecutor() is not delegated: TransportChannelProvider has it only in gax newer than libraries-bom
+  // 26.76.0's (2.74.1). Delegate it here when the BOM brings a gax that has it.
   @Override public TransportChannelProvider withExecutor(Executor executor) { return wrap(delegate.withExecutor(executor)); }
   @SuppressWarnings("deprecation")
   @Override public TransportChannelProvider withExecutor(ScheduledExecutorService executor) { return wrap(delegate.withExecutor(executor)); }

@@ -1,0 +1,147 @@
+package io.servo.cli.architecture;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.core.importer.Location;
+import com.tngtech.archunit.lang.ArchRule;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The module structure of docs/architecture.md, checked on the main classes of every module servo-cli
+ * sees (all but servo-bench): data flows one way (cli → runtime → queue → worker → storage), and
+ * servo-telemetry is a library that knows nothing of Servo's domain.
+ *
+ * <p>The poms already keep a module from compiling against one it does not declare; these rules also
+ * hold when a pom gains a dependency it should not have, and they name the offending class.
+ */
+class ModuleDependencyRulesTest {
+  private static final String CORE = "io.servo.core..";
+  private static final String TELEMETRY = "io.servo.telemetry..";
+  private static final String STORAGE = "io.servo.storage..";
+  private static final String RUNTIME = "io.servo.runtime..";
+  private static final String CLOUD_GCP = "io.servo.cloud.gcp..";
+  private static final String WORKER = "io.servo.worker..";
+  private static final String CLI = "io.servo.cli..";
+  private static final String BENCH = "io.servo.bench..";
+
+  /**
+   * What servo-telemetry's classes must not mention, in their names, string constants or references:
+   * Servo's domain attribute keys and its queue. Checked on the class files, so comments do not count.
+   */
+  static final List<String> DOMAIN_WORDS = List.of(
+      "servo.execution", "servo.tenant", "servo.workflow", "servo.asset",
+      "cloud_tasks", "CloudTasks", "cloudtasks");
+
+  private static JavaClasses mainClasses;
+
+  @BeforeAll
+  static void importMainClasses() {
+    mainClasses = new ClassFileImporter()
+        .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        .withImportOption(ModuleDependencyRulesTest::notATestJar)
+        .importPackages("io.servo");
+  }
+
+  /** servo-cloud-gcp's and servo-storage's test-jars (fakes, test databases) are no module's main code. */
+  private static boolean notATestJar(Location location) {
+    return !location.contains("-tests.jar") && !location.contains("/test-classes/");
+  }
+
+  @Test
+  void everyModuleIsImported() {
+    for (String pkg : List.of("io.servo.core", "io.servo.telemetry", "io.servo.storage", "io.servo.runtime",
+        "io.servo.cloud.gcp", "io.servo.worker", "io.servo.cli")) {
+      assertThat(mainClasses.stream().anyMatch(c -> c.getPackageName().startsWith(pkg)))
+          .as("classes of %s on servo-cli's test classpath", pkg)
+          .isTrue();
+    }
+    assertThat(mainClasses.stream().anyMatch(c -> c.getName().contains("Test")))
+        .as("no test class imported").isFalse();
+  }
+
+  @Test
+  void coreDependsOnNoOtherServoModule() {
+    check(noClasses().that().resideInAPackage(CORE).should().dependOnClassesThat()
+        .resideInAnyPackage(TELEMETRY, STORAGE, RUNTIME, CLOUD_GCP, WORKER, CLI, BENCH));
+  }
+
+  @Test
+  void telemetryDependsOnNoOtherServoModule() {
+    check(noClasses().that().resideInAPackage(TELEMETRY).should().dependOnClassesThat()
+        .resideInAnyPackage(CORE, STORAGE, RUNTIME, CLOUD_GCP, WORKER, CLI, BENCH));
+  }
+
+  @Test
+  void storageDependsOnlyOnCoreAndTelemetry() {
+    check(noClasses().that().resideInAPackage(STORAGE).should().dependOnClassesThat()
+        .resideInAnyPackage(RUNTIME, CLOUD_GCP, WORKER, CLI, BENCH));
+  }
+
+  @Test
+  void runtimeDoesNotDependOnTheWorkerTheCloudBackendOrTheCli() {
+    check(noClasses().that().resideInAPackage(RUNTIME).should().dependOnClassesThat()
+        .resideInAnyPackage(WORKER, CLOUD_GCP, CLI, BENCH));
+  }
+
+  @Test
+  void workerDoesNotDependOnTheOrchestratorTheCloudBackendOrTheCli() {
+    check(noClasses().that().resideInAPackage(WORKER).should().dependOnClassesThat()
+        .resideInAnyPackage(RUNTIME, CLOUD_GCP, CLI, BENCH));
+  }
+
+  @Test
+  void cloudGcpDependsOnNeitherTheServicesNorStorage() {
+    check(noClasses().that().resideInAPackage(CLOUD_GCP).should().dependOnClassesThat()
+        .resideInAnyPackage(RUNTIME, WORKER, STORAGE, CLI, BENCH));
+  }
+
+  @Test
+  void telemetryClassNamesAreDomainFree() {
+    check(noClasses().that().resideInAPackage(TELEMETRY).should()
+        .haveNameMatching(".*(Execution|Tenant|Workflow|Asset|CloudTasks|Orchestrator|Worker)[^.]*"));
+  }
+
+  /**
+   * No servo-telemetry class file holds a domain word: not as an attribute key or any other string
+   * constant, nor as the name of a class, field or method it declares or refers to.
+   */
+  @Test
+  void telemetryClassFilesHoldNoDomainWords() throws IOException {
+    List<String> findings = new ArrayList<>();
+    int scanned = 0;
+    for (JavaClass c : mainClasses) {
+      if (!c.getPackageName().startsWith("io.servo.telemetry") || c.getSource().isEmpty()) {
+        continue;
+      }
+      String text;
+      try (InputStream in = c.getSource().get().getUri().toURL().openStream()) {
+        // Class-file constants are modified UTF-8: ASCII words appear as themselves.
+        text = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+      }
+      scanned++;
+      for (String word : DOMAIN_WORDS) {
+        if (text.contains(word)) {
+          findings.add(c.getName() + " holds \"" + word + "\"");
+        }
+      }
+    }
+    assertThat(scanned).as("servo-telemetry classes scanned").isGreaterThan(10);
+    assertThat(findings).as("servo-telemetry knows no Servo domain; domain keys belong in core, runtime or worker")
+        .isEmpty();
+  }
+
+  private static void check(ArchRule rule) {
+    rule.check(mainClasses);
+  }
+}
