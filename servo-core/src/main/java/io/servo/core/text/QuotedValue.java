@@ -69,6 +69,10 @@ public final class QuotedValue {
   /**
    * {@code text} with every C0 and C1 control character and the Unicode line and paragraph separators
    * escaped ({@code \n}, {@code \u001b}, …); the same instance when there is none.
+   *
+   * <p>servo-telemetry's {@code ControlCharacters} escapes the same way for span and log text. The
+   * two stay apart on purpose: core may not depend on telemetry, nor telemetry on core
+   * (ModuleDependencyRulesTest).
    */
   public static String escapeControlCharacters(String text) {
     if (text == null) {
