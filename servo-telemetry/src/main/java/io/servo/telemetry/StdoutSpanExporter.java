@@ -39,21 +39,31 @@ final class StdoutSpanExporter implements SpanExporter {
           && !span.getStatus().getDescription().isEmpty()) {
         lines.append(" error=\"").append(oneLine(span.getStatus().getDescription())).append('"');
       }
-      lines.append(" attributes={");
-      boolean[] first = {true};
-      span.getAttributes().forEach((key, value) -> {
-        if (!first[0]) {
-          lines.append(", ");
-        }
-        first[0] = false;
-        lines.append(oneLine(key.getKey())).append('=').append(oneLine(String.valueOf(value)));
-      });
-      lines.append('}').append(System.lineSeparator());
+      appendAttributes(lines, span.getAttributes());
+      // Events (an exception says why a span failed) follow their span, one per line.
+      for (io.opentelemetry.sdk.trace.data.EventData event : span.getEvents()) {
+        lines.append(System.lineSeparator()).append("  event ").append(oneLine(event.getName()));
+        appendAttributes(lines, event.getAttributes());
+      }
+      lines.append(System.lineSeparator());
     }
     // One write per batch keeps a batch's lines together when other threads print too.
     out.print(lines);
     out.flush();
     return CompletableResultCode.ofSuccess();
+  }
+
+  private static void appendAttributes(StringBuilder lines, io.opentelemetry.api.common.Attributes attributes) {
+    lines.append(" attributes={");
+    boolean[] first = {true};
+    attributes.forEach((key, value) -> {
+      if (!first[0]) {
+        lines.append(", ");
+      }
+      first[0] = false;
+      lines.append(oneLine(key.getKey())).append('=').append(oneLine(String.valueOf(value)));
+    });
+    lines.append('}');
   }
 
   /** Span names and values may quote request data: nothing in them may break the line. */

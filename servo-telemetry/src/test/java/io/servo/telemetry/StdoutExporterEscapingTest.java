@@ -44,4 +44,27 @@ class StdoutExporterEscapingTest {
         .contains("error=\"failed\\u000b" + FORGED + "\"")
         .doesNotContainPattern("[\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029]");
   }
+
+  @Test
+  void eventsFollowTheirSpanOneALine() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    ServoTelemetry telemetry = ServoTelemetry.builder(TracingConfig.from(Map.of(
+            "SERVO_TRACE_ENABLED", "true", "SERVO_TRACE_EXPORTER", "stdout")), "servo-worker")
+        .stdout(new PrintStream(bytes, true, StandardCharsets.UTF_8))
+        .start();
+
+    Span span = telemetry.openTelemetry().getTracer("t").spanBuilder("worker.execute_asset").startSpan();
+    span.setStatus(StatusCode.ERROR, "exit code 3");
+    span.addEvent("exception", io.opentelemetry.api.common.Attributes.of(
+        io.opentelemetry.api.common.AttributeKey.stringKey("exception.type"), "io.servo.asset.CommandFailed",
+        io.opentelemetry.api.common.AttributeKey.stringKey("exception.message"), "exit code 3: no\n" + FORGED));
+    span.end();
+    telemetry.shutdown(Duration.ofSeconds(5));
+
+    List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
+    assertThat(lines).hasSize(2);
+    assertThat(lines.get(0)).startsWith("span worker.execute_asset ");
+    assertThat(lines.get(1)).isEqualTo("  event exception attributes={exception.message=exit code 3: no\\n" + FORGED
+        + ", exception.type=io.servo.asset.CommandFailed}");
+  }
 }

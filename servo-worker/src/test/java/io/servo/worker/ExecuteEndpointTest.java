@@ -133,7 +133,15 @@ class ExecuteEndpointTest {
             url: %s/independent
         """.formatted(argv("fail", "7", "extract blew up"), callee.baseUrl(), callee.baseUrl()));
 
-    HttpResponse<String> response = worker.post(task.body());
+    HttpResponse<String> response;
+    String warnings;
+    try (CapturedLogs logs = CapturedLogs.attach()) {
+      response = worker.post(task.body());
+      warnings = logs.textAt("WARN");
+    }
+    // A failure is logged at WARN with its reason, for the operator who has only the logs.
+    assertThat(warnings).contains("asset extract (command) failed after").contains("exit code 7: extract blew up")
+        .containsPattern("attempt 1 ended failed: asset 'extract' failed: exit code 7: extract blew up");
 
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     JsonNode body = json(response);

@@ -33,6 +33,8 @@ import java.util.Set;
  * only on the spans, so the same spans always render the same text.
  */
 public final class TraceWaterfall {
+  private static final AttributeKey<String> EXCEPTION_TYPE = AttributeKey.stringKey("exception.type");
+  private static final AttributeKey<String> EXCEPTION_MESSAGE = AttributeKey.stringKey("exception.message");
 
   private static final AttributeKey<String> SERVICE_NAME = AttributeKey.stringKey("service.name");
   private static final int INDENT = 2;
@@ -244,6 +246,23 @@ public final class TraceWaterfall {
         if (description != null && !description.isEmpty()) {
           suffix.append(' ').append(clean(description, 200));
         }
+      }
+      // Events: an exception says what failed; other events are counted.
+      int otherEvents = 0;
+      for (io.opentelemetry.sdk.trace.data.EventData event : span.getEvents()) {
+        String type = event.getAttributes().get(EXCEPTION_TYPE);
+        if ("exception".equals(event.getName()) && type != null) {
+          String message = event.getAttributes().get(EXCEPTION_MESSAGE);
+          suffix.append("  ! ").append(clean(type.substring(type.lastIndexOf('.') + 1), 60));
+          if (message != null && !message.isBlank()) {
+            suffix.append(": ").append(clean(message.strip().lines().findFirst().orElse(""), 160));
+          }
+        } else {
+          otherEvents++;
+        }
+      }
+      if (otherEvents > 0) {
+        suffix.append("  · ").append(otherEvents).append(otherEvents == 1 ? " event" : " events");
       }
       int links = span.getTotalRecordedLinks();
       if (links > 0) {

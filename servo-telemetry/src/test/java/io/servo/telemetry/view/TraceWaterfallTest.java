@@ -137,6 +137,24 @@ class TraceWaterfallTest {
   }
 
   @Test
+  void aSpansExceptionSaysWhatFailedAndOtherEventsAreCounted() {
+    try (TwoServices sdk = new TwoServices()) {
+      Tracer w = sdk.worker.get("test");
+      Span asset = TwoServices.span(w, "worker.execute_asset", SpanKind.INTERNAL, Context.root(), 0);
+      asset.setStatus(io.opentelemetry.api.trace.StatusCode.ERROR, "exit code 3");
+      asset.addEvent("exception", io.opentelemetry.api.common.Attributes.of(
+          AttributeKey.stringKey("exception.type"), "io.servo.asset.CommandFailed",
+          AttributeKey.stringKey("exception.message"), "exit code 3: cannot open input.csv\nstdout (tail): …"));
+      asset.addEvent("checkpoint");
+      TwoServices.end(asset, 10);
+
+      String text = TraceWaterfall.render(sdk.exporter.getFinishedSpanItems(), 80);
+
+      assertThat(text).contains("✗ exit code 3  ! CommandFailed: exit code 3: cannot open input.csv  · 1 event");
+    }
+  }
+
+  @Test
   void theSameSpansInAnyOrderRenderTheSameText() {
     try (TwoServices sdk = new TwoServices()) {
       List<SpanData> spans = new ArrayList<>(sdk.execution());

@@ -221,7 +221,11 @@ public final class WorkflowExecutor {
     if (!store.finish(tenant, id, attempt, end, error)) {
       return lostClaim(id, attempt);
     }
-    log.info("execution {} attempt {} ended {}", id, attempt, end.wireName());
+    if (error == null) {
+      log.info("execution {} attempt {} ended {}", id, attempt, end.wireName());
+    } else {
+      log.warn("execution {} attempt {} ended {}: {}", id, attempt, end.wireName(), error);
+    }
     return new ExecutionOutcome.Ended(id, end, results, false);
   }
 
@@ -242,8 +246,15 @@ public final class WorkflowExecutor {
           "internal error in the worker's " + asset.kind().wireName() + " runner ("
               + e.getClass().getSimpleName() + ")");
     }
-    log.info("execution {}: asset {} ({}) {} in {} ms", request.executionId(), asset.name(),
-        asset.kind().wireName(), outcome.status().wireName(), (System.nanoTime() - t0) / 1_000_000);
+    long millis = (System.nanoTime() - t0) / 1_000_000;
+    if (outcome.succeeded()) {
+      log.info("execution {}: asset {} ({}) {} in {} ms", request.executionId(), asset.name(),
+          asset.kind().wireName(), outcome.status().wireName(), millis);
+    } else {
+      // Runners' errors hold no resolved ${env:…} value; the log encoder redacts secret shapes too.
+      log.warn("execution {}: asset {} ({}) {} after {} ms: {}", request.executionId(), asset.name(),
+          asset.kind().wireName(), outcome.timedOut() ? "timed out" : "failed", millis, outcome.error());
+    }
     return outcome;
   }
 

@@ -124,6 +124,11 @@ final class ExecutionSpans implements ExecutionInterceptor {
         }
         // Runners write errors without resolved ${env:…} values: they are stored and shown as is.
         span.setStatus(StatusCode.ERROR, firstLine(outcome.error()));
+        // The event says why, in full: a command's exit code and stderr tail, the database's error,
+        // an HTTP status with the body's tail. Redaction still runs before any exporter.
+        span.addEvent("exception", Attributes.of(
+            ExceptionAttributes.EXCEPTION_TYPE, failureType(asset, outcome),
+            ExceptionAttributes.EXCEPTION_MESSAGE, failureMessage(outcome)));
       }
       return outcome;
     } catch (InterruptedException e) {
@@ -137,6 +142,29 @@ final class ExecutionSpans implements ExecutionInterceptor {
     } finally {
       span.end();
     }
+  }
+
+  /** The exception type of a failed asset's event: what kind of failure, as a backend groups them. */
+  static String failureType(Asset asset, AssetOutcome outcome) {
+    if (outcome.timedOut()) {
+      return "io.servo.asset.Timeout";
+    }
+    return switch (asset.kind()) {
+      case COMMAND -> "io.servo.asset.CommandFailed";
+      case SQL -> "io.servo.asset.StatementFailed";
+      case HTTP -> "io.servo.asset.HttpRequestFailed";
+    };
+  }
+
+  private static final int MAX_FAILURE_CHARS = 4096;
+
+  /** The error, with the output when it adds to it (an HTTP answer's body, a command's stdout). */
+  private static String failureMessage(AssetOutcome outcome) {
+    String error = outcome.error() == null ? "failed" : outcome.error().strip();
+    String output = outcome.output() == null ? "" : outcome.output().strip();
+    String message = output.startsWith(error) ? output
+        : output.isEmpty() || error.contains(output) ? error : error + "\n" + output;
+    return message.length() > MAX_FAILURE_CHARS ? message.substring(0, MAX_FAILURE_CHARS) + "…" : message;
   }
 
   private static void describe(Span span, ExecutionOutcome outcome) {

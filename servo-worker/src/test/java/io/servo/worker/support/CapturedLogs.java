@@ -20,6 +20,17 @@ public final class CapturedLogs implements AutoCloseable {
     return new CapturedLogs();
   }
 
+  /** The messages logged at {@code level} (WARN, INFO, …), one a line. */
+  public String textAt(String level) {
+    StringBuilder s = new StringBuilder();
+    for (ILoggingEvent event : appender.list) {
+      if (event.getLevel().toString().equals(level)) {
+        s.append(event.getFormattedMessage()).append('\n');
+      }
+    }
+    return s.toString();
+  }
+
   public String text() {
     StringBuilder s = new StringBuilder();
     for (ILoggingEvent event : appender.list) {

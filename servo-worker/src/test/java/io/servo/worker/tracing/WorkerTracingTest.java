@@ -436,6 +436,13 @@ class WorkerTracingTest {
     SpanData asset = asset(all, "broken");
     assertThat(asset.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
     assertThat(asset.getStatus().getDescription()).isEqualTo("HTTP 500");
+    // The failing asset's own span says why, with the answer's body, not only a child span.
+    assertThat(asset.getEvents()).singleElement().satisfies(event -> {
+      assertThat(event.getName()).isEqualTo("exception");
+      assertThat(event.getAttributes().get(AttributeKey.stringKey("exception.type")))
+          .isEqualTo("io.servo.asset.HttpRequestFailed");
+      assertThat(event.getAttributes().get(AttributeKey.stringKey("exception.message"))).startsWith("HTTP 500\n").doesNotContain("HTTP 500\nHTTP 500");
+    });
 
     spans.reset();
     HttpResponse<String> redelivered = worker.post(task.body(), headers(task.body(), producer, producer));
