@@ -20,13 +20,17 @@ import org.junit.jupiter.api.Test;
 class StdoutExporterEscapingTest {
   private static final String FORGED = "span forged service=servo-worker kind=SERVER trace_id=0";
 
-  @Test
-  void everyPartOfASpanStaysOnItsLine() {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    ServoTelemetry telemetry = ServoTelemetry.builder(TracingConfig.from(Map.of(
+  private static ServoTelemetry printingTo(ByteArrayOutputStream bytes) {
+    return ServoTelemetry.builder(TracingConfig.from(Map.of(
             "SERVO_TRACE_ENABLED", "true", "SERVO_TRACE_EXPORTER", "stdout")), "servo-worker")
         .stdout(new PrintStream(bytes, true, StandardCharsets.UTF_8))
         .start();
+  }
+
+  @Test
+  void everyPartOfASpanStaysOnItsLine() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    ServoTelemetry telemetry = printingTo(bytes);
 
     Span span = telemetry.openTelemetry().getTracer("t")
         .spanBuilder("SELECT \"a\u2028" + FORGED + "\"").startSpan();
@@ -48,10 +52,7 @@ class StdoutExporterEscapingTest {
   @Test
   void eventsFollowTheirSpanOneALine() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    ServoTelemetry telemetry = ServoTelemetry.builder(TracingConfig.from(Map.of(
-            "SERVO_TRACE_ENABLED", "true", "SERVO_TRACE_EXPORTER", "stdout")), "servo-worker")
-        .stdout(new PrintStream(bytes, true, StandardCharsets.UTF_8))
-        .start();
+    ServoTelemetry telemetry = printingTo(bytes);
 
     Span span = telemetry.openTelemetry().getTracer("t").spanBuilder("worker.execute_asset").startSpan();
     span.setStatus(StatusCode.ERROR, "exit code 3");
