@@ -36,7 +36,7 @@ public final class ExecutionView {
 
   public static String assetLine(JsonNode asset) {
     String status = text(asset, "status");
-    if (status.equals("failed") && text(asset, "error").contains(io.servo.worker.assets.AssetOutcome.TIMED_OUT)) {
+    if (status.equals("failed") && io.servo.worker.assets.AssetOutcome.isTimeout(text(asset, "error"))) {
       status = "timed out"; // stored as failed; the execution ends TIMEOUT
     }
     String mark = switch (status) {

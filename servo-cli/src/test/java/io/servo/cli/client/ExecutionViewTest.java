@@ -62,4 +62,15 @@ class ExecutionViewTest {
 
     assertThat(out).contains("✗ too_slow             timed out   6000 ms  timed out after 6s");
   }
+
+  @Test
+  void aFailureWhoseOutputMentionsATimeoutIsStillAFailure() throws Exception {
+    String out = print("""
+        {"execution_id": "e5", "state": "failed", "workflow": "w", "workflow_version": 1, "assets": [
+          {"name": "fetch", "status": "failed", "started_at": "2024-05-01T10:00:00Z",
+           "ended_at": "2024-05-01T10:00:01Z", "error": "exit code 1: curl: connection timed out after 30s"}]}
+        """);
+
+    assertThat(out).contains("✗ fetch                failed");
+  }
 }

@@ -34,24 +34,31 @@ public record AssetOutcome(AssetStatus status, String output, String error, bool
 
   /**
    * An asset stopped at its timeout. It is stored as failed (the execution ends TIMEOUT); its error
-   * says {@value #TIMED_OUT}, which is how the API's readers (the trace, {@code servo status}) tell
-   * a timeout from a failure.
+   * begins as {@link #isTimeout} expects, which is how the executor and the API's readers (the
+   * trace, {@code servo status}) tell a timeout from a failure.
    *
-   * @throws IllegalArgumentException when {@code error} does not say {@value #TIMED_OUT}
+   * @throws IllegalArgumentException when {@code error} does not begin that way
    */
   public static AssetOutcome timedOut(String error, String output) {
-    if (error == null || !error.contains(TIMED_OUT)) {
-      throw new IllegalArgumentException("a timeout's error must say '" + TIMED_OUT + "', was: " + error);
+    if (!isTimeout(error)) {
+      throw new IllegalArgumentException("a timeout's error must begin 'timed out after' (or 'METHOD URL "
+          + "timed out after'), was: " + error);
     }
     return new AssetOutcome(AssetStatus.FAILED, output, error, true);
   }
 
-  /** What the error of every asset that ran past its timeout says. */
-  public static final String TIMED_OUT = "timed out after";
+  /**
+   * A timeout's error begins {@code timed out after} (commands, sql) or {@code METHOD URL timed out
+   * after} (http). Anchored at the start: a failure's error begins otherwise ({@code exit code},
+   * {@code statement}, {@code HTTP 500}, …), so a program that prints "timed out after" in its
+   * stderr is still a failure.
+   */
+  private static final java.util.regex.Pattern TIMEOUT_ERROR =
+      java.util.regex.Pattern.compile("(?:[A-Z]+ \\S+ )?timed out after .*", java.util.regex.Pattern.DOTALL);
 
   /** Whether a stored asset error is a timeout's. */
   public static boolean isTimeout(String error) {
-    return error != null && error.contains(TIMED_OUT);
+    return error != null && TIMEOUT_ERROR.matcher(error).matches();
   }
 
   /** The same outcome with {@code output} and {@code error} passed through {@code rewrite}. */

@@ -160,8 +160,6 @@ public final class WorkflowExecutor {
     Set<String> notSucceeded = new HashSet<>();
     AssetResult firstFailure = null;
     boolean timedOut = false;
-    boolean timedOutNow = false;
-    boolean firstFailureTimedOut = false;
     for (Asset asset : request.plan().steps()) {
       if (beat.lost()) {
         return lostClaim(id, attempt);
@@ -200,14 +198,12 @@ public final class WorkflowExecutor {
           return lostClaim(id, attempt);
         }
         timedOut |= outcome.timedOut();
-        timedOutNow = outcome.timedOut();
       }
       results.add(result);
       if (result.status() != AssetStatus.SUCCEEDED) {
         notSucceeded.add(asset.name());
         if (firstFailure == null && result.status() == AssetStatus.FAILED) {
           firstFailure = result;
-          firstFailureTimedOut = timedOutNow;
         }
       }
     }
@@ -217,7 +213,7 @@ public final class WorkflowExecutor {
     ExecutionState end =
         firstFailure == null ? ExecutionState.SUCCEEDED
             : timedOut ? ExecutionState.TIMEOUT : ExecutionState.FAILED;
-    String error = firstFailure == null ? null : executionError(firstFailure, firstFailureTimedOut);
+    String error = firstFailure == null ? null : executionError(firstFailure);
     if (!store.finish(tenant, id, attempt, end, error)) {
       return lostClaim(id, attempt);
     }
@@ -258,7 +254,7 @@ public final class WorkflowExecutor {
     return outcome;
   }
 
-  private static String executionError(AssetResult failed, boolean timedOut) {
+  private static String executionError(AssetResult failed) {
     String reason = failed.error() == null ? "failed" : failed.error().strip();
     int newline = reason.indexOf('\n');
     if (newline >= 0) {
@@ -267,7 +263,8 @@ public final class WorkflowExecutor {
     if (reason.length() > MAX_EXECUTION_ERROR_CHARS) {
       reason = reason.substring(0, MAX_EXECUTION_ERROR_CHARS) + "…";
     }
-    return "asset '" + failed.assetName() + (timedOut ? "' timed out: " : "' failed: ") + reason;
+    return "asset '" + failed.assetName() + (AssetOutcome.isTimeout(failed.error()) ? "' timed out: " : "' failed: ")
+        + reason;
   }
 
   /** The store refused a write fenced by {@code attempt}: another worker took over, or the execution was ended. */
