@@ -4,8 +4,8 @@ import com.sun.net.httpserver.HttpServer;
 import io.opentelemetry.api.OpenTelemetry;
 import io.servo.core.queue.TaskQueue;
 import io.servo.core.task.TaskSignature;
-import io.servo.core.workflow.Workflow;
 import io.servo.core.tenant.WorkerRoute;
+import io.servo.core.workflow.Workflow;
 import io.servo.runtime.api.ApiHandler;
 import io.servo.runtime.api.TraceViews;
 import io.servo.runtime.api.BoundedRequestExecutor;
@@ -22,15 +22,16 @@ import io.servo.storage.ServoStorage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
@@ -94,12 +95,7 @@ public final class OrchestratorServer implements AutoCloseable {
             "SERVO_QUEUE is cloudtasks but no Cloud Tasks queue was passed to the orchestrator:"
                 + " start it with the servo command (./servo orchestrator), which builds that queue");
       }
-      baseQueue = tracing.wrapLocalQueue(watched(b.localQueue.apply(
-              LocalTaskQueue.builder(config.workerUrl())
-                  .maxAttempts(config.localQueueMaxAttempts())
-                  .maxConcurrentDispatches(config.localQueueMaxConcurrentDispatches())
-                  .clock(b.clock))
-          .build()));
+      baseQueue = localQueue(b, tracing, config.workerUrl());
     }
     this.queue = baseQueue;
     UnaryOperator<TaskQueue> handOver = q -> tracing.wrapHandOver(b.queueDecorator.apply(q));
@@ -109,9 +105,7 @@ public final class OrchestratorServer implements AutoCloseable {
       Optional<WorkerRoute> route = config.tenants().route(tenant);
       if (route.isPresent()) {
         TaskQueue routeQueue = b.routeQueues != null ? b.routeQueues.apply(route.get())
-            : tracing.wrapLocalQueue(watched(b.localQueue.apply(LocalTaskQueue.builder(route.get().url())
-                .maxAttempts(config.localQueueMaxAttempts())
-                .maxConcurrentDispatches(config.localQueueMaxConcurrentDispatches()).clock(b.clock)).build()));
+            : localQueue(b, tracing, route.get().url());
         routeQueues.add(routeQueue);
         relayBuilder.route(tenant, routeQueue, TaskSignature.create(
             route.get().hmacSecret().getBytes(StandardCharsets.UTF_8), b.clock, TaskSignature.DEFAULT_WINDOW));
@@ -137,10 +131,18 @@ public final class OrchestratorServer implements AutoCloseable {
     this.maxQueuedRequests = b.maxQueuedRequests;
   }
 
-  /** Remembers a local queue this server created, so the API can say when a task waits in it. */
-  private LocalTaskQueue watched(LocalTaskQueue localQueue) {
+  /**
+   * A local queue delivering to {@code workerUrl} (the shared worker's or a tenant's own), traced;
+   * remembered so the API can say when a task waits in it.
+   */
+  private TaskQueue localQueue(Builder b, OrchestratorTracing tracing, URI workerUrl) {
+    LocalTaskQueue localQueue = b.localQueue.apply(LocalTaskQueue.builder(workerUrl)
+            .maxAttempts(config.localQueueMaxAttempts())
+            .maxConcurrentDispatches(config.localQueueMaxConcurrentDispatches())
+            .clock(b.clock))
+        .build();
     localQueues.add(localQueue);
-    return localQueue;
+    return tracing.wrapLocalQueue(localQueue);
   }
 
   /** Whether the execution's task waits for a dispatch slot in one of this server's local queues. */

@@ -59,12 +59,15 @@ public final class TenantPolicy {
   /** {@code host}, {@code host:port}, {@code [v6]}, {@code [v6]:port}, or a bare IPv6 address (no port). */
   private static final Pattern HOST = Pattern.compile(
       "(\\[[0-9a-f:.]+]|[a-z0-9]([a-z0-9.-]{0,252}[a-z0-9])?)(:[0-9]{1,5})?|[0-9a-f.]*:[0-9a-f.]*:[0-9a-f:.]*");
-  private static final Set<String> METADATA_HOSTS =
-      Set.of("metadata.google.internal", "metadata", "169.254.169.254", "fd00:ec2::254");
+  /** The cloud metadata server's names: never reachable by an {@code http} asset unless granted. */
+  public static final Set<String> METADATA_NAMES = Set.of("metadata.google.internal", "metadata");
+  private static final Set<String> METADATA_ADDRESSES = Set.of("169.254.169.254", "fd00:ec2::254");
 
   private final boolean development;
   /** Grant key (the tenant's variable part) → suffix → raw value. */
   private final Map<String, Map<String, String>> byKey;
+  /** Each tenant's grants, parsed once: the worker asks for them on every asset it runs. */
+  private final Map<String, TenantGrants> parsed = new java.util.concurrent.ConcurrentHashMap<>();
 
   private TenantPolicy(boolean development, Map<String, Map<String, String>> byKey) {
     this.development = development;
@@ -141,8 +144,8 @@ public final class TenantPolicy {
 
   /** The grants of {@code tenant}: the defaults plus what its variables add. */
   public TenantGrants grants(String tenant) {
-    Map<String, String> raw = byKey.getOrDefault(grantKey(tenant), Map.of());
-    return toGrants(tenant, raw, new ArrayList<>());
+    return parsed.computeIfAbsent(tenant,
+        t -> toGrants(t, byKey.getOrDefault(grantKey(t), Map.of()), new ArrayList<>()));
   }
 
   /** The worker service that runs {@code tenant}'s tasks when it has its own; empty for the shared one. */
@@ -223,7 +226,8 @@ public final class TenantPolicy {
     }
     String h = host.toLowerCase(Locale.ROOT).replaceAll("^\\[|]$", "").replaceAll("\\.$", "");
     int port = uri.getPort() >= 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
-    boolean internal = METADATA_HOSTS.contains(h) || h.equals("localhost") || h.endsWith(".localhost")
+    boolean metadata = METADATA_NAMES.contains(h) || METADATA_ADDRESSES.contains(h);
+    boolean internal = metadata || h.equals("localhost") || h.endsWith(".localhost")
         || h.startsWith("127.") || h.equals("::1") || h.startsWith("169.254.") || h.equals("0.0.0.0")
         || h.equals("::") || h.startsWith("fe80:");
     if (!internal || grants.mayReach(h, port)) {
@@ -232,7 +236,7 @@ public final class TenantPolicy {
     return Optional.of("url host '" + host + "' is a loopback, link-local or metadata address, which http "
         + "assets may not reach; an operator allows it with " + variable(grants.tenant(), HTTP_HOSTS) + "="
         + (h.contains(":") ? "[" + h + "]" : h) + ":" + port + " on the orchestrator and the worker"
-        + (METADATA_HOSTS.contains(h) ? " (never do this for the metadata server: it hands out the worker's "
+        + (metadata ? " (never do this for the metadata server: it hands out the worker's "
             + "cloud identity)" : ""));
   }
 

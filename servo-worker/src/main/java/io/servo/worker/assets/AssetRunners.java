@@ -37,24 +37,17 @@ public final class AssetRunners implements AssetRunner, AutoCloseable {
    */
   public static AssetRunners create(
       Map<String, String> environment, Path workdir, String warehouseUrl, HttpClient httpClient) {
-    return create(environment, workdir, warehouseUrl, httpClient, RunnerInstrumentation.NONE);
+    return create(environment, workdir, warehouseUrl, httpClient, RunnerInstrumentation.NONE, null,
+        CommandSandbox.start(true, List.of(), workdir));
   }
 
   /**
    * @param instrumentation decorates the warehouse pool, the HTTP client and commands' environments
    *     (tracing)
-   */
-  public static AssetRunners create(Map<String, String> environment, Path workdir,
-      String warehouseUrl, HttpClient httpClient, RunnerInstrumentation instrumentation) {
-    return create(environment, workdir, warehouseUrl, httpClient, instrumentation, null,
-        CommandSandbox.start(true, List.of(), workdir));
-  }
-
-  /**
    * @param warehouseSecret the worker's HMAC secret: tenants' roles in a shared PostgreSQL warehouse
    *     get passwords derived from it; null leaves such a warehouse to tenants with their own URL
-   * @param sandbox where {@code command} assets run ({@link CommandSandbox#start}); the other
-   *     overloads start one as in development, which runs commands unsandboxed when none starts
+   * @param sandbox where {@code command} assets run ({@link CommandSandbox#start}); the
+   *     other overload starts one as in development, which runs commands unsandboxed when none starts
    */
   public static AssetRunners create(Map<String, String> environment, Path workdir,
       String warehouseUrl, HttpClient httpClient, RunnerInstrumentation instrumentation,

@@ -62,7 +62,6 @@ public final class EgressGuard {
   }
 
   static final String ALLOW_RESTRICTED_HEADERS = "jdk.httpclient.allowRestrictedHeaders";
-  private static final Set<String> METADATA_NAMES = Set.of("metadata.google.internal", "metadata");
   private static final Pattern DOTTED_QUAD = Pattern.compile("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
   private static final byte[] EC2_METADATA_V6 = literal("fd00:ec2::254").getAddress();
 
@@ -131,7 +130,7 @@ public final class EgressGuard {
     String shown = written.contains("${") ? "the URL's host" : host;
     String hint = ", which http assets may not reach; an operator allows a host with "
         + TenantPolicy.variable(grants.tenant(), TenantPolicy.HTTP_HOSTS) + "=host:port";
-    if (METADATA_NAMES.contains(name)) {
+    if (TenantPolicy.METADATA_NAMES.contains(name)) {
       return Route.refused(shown + " is the metadata server" + hint);
     }
     // What the JDK parses without a lookup: a bracketed IPv6 literal or a dotted quad.

@@ -1,6 +1,7 @@
 package io.servo.worker.assets;
 
 import io.servo.core.tenant.TenantPolicy;
+import io.servo.core.workflow.WorkflowLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -48,7 +49,6 @@ final class Warehouse implements AutoCloseable {
   static final int TENANT_POOL_SIZE = 4;
   static final int MAX_TENANT_POOLS = 32;
   private static final long IDLE_POOL_NANOS = TimeUnit.MINUTES.toNanos(10);
-  private static final Pattern TENANT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,62}");
   private static final Pattern CREDENTIAL_PARAMETER = Pattern.compile("(?i)(user|password)");
 
   private final String sharedUrl;
@@ -101,7 +101,7 @@ final class Warehouse implements AutoCloseable {
       throw new SQLException("the worker is shutting down");
     }
     String tenant = context.tenant();
-    if (!TENANT.matcher(tenant).matches()) {
+    if (!WorkflowLoader.NAME.matcher(tenant).matches()) {
       throw new RefusedException("tenant name '" + tenant + "' cannot be given a warehouse of its own");
     }
     Optional<String> own = context.grants().ownWarehouseUrl();
