@@ -1,8 +1,8 @@
 package io.servo.cli;
 
 import io.servo.cli.server.Services;
-import io.servo.runtime.OrchestratorConfig;
-import io.servo.runtime.OrchestratorServer;
+import io.servo.orchestrator.OrchestratorConfig;
+import io.servo.orchestrator.OrchestratorServer;
 import io.servo.cli.server.LocalTraces;
 import io.servo.telemetry.ServoTelemetry;
 import io.servo.telemetry.config.TracingConfig;

@@ -1,7 +1,7 @@
 package io.servo.cli;
 
 import io.servo.cli.server.Services;
-import io.servo.runtime.OrchestratorConfig;
+import io.servo.orchestrator.OrchestratorConfig;
 import io.servo.storage.ServoStorage;
 import io.servo.telemetry.ServoTelemetry;
 import io.servo.telemetry.config.TracingConfig;

@@ -2,8 +2,8 @@ package io.servo.bench.e2e;
 
 import com.sun.management.OperatingSystemMXBean;
 import com.sun.management.ThreadMXBean;
-import io.servo.runtime.OrchestratorConfig;
-import io.servo.runtime.OrchestratorServer;
+import io.servo.orchestrator.OrchestratorConfig;
+import io.servo.orchestrator.OrchestratorServer;
 import io.servo.storage.ServoStorage;
 import io.servo.storage.Storage;
 import io.servo.storage.StorageOptions;

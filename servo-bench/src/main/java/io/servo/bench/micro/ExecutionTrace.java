@@ -74,7 +74,7 @@ final class ExecutionTrace {
   private Map<String, String> lastOutgoing = Map.of();
 
   ExecutionTrace(OpenTelemetry orchestrator, OpenTelemetry worker) {
-    this.orchestrator = orchestrator.getTracer("io.servo.runtime");
+    this.orchestrator = orchestrator.getTracer("io.servo.orchestrator");
     this.worker = worker.getTracer("io.servo.worker");
     this.payload = new TaskPayload(1, "0b9f6c1e-7d2a-4d8e-9d7e-3a1f2c4b5d6e", "default", "bench_etl", 1,
         JsonNodeFactory.instance.objectNode().put("workflow", "bench_etl"), Instant.EPOCH, null);

@@ -1,8 +1,8 @@
 package io.servo.cli.e2e;
 
 import io.servo.cli.client.ApiClient;
-import io.servo.runtime.OrchestratorConfig;
-import io.servo.runtime.OrchestratorServer;
+import io.servo.orchestrator.OrchestratorConfig;
+import io.servo.orchestrator.OrchestratorServer;
 import io.servo.storage.ServoStorage;
 import io.servo.storage.Storage;
 import io.servo.worker.WorkerConfig;

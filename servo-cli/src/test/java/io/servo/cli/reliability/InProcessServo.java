@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.servo.cli.client.ApiClient;
 import io.servo.cli.server.Services;
-import io.servo.runtime.OrchestratorConfig;
-import io.servo.runtime.OrchestratorServer;
+import io.servo.orchestrator.OrchestratorConfig;
+import io.servo.orchestrator.OrchestratorServer;
 import io.servo.storage.Execution;
 import io.servo.storage.ServoStorage;
 import io.servo.telemetry.ServoTelemetry;

@@ -8,7 +8,7 @@ import io.servo.cli.server.Services;
 import io.servo.cloud.gcp.fake.tasks.FakeCloudTasks;
 import io.servo.core.execution.AssetStatus;
 import io.servo.core.execution.ExecutionState;
-import io.servo.runtime.OrchestratorConfig;
+import io.servo.orchestrator.OrchestratorConfig;
 import io.servo.storage.AssetResult;
 import io.servo.storage.Execution;
 import io.servo.storage.PostgresTestDatabase;

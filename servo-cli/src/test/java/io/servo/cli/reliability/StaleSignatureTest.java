@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.servo.core.execution.ExecutionState;
-import io.servo.runtime.queue.local.LocalTaskQueue;
+import io.servo.queue.local.LocalTaskQueue;
 import io.servo.storage.Execution;
 import io.servo.storage.PostgresTestDatabase;
 import io.servo.storage.ServoStorage;

@@ -2,10 +2,10 @@ package io.servo.cli.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.servo.cloud.gcp.tasks.CloudTasksConfig;
-import io.servo.cloud.gcp.tasks.CloudTasksConfigException;
-import io.servo.runtime.OrchestratorConfig;
-import io.servo.runtime.OrchestratorConfigException;
+import io.servo.queue.cloudtasks.CloudTasksConfig;
+import io.servo.queue.cloudtasks.CloudTasksConfigException;
+import io.servo.orchestrator.OrchestratorConfig;
+import io.servo.orchestrator.OrchestratorConfigException;
 import io.servo.telemetry.config.TracingConfig;
 import io.servo.telemetry.config.TracingConfigException;
 import io.servo.worker.WorkerConfig;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.servo.cli.security.RawHttp.Header;
-import io.servo.runtime.OrchestratorConfig;
-import io.servo.runtime.OrchestratorConfigException;
+import io.servo.orchestrator.OrchestratorConfig;
+import io.servo.orchestrator.OrchestratorConfigException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

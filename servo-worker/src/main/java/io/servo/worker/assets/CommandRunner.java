@@ -72,7 +72,7 @@ final class CommandRunner implements AssetRunner {
     } catch (IllegalStateException e) {
       return AssetOutcome.failed(e.getMessage());
     }
-    Redactor redactor = env.redactor();
+    ResolvedValueMask mask = env.mask();
     completeEnvironment.accept(childEnv);
 
     String program = command.command().get(0);
@@ -80,15 +80,15 @@ final class CommandRunner implements AssetRunner {
     try {
       launch = sandbox.prepare(context, command.command(), childEnv, workdir);
     } catch (IllegalStateException e) {
-      return AssetOutcome.failed(redactor.redact(e.getMessage()));
+      return AssetOutcome.failed(mask.redact(e.getMessage()));
     }
     try (launch) {
-      return runProcess(asset, program, launch, redactor);
+      return runProcess(asset, program, launch, mask);
     }
   }
 
   private AssetOutcome runProcess(Asset asset, String program, CommandSandbox.Launch launch,
-      Redactor redactor) throws InterruptedException {
+      ResolvedValueMask mask) throws InterruptedException {
     ProcessBuilder builder = new ProcessBuilder(launch.command).directory(workdir.toFile());
     builder.environment().clear();
     builder.environment().putAll(launch.environment);
@@ -96,11 +96,11 @@ final class CommandRunner implements AssetRunner {
     try {
       process = builder.start();
     } catch (IOException | RuntimeException e) {
-      return AssetOutcome.failed(couldNotStart(program, startFailureReason(e, redactor)));
+      return AssetOutcome.failed(couldNotStart(program, startFailureReason(e, mask)));
     }
     closeQuietly(process);
-    TailBuffer stdout = new TailBuffer(STDOUT_TAIL_BYTES + redactor.maxValueBytes());
-    TailBuffer stderr = new TailBuffer(STDERR_TAIL_BYTES + redactor.maxValueBytes());
+    TailBuffer stdout = new TailBuffer(STDOUT_TAIL_BYTES + mask.maxValueBytes());
+    TailBuffer stderr = new TailBuffer(STDERR_TAIL_BYTES + mask.maxValueBytes());
     Thread outDrain = drain(process.getInputStream(), stdout, asset.name() + "-stdout");
     Thread errDrain = drain(process.getErrorStream(), stderr, asset.name() + "-stderr");
 
@@ -118,8 +118,8 @@ final class CommandRunner implements AssetRunner {
     outDrain.join(GRACE_MILLIS);
     errDrain.join(GRACE_MILLIS);
 
-    String outTail = stdout.tail(redactor, STDOUT_TAIL_BYTES);
-    String errTail = stderr.tail(redactor, STDERR_TAIL_BYTES);
+    String outTail = stdout.tail(mask, STDOUT_TAIL_BYTES);
+    String errTail = stderr.tail(mask, STDERR_TAIL_BYTES);
     if (!exited) {
       log.info("command asset {} timed out after {}; killed it and its child processes",
           asset.name(), Durations.format(asset.timeout()));
@@ -181,7 +181,7 @@ final class CommandRunner implements AssetRunner {
     return s.toString();
   }
 
-  private static String startFailureReason(Exception e, Redactor redactor) {
+  private static String startFailureReason(Exception e, ResolvedValueMask mask) {
     String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     // "Cannot run program "x" (in directory "…"): error=2, No such file or directory"
     int errno = message.indexOf("error=");
@@ -189,7 +189,7 @@ final class CommandRunner implements AssetRunner {
     if (comma > 0) {
       message = message.substring(comma + 2);
     }
-    return redactor.redact(message);
+    return mask.redact(message);
   }
 
   private static Thread drain(InputStream in, TailBuffer into, String name) {

@@ -96,7 +96,7 @@ final class EnvResolution {
     }
   }
 
-  Redactor redactor() {
-    return Redactor.of(resolved);
+  ResolvedValueMask mask() {
+    return ResolvedValueMask.of(resolved);
   }
 }

@@ -65,7 +65,7 @@ final class HttpRunner implements AssetRunner {
             + (http.url().contains("${") ? "the URL's host" : uri.getHost()) + " does not resolve");
       }
       if (route.refusal() != null) {
-        return AssetOutcome.failed(request + " refused: " + env.redactor().redact(route.refusal()));
+        return AssetOutcome.failed(request + " refused: " + env.mask().redact(route.refusal()));
       }
       builder = HttpRequest.newBuilder(route.uri()).timeout(http.timeout());
       if (route.hostHeader() != null) {
@@ -81,7 +81,7 @@ final class HttpRunner implements AssetRunner {
           builder.header(header.getKey(), env.resolve(header.getValue()));
         } catch (IllegalArgumentException e) {
           return AssetOutcome.failed(
-              "header '" + header.getKey() + "' cannot be sent: " + env.redactor().redact(e.getMessage()));
+              "header '" + header.getKey() + "' cannot be sent: " + env.mask().redact(e.getMessage()));
         }
       }
       body = env.resolve(http.body());
@@ -89,13 +89,13 @@ final class HttpRunner implements AssetRunner {
       return AssetOutcome.failed(e.getMessage());
     } catch (URISyntaxException e) {
       return AssetOutcome.failed("url '" + http.url() + "' is not a valid URL: "
-          + env.redactor().redact(e.getReason()));
+          + env.mask().redact(e.getReason()));
     }
     builder.method(http.method(),
         body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-    Redactor redactor = env.redactor();
+    ResolvedValueMask mask = env.mask();
 
-    TailBuffer responseBody = new TailBuffer(BODY_TAIL_BYTES + redactor.maxValueBytes());
+    TailBuffer responseBody = new TailBuffer(BODY_TAIL_BYTES + mask.maxValueBytes());
     long deadline = System.nanoTime() + http.timeout().toNanos();
     HttpResponse<Void> response;
     try {
@@ -111,10 +111,10 @@ final class HttpRunner implements AssetRunner {
       }
       String message = cause.getMessage();
       return AssetOutcome.failed(request + " failed: " + cause.getClass().getSimpleName()
-          + (message == null || message.isBlank() ? "" : ": " + redactor.redact(message)));
+          + (message == null || message.isBlank() ? "" : ": " + mask.redact(message)));
     }
     int status = response.statusCode();
-    String tail = responseBody.tail(redactor, BODY_TAIL_BYTES).strip();
+    String tail = responseBody.tail(mask, BODY_TAIL_BYTES).strip();
     String output = "HTTP " + status + (tail.isEmpty() ? "" : "\n" + tail);
     if (status >= 200 && status < 300) {
       return AssetOutcome.succeeded(output);

@@ -83,7 +83,7 @@ final class SqlRunner implements AssetRunner {
         }
         // Databases quote values in their errors ("invalid input syntax for type integer: "…"");
         // the statement's own literals are the ones that may be secrets.
-        String reason = Redactor.of(SqlScript.literals(statements.get(index - 1))).redact(e.getMessage());
+        String reason = ResolvedValueMask.of(SqlScript.literals(statements.get(index - 1))).redact(e.getMessage());
         return AssetOutcome.failed(
             "statement " + index + " of " + statements.size() + " failed: " + reason
                 + " (the transaction was rolled back)",

@@ -40,8 +40,8 @@ final class TailBuffer {
     return out;
   }
 
-  /** The last {@code limit} bytes as redacted text (the buffer must hold {@code limit + redactor.maxValueBytes()}). */
-  String tail(Redactor redactor, int limit) {
-    return redactor.tail(bytes(), limit);
+  /** The last {@code limit} bytes as redacted text (the buffer must hold {@code limit + mask.maxValueBytes()}). */
+  String tail(ResolvedValueMask mask, int limit) {
+    return mask.tail(bytes(), limit);
   }
 }

@@ -140,7 +140,7 @@ final class ExecuteHandler implements Route.Handler {
 
   private Answer answer(ExecutionOutcome outcome) {
     if (outcome instanceof ExecutionOutcome.Ended ended) {
-      return new Answer(200, ExecutionView.of(ended), Map.of());
+      return new Answer(200, ExecuteAnswer.of(ended), Map.of());
     } else if (outcome instanceof ExecutionOutcome.NotFound notFound) {
       return Answer.error(404, "execution " + notFound.executionId()
           + " does not exist for the payload's tenant; the task will not be retried");

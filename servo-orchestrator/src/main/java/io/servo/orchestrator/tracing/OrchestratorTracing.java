@@ -1,0 +1,151 @@
+package io.servo.orchestrator.tracing;
+
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.TracerProvider;
+import io.opentelemetry.instrumentation.api.instrumenter.Instrumenter;
+import io.opentelemetry.instrumentation.api.instrumenter.SpanKindExtractor;
+import io.opentelemetry.instrumentation.api.semconv.http.HttpServerAttributesExtractor;
+import io.opentelemetry.instrumentation.api.semconv.http.HttpSpanNameExtractor;
+import io.opentelemetry.instrumentation.api.semconv.http.HttpSpanStatusExtractor;
+import io.servo.core.queue.TaskQueue;
+import io.servo.orchestrator.OrchestratorConfig.TraceInbound;
+import io.servo.orchestrator.api.RequestObserver;
+import io.servo.orchestrator.execution.ExecutionLauncher;
+import io.servo.orchestrator.execution.LaunchedExecution;
+import io.servo.orchestrator.execution.TraceContextSource;
+import io.servo.orchestrator.sweeper.RedeliveryTrace;
+import io.servo.telemetry.http.ExchangeAttributesGetter;
+import java.util.Objects;
+
+/**
+ * Everything the orchestrator traces, wired from one {@link OpenTelemetry}: the API's SERVER spans,
+ * {@code orchestrator.enqueue_execution}, the payload's trace context, the {@code
+ * cloud_tasks.enqueue} PRODUCER span of each hand-over and the embedded queue's {@code
+ * local_queue.enqueue} CLIENT span, and {@code orchestrator.redeliver_execution} when the sweeper
+ * re-enqueues a stuck execution. The orchestrator plugs these into its seams; no other code
+ * touches spans.
+ *
+ * <p>With a no-op {@code OpenTelemetry} (tracing disabled) every method returns its argument or a
+ * no-op: nothing is injected, payload bytes are handed over unchanged and the request path does no
+ * tracing work at all.
+ */
+public final class OrchestratorTracing {
+  private static final OrchestratorTracing DISABLED = new OrchestratorTracing(null, null, null, null, null, null);
+
+  private final Instrumenter<TracingExecutionLauncher.Launch, LaunchedExecution> launches;
+  private final Instrumenter<QueueHandOff, Void> producer;
+  private final Instrumenter<QueueHandOff, Void> localClient;
+  private final RequestObserver requests;
+  private final TraceContextSource traceContext;
+  private final RedeliveryTrace redeliveries;
+
+  private OrchestratorTracing(
+      Instrumenter<TracingExecutionLauncher.Launch, LaunchedExecution> launches,
+      Instrumenter<QueueHandOff, Void> producer,
+      Instrumenter<QueueHandOff, Void> localClient,
+      RequestObserver requests,
+      TraceContextSource traceContext,
+      RedeliveryTrace redeliveries) {
+    this.launches = launches;
+    this.producer = producer;
+    this.localClient = localClient;
+    this.requests = requests;
+    this.traceContext = traceContext;
+    this.redeliveries = redeliveries;
+  }
+
+  /**
+   * @param openTelemetry the process's instance; {@code OpenTelemetry.noop()} disables tracing
+   * @param inbound what a caller's incoming trace context may do ({@code SERVO_TRACE_INBOUND})
+   */
+  public static OrchestratorTracing create(OpenTelemetry openTelemetry, TraceInbound inbound) {
+    Objects.requireNonNull(openTelemetry, "openTelemetry");
+    Objects.requireNonNull(inbound, "inbound");
+    if (isNoop(openTelemetry)) {
+      return DISABLED;
+    }
+    String scope = ServoSpans.INSTRUMENTATION_NAME;
+    Instrumenter<TracingExecutionLauncher.Launch, LaunchedExecution> launches =
+        Instrumenter.<TracingExecutionLauncher.Launch, LaunchedExecution>builder(
+                openTelemetry, scope, launch -> ServoSpans.ENQUEUE_EXECUTION)
+            .addAttributesExtractor(TracingExecutionLauncher.ATTRIBUTES)
+            .buildInstrumenter(SpanKindExtractor.alwaysInternal());
+    Instrumenter<QueueHandOff, Void> producer =
+        Instrumenter.<QueueHandOff, Void>builder(openTelemetry, scope, h -> ServoSpans.CLOUD_TASKS_ENQUEUE)
+            .addAttributesExtractor(QueueHandOffAttributes.INSTANCE)
+            .buildInstrumenter(SpanKindExtractor.alwaysProducer());
+    Instrumenter<QueueHandOff, Void> localClient =
+        Instrumenter.<QueueHandOff, Void>builder(openTelemetry, scope, h -> ServoSpans.LOCAL_QUEUE_ENQUEUE)
+            .addAttributesExtractor(QueueHandOffAttributes.INSTANCE)
+            .buildInstrumenter(SpanKindExtractor.alwaysClient());
+    ExchangeAttributesGetter<ExchangeRequest> http = ExchangeAttributesGetter.create();
+    Instrumenter<ExchangeRequest, Integer> server =
+        Instrumenter.<ExchangeRequest, Integer>builder(openTelemetry, scope, HttpSpanNameExtractor.create(http))
+            .setSpanStatusExtractor(HttpSpanStatusExtractor.create(http))
+            .addAttributesExtractor(HttpServerAttributesExtractor.create(http))
+            .addSpanLinksExtractor((links, parentContext, request) -> {
+              if (request.link() != null) {
+                links.addLink(request.link());
+              }
+            })
+            .buildInstrumenter(SpanKindExtractor.alwaysServer());
+    RequestObserver requests =
+        new ServerSpans(server, openTelemetry.getPropagators().getTextMapPropagator(), inbound);
+    Instrumenter<TracingRedelivery.Redelivery, Void> redeliveries =
+        Instrumenter.<TracingRedelivery.Redelivery, Void>builder(
+                openTelemetry, scope, r -> ServoSpans.REDELIVER_EXECUTION)
+            .addAttributesExtractor(TracingRedelivery.ATTRIBUTES)
+            .buildInstrumenter(SpanKindExtractor.alwaysInternal());
+    return new OrchestratorTracing(launches, producer, localClient, requests,
+        CurrentSpanTraceContext.INSTANCE, new TracingRedelivery(redeliveries));
+  }
+
+  /** Whether spans are made at all (false for a no-op {@code OpenTelemetry}). */
+  public boolean enabled() {
+    return this != DISABLED;
+  }
+
+  /** Wraps the launcher in {@code orchestrator.enqueue_execution}. */
+  public ExecutionLauncher wrapLauncher(ExecutionLauncher launcher) {
+    Objects.requireNonNull(launcher, "launcher");
+    return enabled() ? new TracingExecutionLauncher(launcher, launches) : launcher;
+  }
+
+  /** Where new payloads get their trace context: the current span's. */
+  public TraceContextSource traceContext() {
+    return enabled() ? traceContext : TraceContextSource.NONE;
+  }
+
+  /**
+   * The trace context of a task the sweeper re-enqueues: an {@code orchestrator.redeliver_execution}
+   * span in the execution's trace (see {@link TracingRedelivery}).
+   */
+  public RedeliveryTrace redeliveryTrace() {
+    return enabled() ? redeliveries : RedeliveryTrace.NONE;
+  }
+
+  /**
+   * Wraps what the relay hands tasks to in the {@code cloud_tasks.enqueue} PRODUCER span, which
+   * rewrites the payload's trace context (before the relay signs it) and adds the trace headers.
+   */
+  public TaskQueue wrapHandOver(TaskQueue queue) {
+    Objects.requireNonNull(queue, "queue");
+    return enabled() ? new HandOverTracingQueue(queue, producer) : queue;
+  }
+
+  /** Wraps the embedded queue in the {@code local_queue.enqueue} CLIENT span; closing closes it. */
+  public TaskQueue wrapLocalQueue(TaskQueue queue) {
+    Objects.requireNonNull(queue, "queue");
+    return enabled() ? new BackendClientTracingQueue(queue, localClient) : queue;
+  }
+
+  /** The API's SERVER spans. */
+  public RequestObserver requestObserver() {
+    return enabled() ? requests : RequestObserver.NONE;
+  }
+
+  private static boolean isNoop(OpenTelemetry openTelemetry) {
+    return openTelemetry == OpenTelemetry.noop()
+        || openTelemetry.getTracerProvider() == TracerProvider.noop();
+  }
+}
