@@ -245,7 +245,7 @@ class WorkerTracingTest {
   }
 
   @Test
-  void aRewrittenFrontEndTraceparentBecomesALinkAndThePayloadStaysTheParent() {
+  void aRewrittenFrontEndTraceparentBecomesALinkAndTheSignedContextStaysTheParent() {
     SpanContext producer = producer(true);
     SpanContext rewritten = SpanContext.createFromRemoteParent(producer.getTraceId(),
         "1111111111111111", producer.getTraceFlags(), producer.getTraceState());
