@@ -98,8 +98,9 @@ public final class OrchestratorServer implements AutoCloseable {
       baseQueue = localQueue(b, tracing, config.workerUrl());
     }
     this.queue = baseQueue;
-    UnaryOperator<TaskQueue> handOver = q -> tracing.wrapHandOver(b.queueDecorator.apply(q));
-    OutboxRelay.Builder relayBuilder = OutboxRelay.builder(b.storage.outbox(), queue, signature).clock(b.clock);
+    OutboxRelay.Builder relayBuilder = OutboxRelay.builder(b.storage.outbox(), b.queueDecorator.apply(queue), signature)
+        .clock(b.clock)
+        .trace(tracing.handOverTrace());
     Set<String> tenants = config.apiTokens().isEmpty() ? Set.of(Workflow.DEFAULT_TENANT) : config.apiTokens().keySet();
     for (String tenant : tenants) {
       Optional<WorkerRoute> route = config.tenants().route(tenant);
@@ -107,12 +108,12 @@ public final class OrchestratorServer implements AutoCloseable {
         TaskQueue routeQueue = b.routeQueues != null ? b.routeQueues.apply(route.get())
             : localQueue(b, tracing, route.get().url());
         routeQueues.add(routeQueue);
-        relayBuilder.route(tenant, routeQueue, TaskSignature.create(
+        relayBuilder.route(tenant, b.queueDecorator.apply(routeQueue), TaskSignature.create(
             route.get().hmacSecret().getBytes(StandardCharsets.UTF_8), b.clock, TaskSignature.DEFAULT_WINDOW));
         log.info("tenant {} has its own worker: its tasks go to {}", tenant, route.get().url());
       }
     }
-    this.relay = b.relay.apply(relayBuilder).queueDecorator(handOver).build();
+    this.relay = b.relay.apply(relayBuilder).build();
     this.sweeper = b.sweeper.apply(ExecutionSweeper.builder(b.storage)
             .clock(b.clock)
             .redeliveryTrace(tracing.redeliveryTrace())
@@ -361,8 +362,9 @@ public final class OrchestratorServer implements AutoCloseable {
     }
 
     /**
-     * Wraps what the relay hands tasks to. The decorator sees each task before it is signed (it may
-     * pass on another body: the signature covers what it passes on); tracing wraps it.
+     * Wraps the queues the relay hands tasks to (the shared one and tenants' own): the decorator
+     * sees each task as the queue gets it, signed and with its trace headers, inside the hand-over's
+     * producer span. Tests use it to refuse or capture tasks.
      */
     public Builder queueDecorator(UnaryOperator<TaskQueue> value) {
       this.queueDecorator = Objects.requireNonNull(value, "queueDecorator");

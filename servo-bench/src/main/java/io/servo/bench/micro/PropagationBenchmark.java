@@ -24,9 +24,8 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * Inject and extract of one execution's trace context across the queue ({@link QueueHop}): into
- * the payload's {@code trace} at launch, out and in again at hand-over (plus the task's headers),
- * out of the signed payload and the W3C header on the worker, and into the {@code http} asset's
- * request. The spans involved already exist; their cost is {@link ExecutionSpansBenchmark}'s.
+ * the payload's {@code trace} at launch, out of it at hand-over and into the task's headers, out of
+ * the signed header and the W3C header on the worker, and into the {@code http} asset's request. The spans involved already exist; their cost is {@link ExecutionSpansBenchmark}'s.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

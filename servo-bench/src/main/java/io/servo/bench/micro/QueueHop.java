@@ -4,6 +4,7 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.context.Context;
 import io.servo.core.task.TaskPayload;
+import io.servo.core.task.TaskSignature;
 import io.servo.core.task.TraceMetadata;
 import io.servo.telemetry.propagation.MapCarrier;
 import io.servo.telemetry.propagation.ServoTraceContextPropagator;
@@ -14,8 +15,9 @@ import java.util.Map;
 /**
  * The propagation work of one execution, step by step as the orchestrator and the worker do it:
  * the launch writes the current span into the payload's {@code trace}; the relay reads it back as
- * the producer's parent and rewrites it, with copies in the task's headers; the worker reads the
- * signed payload first and the W3C header second (to notice a rewritten parent).
+ * the producer's parent and puts the producer into Servo's (signed) trace headers and the W3C ones,
+ * leaving the payload as it is; the worker reads the signed header first, the payload second, and
+ * the W3C header (to notice a rewritten parent).
  *
  * <p>Only the trace context's fields are modelled, not JSON encoding or signing, which happen with
  * or without tracing.
@@ -35,27 +37,31 @@ final class QueueHop {
     return committed.trace().isEmpty() ? Context.root() : fromTrace(committed.trace());
   }
 
-  /** The relay's hand-over: the payload and the task's headers now name the producer span. */
+  /** The relay's hand-over: the task's headers name the producer span; the payload goes as committed. */
   static TaskPayload handOver(Context producer, TaskPayload committed, Map<String, String> headers) {
     TraceMetadata trace = traceOf(producer);
     if (trace.isEmpty()) {
       return committed;
     }
     headers.put("traceparent", trace.traceparent());
-    headers.put("X-Servo-Traceparent", trace.traceparent());
+    headers.put(TaskSignature.TRACEPARENT_HEADER, trace.traceparent());
     if (trace.tracestate() != null) {
       headers.put("tracestate", trace.tracestate());
-      headers.put("X-Servo-Tracestate", trace.tracestate());
+      headers.put(TaskSignature.TRACESTATE_HEADER, trace.tracestate());
     }
-    return committed.withTrace(trace);
+    return committed;
   }
 
   /**
-   * The worker: the signed payload's context is the parent; the W3C header is read too, and becomes
-   * a link when a front end rewrote it.
+   * The worker: the signed header's context is the parent, else the signed payload's; the W3C header
+   * is read too, and becomes a link when a front end rewrote it.
    */
   static Delivered deliver(TaskPayload delivered, Map<String, List<String>> requestHeaders) {
-    Context parent = delivered.trace().isEmpty() ? Context.root() : fromTrace(delivered.trace());
+    List<String> signed = requestHeaders.get(TaskSignature.TRACEPARENT_HEADER);
+    List<String> signedState = requestHeaders.get(TaskSignature.TRACESTATE_HEADER);
+    Context parent = signed != null
+        ? fromTrace(new TraceMetadata(signed.get(0), signedState == null ? null : signedState.get(0)))
+        : delivered.trace().isEmpty() ? Context.root() : fromTrace(delivered.trace());
     SpanContext frontEnd = SpanContext.getInvalid();
     List<String> traceparent = requestHeaders.get("traceparent");
     if (traceparent != null) {

@@ -120,6 +120,8 @@ class CloudTasksEndToEndTest {
         .until(() -> storage.executions().find("acme", id).orElseThrow(), e -> e.state().isEnded());
     assertThat(ended.state()).isEqualTo(ExecutionState.SUCCEEDED);
     assertThat(cloudTasks.createdTaskCount()).isEqualTo(1);
+    // The fake records an attempt once the worker's answer is back, which comes after the row ended.
+    await().atMost(Duration.ofSeconds(10)).until(() -> !cloudTasks.attempts().isEmpty());
     assertThat(cloudTasks.attempts()).hasSize(1);
     assertThat(cloudTasks.attempts().get(0).responseStatus()).isEqualTo(200);
     assertThat(cloudTasks.attempts().get(0).requestHeaders())

@@ -30,8 +30,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The local queue takes the same path as Cloud Tasks: one trace per execution on SQLite, whether a
- * proxy between queue and worker rewrites the traceparent (kept as a link), strips every trace
- * header (the signed payload alone carries the trace) or passes them through.
+ * proxy between queue and worker rewrites the traceparent (kept as a link), strips the W3C trace
+ * headers or passes them through: the worker parents on the producer span from the signed
+ * {@code X-Servo-Traceparent} in every case.
  */
 class LocalQueueTraceTest {
   @TempDir Path dir;

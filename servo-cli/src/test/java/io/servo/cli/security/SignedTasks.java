@@ -34,18 +34,24 @@ final class SignedTasks {
     return headers(TaskSignature.create(SecurityStack.HMAC_SECRET).sign(body));
   }
 
-  /** A valid signature over {@code body} with {@code timestamp} as the signed text, whatever it holds. */
+  /**
+   * A valid signature over {@code body} (without trace headers) with {@code timestamp} as the signed
+   * text, whatever it holds: scheme v2 written out by hand, so a bad timestamp reaches the verifier.
+   */
   static List<Header> signatureAt(byte[] body, String timestamp) {
     return List.of(new Header(TaskSignature.TIMESTAMP_HEADER, timestamp),
-        new Header(TaskSignature.SIGNATURE_HEADER, "v1=" + hmac(timestamp.trim(), body)));
+        new Header(TaskSignature.SIGNATURE_HEADER, "v2=" + hmac(timestamp.trim(), body)));
   }
 
-  static String hmac(String timestamp, byte[] body) {
+  private static String hmac(String timestamp, byte[] body) {
     try {
       javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
       mac.init(new javax.crypto.spec.SecretKeySpec(SecurityStack.HMAC_SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-      mac.update(timestamp.getBytes(StandardCharsets.US_ASCII));
-      mac.update((byte) '.');
+      // "v2\n", the length-prefixed timestamp, then "-" twice: no X-Servo-Traceparent, no X-Servo-Tracestate.
+      byte[] timestampBytes = timestamp.getBytes(StandardCharsets.UTF_8);
+      mac.update(("v2\n" + timestampBytes.length + ":").getBytes(StandardCharsets.US_ASCII));
+      mac.update(timestampBytes);
+      mac.update("--".getBytes(StandardCharsets.US_ASCII));
       return java.util.HexFormat.of().formatHex(mac.doFinal(body));
     } catch (java.security.GeneralSecurityException e) {
       throw new IllegalStateException(e);

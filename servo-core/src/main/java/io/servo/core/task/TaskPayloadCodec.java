@@ -8,7 +8,6 @@ import io.servo.core.workflow.WorkflowLoader;
 import io.servo.core.workflow.WorkflowValidationException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.Arrays;
 import java.util.UUID;
 
 /** Encodes and decodes {@link TaskPayload} JSON, rejecting anything a worker should not run. */
@@ -71,12 +70,10 @@ public final class TaskPayloadCodec {
   }
 
   /**
-   * What the relay needs to trace a hand-over, read from a payload without decoding (or
-   * validating) its definition: the names and the {@code trace} object, and where that object's
-   * bytes are, so that {@link #withTrace} can replace them alone.
+   * What the relay needs to route and trace a hand-over, read from a payload without decoding (or
+   * validating) its definition: the names and the {@code trace} object.
    */
-  public record Header(String executionId, String tenant, String workflow, TraceMetadata trace,
-      int traceStart, int traceEnd) {}
+  public record Header(String executionId, String tenant, String workflow, TraceMetadata trace) {}
 
   /**
    * Reads the top-level names and {@code trace} of a payload, skipping the definition.
@@ -90,8 +87,6 @@ public final class TaskPayloadCodec {
     String workflow = null;
     String traceparent = null;
     String tracestate = null;
-    int traceStart = -1;
-    int traceEnd = -1;
     try (JsonParser parser = Json.mapper().getFactory().createParser(body)) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         throw new InvalidPayloadException("task payload must be a JSON object");
@@ -104,7 +99,6 @@ public final class TaskPayloadCodec {
           case "tenant" -> tenant = text(parser, value);
           case "workflow" -> workflow = text(parser, value);
           case "trace" -> {
-            traceStart = (int) parser.currentTokenLocation().getByteOffset();
             if (value == JsonToken.START_OBJECT) {
               while (parser.nextToken() == JsonToken.FIELD_NAME) {
                 String name = parser.currentName();
@@ -120,7 +114,6 @@ public final class TaskPayloadCodec {
             } else if (value != JsonToken.VALUE_NULL) {
               throw new InvalidPayloadException("task payload trace must be an object");
             }
-            traceEnd = (int) parser.currentLocation().getByteOffset();
           }
           default -> parser.skipChildren();
         }
@@ -135,30 +128,7 @@ public final class TaskPayloadCodec {
     }
     TraceMetadata trace = traceparent == null ? TraceMetadata.EMPTY
         : new TraceMetadata(traceparent, tracestate);
-    return new Header(executionId, tenant, workflow, trace, traceStart, traceEnd);
-  }
-
-  /**
-   * The payload {@code body} (whose header is {@code header}) with its {@code trace} replaced by
-   * {@code trace}; every other byte stays as it was.
-   */
-  public static byte[] withTrace(byte[] body, Header header, TraceMetadata trace) {
-    byte[] replacement;
-    try {
-      replacement = Json.mapper().writeValueAsBytes(trace);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    if (header.traceStart() < 0) {
-      // No trace field at all (a payload from a producer that omits it): write one and re-encode.
-      return encode(decode(body).withTrace(trace));
-    }
-    byte[] out = Arrays.copyOf(body, body.length - (header.traceEnd() - header.traceStart())
-        + replacement.length);
-    System.arraycopy(replacement, 0, out, header.traceStart(), replacement.length);
-    System.arraycopy(body, header.traceEnd(), out, header.traceStart() + replacement.length,
-        body.length - header.traceEnd());
-    return out;
+    return new Header(executionId, tenant, workflow, trace);
   }
 
   private static String text(JsonParser parser, JsonToken token) throws IOException {

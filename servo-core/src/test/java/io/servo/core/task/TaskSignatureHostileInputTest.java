@@ -28,7 +28,7 @@ class TaskSignatureHostileInputTest {
   void aTimestampBeyondTheClockIsOutsideTheWindow(String timestamp) throws Exception {
     TaskSignature signature = TaskSignature.create(SECRET, Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofMinutes(5));
 
-    String reason = signature.verify(timestamp, "v1=" + mac(timestamp, body), body);
+    String reason = signature.verify(timestamp, "v2=" + mac(timestamp, body), body);
 
     assertThat(reason).isEqualTo("signature timestamp is outside the 5-minute window");
   }
@@ -36,8 +36,8 @@ class TaskSignatureHostileInputTest {
   private static String mac(String timestamp, byte[] body) throws Exception {
     Mac mac = Mac.getInstance("HmacSHA256");
     mac.init(new SecretKeySpec(SECRET, "HmacSHA256"));
-    mac.update(timestamp.getBytes(StandardCharsets.US_ASCII));
-    mac.update((byte) '.');
+    // Scheme v2 without trace headers: "v2\n", the length-prefixed timestamp, two absent fields.
+    mac.update(("v2\n" + timestamp.length() + ":" + timestamp + "--").getBytes(StandardCharsets.US_ASCII));
     return HexFormat.of().formatHex(mac.doFinal(body));
   }
 }

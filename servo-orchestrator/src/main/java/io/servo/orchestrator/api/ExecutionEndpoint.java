@@ -7,7 +7,7 @@ import io.servo.core.json.Json;
 import io.servo.core.workflow.WorkflowLoader;
 import io.servo.orchestrator.execution.ExecutionLauncher;
 import io.servo.orchestrator.execution.LaunchedExecution;
-import io.servo.orchestrator.outbox.HandOver;
+import io.servo.orchestrator.outbox.HandOverOutcome;
 import io.servo.orchestrator.outbox.OutboxRelay;
 import io.servo.queue.local.DispatchWait;
 import io.servo.storage.AssetResult;
@@ -66,9 +66,9 @@ final class ExecutionEndpoint {
     if (!launched.get().created()) {
       return new ApiResponse(200, out);
     }
-    HandOver handOver = relay.handOverNow(
+    HandOverOutcome handOver = relay.handOverNow(
         execution.tenant(), execution.id(), launched.get().taskName(), handOverTimeout);
-    if (handOver.status() == HandOver.Status.REFUSED) {
+    if (handOver.status() == HandOverOutcome.Status.REFUSED) {
       out.put("enqueue_error", handOver.error());
     }
     return new ApiResponse(201, out);

@@ -1,7 +1,6 @@
 package io.servo.orchestrator.outbox;
 
 import io.servo.core.queue.QueueException;
-import io.servo.core.queue.QueuedTask;
 import io.servo.core.queue.TaskQueue;
 import io.servo.core.task.TaskSignature;
 import io.servo.storage.OutboxStore;
@@ -9,6 +8,7 @@ import io.servo.storage.OutboxTask;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -19,16 +19,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Moves committed tasks from the outbox to the {@link TaskQueue}. A background thread claims due
- * tasks every poll interval (or at once when {@link #kick() kicked}), hands each one through the
- * {@linkplain Builder#queueDecorator queue decorator}, signs the body it passes on at hand-over time,
- * enqueues it and marks it dispatched; a refused task is marked failed and offered again
- * after an exponential backoff. Because the execution and its task commit together, a task
+ * tasks every poll interval (or at once when {@link #kick() kicked}), hands each one over (see
+ * {@link HandOver}: traced, signed at hand-over time, sent to its tenant's worker) and marks it
+ * dispatched; a refused task is marked failed and offered again after an exponential backoff. Because the execution and its task commit together, a task
  * committed before a crash is delivered by the next relay to run.
  *
  * <p>Hand-over is at least once: if the process dies after the queue accepted a task but before
@@ -37,17 +35,16 @@ import org.slf4j.LoggerFactory;
  */
 public final class OutboxRelay implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
-  private static final Map<String, String> CONTENT_TYPE_JSON = Map.of("Content-Type", "application/json");
 
   private final OutboxStore outbox;
-  private final TaskQueue queue;
+  private final HandOver handOver;
   private final Clock clock;
   private final Duration pollInterval;
   private final Duration claimLease;
   private final int batchSize;
   private final Duration minRetryDelay;
   private final Duration maxRetryDelay;
-  private final Map<String, CompletableFuture<HandOver>> waiters = new ConcurrentHashMap<>();
+  private final Map<String, CompletableFuture<HandOverOutcome>> waiters = new ConcurrentHashMap<>();
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition wake = lock.newCondition();
   private final Thread thread;
@@ -56,13 +53,7 @@ public final class OutboxRelay implements AutoCloseable {
 
   private OutboxRelay(Builder b) {
     this.outbox = b.outbox;
-    // Signing is innermost so that it covers the bytes a decorator hands on; a tenant with a worker
-    // of its own gets its tasks signed with that worker's key and sent there.
-    TaskQueue signed = new SigningTaskQueue(b.queue, b.signature);
-    if (!b.routes.isEmpty()) {
-      signed = new TenantRoutingQueue(signed, b.routes);
-    }
-    this.queue = b.queueDecorator.apply(signed);
+    this.handOver = new HandOver(new HandOver.Route(b.queue, b.signature), b.routes, b.trace);
     this.clock = b.clock;
     this.pollInterval = b.pollInterval;
     this.claimLease = b.claimLease;
@@ -76,7 +67,7 @@ public final class OutboxRelay implements AutoCloseable {
   /**
    * A relay with default timing, not yet started.
    *
-   * @param queue the queue tasks are handed to; tracing wraps it to trace the hand-over
+   * @param queue the queue tasks are handed to (the shared worker's)
    * @param signature signs each body with the key the worker verifies
    */
   public static Builder builder(OutboxStore outbox, TaskQueue queue, TaskSignature signature) {
@@ -103,27 +94,27 @@ public final class OutboxRelay implements AutoCloseable {
    * Asks for one just-committed task to be handed over now and waits at most {@code timeout} for
    * the outcome. Never throws: a task not handed over in time stays in the outbox for the relay.
    */
-  public HandOver handOverNow(String tenant, String executionId, String taskName, Duration timeout) {
-    CompletableFuture<HandOver> waiter = waiters.computeIfAbsent(taskName, k -> new CompletableFuture<>());
+  public HandOverOutcome handOverNow(String tenant, String executionId, String taskName, Duration timeout) {
+    CompletableFuture<HandOverOutcome> waiter = waiters.computeIfAbsent(taskName, k -> new CompletableFuture<>());
     try {
       // The relay may have taken the task on its own poll before we started waiting.
       try {
         if (outbox.pendingFor(tenant, executionId).isEmpty()) {
-          return HandOver.DISPATCHED;
+          return HandOverOutcome.DISPATCHED;
         }
       } catch (RuntimeException e) {
         log.warn("outbox relay: cannot look up the task of execution {}: {}", executionId, e.toString());
-        return HandOver.PENDING;
+        return HandOverOutcome.PENDING;
       }
       kick();
       return waiter.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
-      return HandOver.PENDING;
+      return HandOverOutcome.PENDING;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return HandOver.PENDING;
+      return HandOverOutcome.PENDING;
     } catch (ExecutionException e) {
-      return HandOver.PENDING;
+      return HandOverOutcome.PENDING;
     } finally {
       waiters.remove(taskName, waiter);
     }
@@ -187,7 +178,7 @@ public final class OutboxRelay implements AutoCloseable {
 
   private void handOver(OutboxTask task) {
     try {
-      queue.enqueue(new QueuedTask(task.taskName(), task.payload(), CONTENT_TYPE_JSON));
+      handOver.send(task.taskName(), task.payload());
     } catch (QueueException e) {
       refused(task, e.getMessage(), e.retryable());
       return;
@@ -201,26 +192,26 @@ public final class OutboxRelay implements AutoCloseable {
     try {
       outbox.markDispatched(task.id());
     } finally {
-      complete(task.taskName(), HandOver.DISPATCHED);
+      complete(task.taskName(), HandOverOutcome.DISPATCHED);
     }
-    log.debug("outbox relay: handed task {} to queue {}", task.taskName(), queue.name());
+    log.debug("outbox relay: handed task {} to queue {}", task.taskName(), handOver.queueName());
   }
 
   private void refused(OutboxTask task, String message, boolean retryable) {
     Duration delay = retryDelay(task.attempts());
     String error = message == null ? "the queue refused the task" : message;
     log.warn("outbox relay: queue {} refused task {} ({}): {}; offering it again in {} ms",
-        queue.name(), task.taskName(), retryable ? "retryable" : "not retryable", error,
+        handOver.queueName(), task.taskName(), retryable ? "retryable" : "not retryable", error,
         delay.toMillis());
     try {
       outbox.markFailed(task.id(), error, clock.instant().plus(delay));
     } finally {
-      complete(task.taskName(), retryable ? HandOver.PENDING : HandOver.refused(error));
+      complete(task.taskName(), retryable ? HandOverOutcome.PENDING : HandOverOutcome.refused(error));
     }
   }
 
-  private void complete(String taskName, HandOver outcome) {
-    CompletableFuture<HandOver> waiter = waiters.get(taskName);
+  private void complete(String taskName, HandOverOutcome outcome) {
+    CompletableFuture<HandOverOutcome> waiter = waiters.get(taskName);
     if (waiter != null) {
       waiter.complete(outcome);
     }
@@ -261,8 +252,8 @@ public final class OutboxRelay implements AutoCloseable {
     private final TaskQueue queue;
     private final TaskSignature signature;
     private Clock clock = Clock.systemUTC();
-    private UnaryOperator<TaskQueue> queueDecorator = UnaryOperator.identity();
-    private final Map<String, TaskQueue> routes = new java.util.HashMap<>();
+    private HandOverTrace trace = HandOverTrace.NONE;
+    private final Map<String, HandOver.Route> routes = new HashMap<>();
     private Duration pollInterval = Duration.ofMillis(250);
     private Duration claimLease = Duration.ofSeconds(15);
     private int batchSize = 50;
@@ -281,22 +272,18 @@ public final class OutboxRelay implements AutoCloseable {
     }
 
     /**
-     * Wraps what the relay hands each task to. The decorator sees the committed body before it is
-     * signed and may pass on another one (tracing writes the hand-over's trace context into it);
-     * the relay signs the bytes the decorator passes on, just before the queue gets them.
-     */
-    /**
      * Sends {@code tenant}'s tasks to {@code queue} (which delivers to the tenant's own worker)
      * signed with {@code signature}, that worker's key, instead of the shared queue and key.
      */
     public Builder route(String tenant, TaskQueue queue, TaskSignature signature) {
-      routes.put(Objects.requireNonNull(tenant, "tenant"), new SigningTaskQueue(
+      routes.put(Objects.requireNonNull(tenant, "tenant"), new HandOver.Route(
           Objects.requireNonNull(queue, "queue"), Objects.requireNonNull(signature, "signature")));
       return this;
     }
 
-    public Builder queueDecorator(UnaryOperator<TaskQueue> value) {
-      this.queueDecorator = Objects.requireNonNull(value, "queueDecorator");
+    /** The producer span of each hand-over and the context it sends; tracing installs one. */
+    public Builder trace(HandOverTrace value) {
+      this.trace = Objects.requireNonNull(value, "trace");
       return this;
     }
 

@@ -6,6 +6,7 @@ import io.opentelemetry.instrumentation.api.instrumenter.Instrumenter;
 import io.servo.core.queue.QueueException;
 import io.servo.core.queue.QueuedTask;
 import io.servo.core.queue.TaskQueue;
+import io.servo.orchestrator.outbox.HandOverTrace;
 import io.servo.telemetry.TraceSampling;
 
 /**
@@ -15,9 +16,9 @@ import io.servo.telemetry.TraceSampling;
  */
 final class BackendClientTracingQueue implements TaskQueue {
   private final TaskQueue delegate;
-  private final Instrumenter<QueueHandOff, Void> client;
+  private final Instrumenter<HandOverTrace.Task, Void> client;
 
-  BackendClientTracingQueue(TaskQueue delegate, Instrumenter<QueueHandOff, Void> client) {
+  BackendClientTracingQueue(TaskQueue delegate, Instrumenter<HandOverTrace.Task, Void> client) {
     this.delegate = delegate;
     this.client = client;
   }
@@ -25,7 +26,7 @@ final class BackendClientTracingQueue implements TaskQueue {
   @Override
   public void enqueue(QueuedTask task) throws QueueException {
     Context parent = Context.current();
-    QueueHandOff handOff = new QueueHandOff(delegate.name(), task.name(), null, null, null);
+    HandOverTrace.Task handOff = new HandOverTrace.Task(delegate.name(), task.name(), null);
     if (!Span.fromContext(parent).getSpanContext().isValid() || TraceSampling.isUnsampledTrace(parent)
         || !client.shouldStart(parent, handOff)) {
       delegate.enqueue(task);

@@ -13,6 +13,7 @@ import io.servo.orchestrator.api.RequestObserver;
 import io.servo.orchestrator.execution.ExecutionLauncher;
 import io.servo.orchestrator.execution.LaunchedExecution;
 import io.servo.orchestrator.execution.TraceContextSource;
+import io.servo.orchestrator.outbox.HandOverTrace;
 import io.servo.orchestrator.sweeper.RedeliveryTrace;
 import io.servo.telemetry.http.ExchangeAttributesGetter;
 import java.util.Objects;
@@ -26,28 +27,28 @@ import java.util.Objects;
  * touches spans.
  *
  * <p>With a no-op {@code OpenTelemetry} (tracing disabled) every method returns its argument or a
- * no-op: nothing is injected, payload bytes are handed over unchanged and the request path does no
- * tracing work at all.
+ * no-op: nothing is injected, tasks carry no trace headers and the request path does no tracing
+ * work at all.
  */
 public final class OrchestratorTracing {
   private static final OrchestratorTracing DISABLED = new OrchestratorTracing(null, null, null, null, null, null);
 
   private final Instrumenter<TracingExecutionLauncher.Launch, LaunchedExecution> launches;
-  private final Instrumenter<QueueHandOff, Void> producer;
-  private final Instrumenter<QueueHandOff, Void> localClient;
+  private final HandOverTrace handOvers;
+  private final Instrumenter<HandOverTrace.Task, Void> localClient;
   private final RequestObserver requests;
   private final TraceContextSource traceContext;
   private final RedeliveryTrace redeliveries;
 
   private OrchestratorTracing(
       Instrumenter<TracingExecutionLauncher.Launch, LaunchedExecution> launches,
-      Instrumenter<QueueHandOff, Void> producer,
-      Instrumenter<QueueHandOff, Void> localClient,
+      HandOverTrace handOvers,
+      Instrumenter<HandOverTrace.Task, Void> localClient,
       RequestObserver requests,
       TraceContextSource traceContext,
       RedeliveryTrace redeliveries) {
     this.launches = launches;
-    this.producer = producer;
+    this.handOvers = handOvers;
     this.localClient = localClient;
     this.requests = requests;
     this.traceContext = traceContext;
@@ -70,13 +71,13 @@ public final class OrchestratorTracing {
                 openTelemetry, scope, launch -> ServoSpans.ENQUEUE_EXECUTION)
             .addAttributesExtractor(TracingExecutionLauncher.ATTRIBUTES)
             .buildInstrumenter(SpanKindExtractor.alwaysInternal());
-    Instrumenter<QueueHandOff, Void> producer =
-        Instrumenter.<QueueHandOff, Void>builder(openTelemetry, scope, h -> ServoSpans.CLOUD_TASKS_ENQUEUE)
-            .addAttributesExtractor(QueueHandOffAttributes.INSTANCE)
+    Instrumenter<HandOverTrace.Task, Void> producer =
+        Instrumenter.<HandOverTrace.Task, Void>builder(openTelemetry, scope, h -> ServoSpans.CLOUD_TASKS_ENQUEUE)
+            .addAttributesExtractor(HandOverAttributes.INSTANCE)
             .buildInstrumenter(SpanKindExtractor.alwaysProducer());
-    Instrumenter<QueueHandOff, Void> localClient =
-        Instrumenter.<QueueHandOff, Void>builder(openTelemetry, scope, h -> ServoSpans.LOCAL_QUEUE_ENQUEUE)
-            .addAttributesExtractor(QueueHandOffAttributes.INSTANCE)
+    Instrumenter<HandOverTrace.Task, Void> localClient =
+        Instrumenter.<HandOverTrace.Task, Void>builder(openTelemetry, scope, h -> ServoSpans.LOCAL_QUEUE_ENQUEUE)
+            .addAttributesExtractor(HandOverAttributes.INSTANCE)
             .buildInstrumenter(SpanKindExtractor.alwaysClient());
     ExchangeAttributesGetter<ExchangeRequest> http = ExchangeAttributesGetter.create();
     Instrumenter<ExchangeRequest, Integer> server =
@@ -91,13 +92,13 @@ public final class OrchestratorTracing {
             .buildInstrumenter(SpanKindExtractor.alwaysServer());
     RequestObserver requests =
         new ServerSpans(server, openTelemetry.getPropagators().getTextMapPropagator(), inbound);
-    Instrumenter<TracingRedelivery.Redelivery, Void> redeliveries =
-        Instrumenter.<TracingRedelivery.Redelivery, Void>builder(
+    Instrumenter<RedeliverySpans.Redelivery, Void> redeliveries =
+        Instrumenter.<RedeliverySpans.Redelivery, Void>builder(
                 openTelemetry, scope, r -> ServoSpans.REDELIVER_EXECUTION)
-            .addAttributesExtractor(TracingRedelivery.ATTRIBUTES)
+            .addAttributesExtractor(RedeliverySpans.ATTRIBUTES)
             .buildInstrumenter(SpanKindExtractor.alwaysInternal());
-    return new OrchestratorTracing(launches, producer, localClient, requests,
-        CurrentSpanTraceContext.INSTANCE, new TracingRedelivery(redeliveries));
+    return new OrchestratorTracing(launches, new HandOverSpans(producer), localClient, requests,
+        CurrentSpanTraceContext.INSTANCE, new RedeliverySpans(redeliveries));
   }
 
   /** Whether spans are made at all (false for a no-op {@code OpenTelemetry}). */
@@ -118,19 +119,18 @@ public final class OrchestratorTracing {
 
   /**
    * The trace context of a task the sweeper re-enqueues: an {@code orchestrator.redeliver_execution}
-   * span in the execution's trace (see {@link TracingRedelivery}).
+   * span in the execution's trace (see {@link RedeliverySpans}).
    */
   public RedeliveryTrace redeliveryTrace() {
     return enabled() ? redeliveries : RedeliveryTrace.NONE;
   }
 
   /**
-   * Wraps what the relay hands tasks to in the {@code cloud_tasks.enqueue} PRODUCER span, which
-   * rewrites the payload's trace context (before the relay signs it) and adds the trace headers.
+   * The {@code cloud_tasks.enqueue} PRODUCER span of each hand-over, whose context the task carries
+   * to the worker in Servo's signed trace headers (see {@link HandOverSpans}).
    */
-  public TaskQueue wrapHandOver(TaskQueue queue) {
-    Objects.requireNonNull(queue, "queue");
-    return enabled() ? new HandOverTracingQueue(queue, producer) : queue;
+  public HandOverTrace handOverTrace() {
+    return enabled() ? handOvers : HandOverTrace.NONE;
   }
 
   /** Wraps the embedded queue in the {@code local_queue.enqueue} CLIENT span; closing closes it. */

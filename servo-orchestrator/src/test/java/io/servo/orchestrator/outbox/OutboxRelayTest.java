@@ -102,8 +102,7 @@ class OutboxRelayTest {
     Received task = orchestrator.worker.received().get(0);
     assertThat(task.body()).isEqualTo(committed);
     assertThat(task.header("X-CloudTasks-TaskName")).isEqualTo("exec-" + id + "-1");
-    assertThat(TaskSignature.create(TestOrchestrator.SECRET).verify(task.header(TaskSignature.TIMESTAMP_HEADER),
-        task.header(TaskSignature.SIGNATURE_HEADER), task.body())).isNull();
+    assertThat(TaskSignature.create(TestOrchestrator.SECRET).verify(task::header, task.body())).isNull();
     await().atMost(Duration.ofSeconds(5))
         .until(() -> orchestrator.storage.outbox().pendingFor("a", id).isEmpty());
   }
@@ -227,10 +226,10 @@ class OutboxRelayTest {
       assertThat(handedOver.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
 
       long t0 = System.nanoTime();
-      HandOver outcome = relay.handOverNow("a", id, "exec-" + id + "-1", Duration.ofSeconds(4));
+      HandOverOutcome outcome = relay.handOverNow("a", id, "exec-" + id + "-1", Duration.ofSeconds(4));
       Duration waited = Duration.ofNanos(System.nanoTime() - t0);
 
-      assertThat(outcome.status()).isEqualTo(HandOver.Status.DISPATCHED);
+      assertThat(outcome.status()).isEqualTo(HandOverOutcome.Status.DISPATCHED);
       assertThat(waited).as("the API learns of the hand-over at once").isLessThan(Duration.ofSeconds(2));
       assertThat(enqueued).containsExactly("exec-" + id + "-1");
     }

@@ -59,7 +59,6 @@ class TenantWorkerRoutingTest {
   }
 
   private static String verify(TaskSignature signature, Received task) {
-    return signature.verify(task.header(TaskSignature.TIMESTAMP_HEADER), task.header(TaskSignature.SIGNATURE_HEADER),
-        task.body());
+    return signature.verify(task::header, task.body());
   }
 }

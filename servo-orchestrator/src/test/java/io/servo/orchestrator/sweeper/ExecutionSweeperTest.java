@@ -219,12 +219,47 @@ class ExecutionSweeperTest {
       Received again = orchestrator.worker.received().get(1);
       assertThat(again.header("X-CloudTasks-TaskName")).matches("exec-" + id + "-\\d{13}")
           .isNotEqualTo(first.header("X-CloudTasks-TaskName"));
-      assertThat(TaskSignature.create(TestOrchestrator.SECRET).verify(again.header(TaskSignature.TIMESTAMP_HEADER),
-          again.header(TaskSignature.SIGNATURE_HEADER), again.body())).isNull();
+      assertThat(TaskSignature.create(TestOrchestrator.SECRET).verify(again::header, again.body())).isNull();
       assertThat(TaskPayloadCodec.decode(again.body()).definition())
           .isEqualTo(TaskPayloadCodec.decode(first.body()).definition());
       Thread.sleep(400);
       assertThat(orchestrator.worker.received()).as("re-enqueued once per stuckAfter, not every sweep").hasSize(2);
+    }
+  }
+
+  @Test
+  void aRedeliveryTakesTheSameHandOverItsProducerSpanUnderTheRedeliverySpanSignedInTheHeaders() throws Exception {
+    InMemorySpanExporter spans = InMemorySpanExporter.create();
+    try (OpenTelemetrySdk sdk = OpenTelemetrySdk.builder()
+            .setTracerProvider(SdkTracerProvider.builder()
+                .setSampler(Sampler.parentBased(Sampler.alwaysOn()))
+                .addSpanProcessor(SimpleSpanProcessor.create(spans))
+                .build())
+            .setPropagators(ContextPropagators.create(ServoTraceContextPropagator.getInstance()))
+            .build();
+        TestOrchestrator orchestrator = TestOrchestrator.prepare(dir.resolve("traced"))) {
+      orchestrator.startServer(b -> b.openTelemetry(sdk)
+          .sweeper(s -> s.interval(Duration.ofMillis(50)).stuckAfter(Duration.ofSeconds(1))));
+      orchestrator.api().put("/v1/workflows/nightly", "tokA", "workflow: nightly\nassets: [{name: load, kind: sql, sql: SELECT 1}]");
+      String id = orchestrator.api().post("/v1/workflows/nightly/executions", "tokA", null).json()
+          .get("execution_id").asText();
+      await().atMost(Duration.ofSeconds(5)).until(() -> orchestrator.worker.received().size() == 1);
+      orchestrator.storage.executions().claim(TENANT, id, Duration.ofMillis(1)).orElseThrow();
+
+      await().atMost(Duration.ofSeconds(10)).until(() -> orchestrator.worker.received().size() == 2
+          && spans.getFinishedSpanItems().stream().filter(x -> x.getName().equals("cloud_tasks.enqueue")).count() == 2);
+
+      Received again = orchestrator.worker.received().get(1);
+      SpanData redelivery = spans.getFinishedSpanItems().stream()
+          .filter(x -> x.getName().equals("orchestrator.redeliver_execution")).findFirst().orElseThrow();
+      SpanData producer = spans.getFinishedSpanItems().stream()
+          .filter(x -> x.getName().equals("cloud_tasks.enqueue")
+              && x.getParentSpanId().equals(redelivery.getSpanId())).findFirst().orElseThrow();
+      assertThat(again.header("X-Servo-Traceparent"))
+          .isEqualTo("00-" + producer.getTraceId() + "-" + producer.getSpanId() + "-01");
+      assertThat(TaskPayloadCodec.decode(again.body()).trace().traceparent())
+          .isEqualTo("00-" + redelivery.getTraceId() + "-" + redelivery.getSpanId() + "-01");
+      assertThat(TaskSignature.create(TestOrchestrator.SECRET).verify(again::header, again.body())).isNull();
     }
   }
 

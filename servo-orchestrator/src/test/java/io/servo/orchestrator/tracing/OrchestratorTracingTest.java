@@ -128,11 +128,13 @@ class OrchestratorTracingTest {
     assertThat(producer.getSpanContext().isSampled()).isTrue();
     String producerParent = "00-" + traceId + "-" + producer.getSpanId() + "-"
         + producer.getSpanContext().getTraceFlags().asHex();
-    assertThat(TaskPayloadCodec.decode(task.body()).trace().traceparent()).isEqualTo(producerParent);
-    assertThat(task.header("traceparent")).isEqualTo(producerParent);
+    // The producer's context travels in the signed Servo header (and the W3C one); the payload keeps
+    // the context it was committed with, byte for byte.
     assertThat(task.header("X-Servo-Traceparent")).isEqualTo(producerParent);
-    assertThat(TaskSignature.create(TestOrchestrator.SECRET).verify(task.header(TaskSignature.TIMESTAMP_HEADER),
-        task.header(TaskSignature.SIGNATURE_HEADER), task.body())).isNull();
+    assertThat(task.header("traceparent")).isEqualTo(producerParent);
+    assertThat(TaskPayloadCodec.decode(task.body()).trace().traceparent())
+        .isEqualTo("00-" + traceId + "-" + enqueue.getSpanId() + "-" + enqueue.getSpanContext().getTraceFlags().asHex());
+    assertThat(TaskSignature.create(TestOrchestrator.SECRET).verify(task::header, task.body())).isNull();
   }
 
   private static final String START_ROUTE = "/v1/workflows/{name}/executions";
@@ -174,8 +176,8 @@ class OrchestratorTracingTest {
     assertThat(traceparent).startsWith("00-" + traceId + "-");
     assertThat(sampled(traceparent)).isFalse();
     assertThat(task.header("traceparent")).isEqualTo(traceparent);
-    assertThat(TaskSignature.create(TestOrchestrator.SECRET).verify(task.header(TaskSignature.TIMESTAMP_HEADER),
-        task.header(TaskSignature.SIGNATURE_HEADER), task.body())).isNull();
+    assertThat(task.header("X-Servo-Traceparent")).isEqualTo(traceparent);
+    assertThat(TaskSignature.create(TestOrchestrator.SECRET).verify(task::header, task.body())).isNull();
     Thread.sleep(200);
     assertThat(spans.getFinishedSpanItems()).isEmpty();
   }
@@ -329,6 +331,31 @@ class OrchestratorTracingTest {
   }
 
   @Test
+  void aTracedPayloadIsDeliveredByteForByteWithTheProducerInTheSignedHeaders() throws Exception {
+    start(1.0, Map.of(), UnaryOperator.identity());
+    StoredWorkflow wf = orchestrator.storage.workflows().latest("a", "nightly").orElseThrow();
+    String id = UUID.randomUUID().toString();
+    String committed = "00-" + CALLER_TRACE_ID + "-" + CALLER_SPAN_ID + "-01";
+    byte[] payload = TaskPayloadCodec.encode(new TaskPayload(TaskPayload.CURRENT_VERSION, id, "a", "nightly",
+        wf.version(), Json.mapper().readTree(wf.definitionJson()), Instant.now(),
+        new TraceMetadata(committed, "servo=1")));
+    orchestrator.storage.executions().create(
+        new NewExecution(id, "a", "nightly", wf.version(), null, null), "exec-" + id + "-1", payload);
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> orchestrator.worker.received().size() == 1
+        && named("cloud_tasks.enqueue").isPresent());
+
+    Received task = orchestrator.worker.received().get(0);
+    SpanData producer = named("cloud_tasks.enqueue").orElseThrow();
+    assertThat(producer.getParentSpanId()).isEqualTo(CALLER_SPAN_ID);
+    assertThat(task.body()).isEqualTo(payload);
+    assertThat(task.header("X-Servo-Traceparent"))
+        .isEqualTo("00-" + CALLER_TRACE_ID + "-" + producer.getSpanId() + "-01");
+    assertThat(task.header("X-Servo-Tracestate")).isEqualTo("servo=1");
+    assertThat(TaskSignature.create(TestOrchestrator.SECRET).verify(task::header, task.body())).isNull();
+  }
+
+  @Test
   void eachHandOverAttemptIsItsOwnProducerSpanAndARefusalIsAnError() throws Exception {
     start(1.0, Map.of(), b -> b.queueDecorator(q -> new Refusing(q, 2)));
 
@@ -346,7 +373,7 @@ class OrchestratorTracingTest {
         .allSatisfy(a -> assertThat(a.getEvents()).anySatisfy(e -> assertThat(e.getName()).isEqualTo("exception")));
     SpanData delivered = attempts.stream()
         .filter(a -> a.getStatus().getStatusCode() != StatusCode.ERROR).findFirst().orElseThrow();
-    assertThat(TaskPayloadCodec.decode(orchestrator.worker.received().get(0).body()).trace().traceparent())
+    assertThat(orchestrator.worker.received().get(0).header("X-Servo-Traceparent"))
         .contains(delivered.getSpanId());
   }
 

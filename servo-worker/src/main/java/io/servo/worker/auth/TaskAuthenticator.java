@@ -6,8 +6,9 @@ import java.util.function.Function;
 
 /**
  * Decides whether a request to {@code /execute} comes from Servo's orchestrator through the queue:
- * first the queue's OIDC ID token (when configured), then the HMAC signature over the exact body
- * bytes with a recent timestamp. Runs before anything in the body is parsed or used.
+ * first the queue's OIDC ID token (when configured), then the HMAC signature over a recent timestamp,
+ * Servo's trace headers ({@code X-Servo-Traceparent}/{@code X-Servo-Tracestate}) and the exact body
+ * bytes. Runs before anything in the body or those headers is parsed or used.
  */
 public final class TaskAuthenticator {
   private final TaskSignature signature;
@@ -40,8 +41,7 @@ public final class TaskAuthenticator {
         return identity;
       }
     }
-    String rejection = signature.verify(
-        header.apply(TaskSignature.TIMESTAMP_HEADER), header.apply(TaskSignature.SIGNATURE_HEADER), body);
+    String rejection = signature.verify(header, body);
     return rejection == null ? AuthDecision.ACCEPTED : new AuthDecision.Rejected(rejection);
   }
 }

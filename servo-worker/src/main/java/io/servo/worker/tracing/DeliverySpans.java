@@ -10,6 +10,7 @@ import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.instrumentation.api.instrumenter.Instrumenter;
 import io.servo.core.task.TaskPayload;
+import io.servo.core.task.TaskSignature;
 import io.servo.core.task.TraceMetadata;
 import io.servo.telemetry.TraceSampling;
 import io.servo.telemetry.propagation.MapCarrier;
@@ -20,24 +21,20 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The SERVER span of each authenticated delivery. Its parent is, in this order of trust:
+ * The SERVER span of each authenticated delivery. Its parent is a signed context only:
  *
  * <ol>
- *   <li>the signed payload's {@code trace} (covered by the HMAC: the orchestrator's producer span);
- *   <li>the {@code X-Servo-Traceparent}/{@code X-Servo-Tracestate} headers (a copy front ends leave
- *       alone, for payloads written without a trace);
- *   <li>the W3C {@code traceparent}/{@code tracestate} headers;
- *   <li>nothing: a new trace, sampled by the worker's own root sampler.
+ *   <li>the {@code X-Servo-Traceparent}/{@code X-Servo-Tracestate} headers (the orchestrator's
+ *       producer span, covered by the HMAC with the body);
+ *   <li>else the signed payload's {@code trace} (the span the task was created in);
+ *   <li>else nothing: a new trace, sampled by the worker's own root sampler.
  * </ol>
  *
- * <p>Cloud Run's front end rewrites the parent-id of {@code traceparent}. When that header holds a
- * context other than the parent chosen, it becomes a link (without its trace state) on the SERVER
- * span and, through the context, on the CONSUMER span.
+ * <p>The W3C {@code traceparent} is never a parent: Cloud Run's front end rewrites its parent-id,
+ * and nothing signs it. When it holds a context other than the parent chosen, it becomes a link
+ * (without its trace state) on the SERVER span and, through the context, on the CONSUMER span.
  */
 final class DeliverySpans implements DeliveryObserver {
-  static final String SERVO_TRACEPARENT = "X-Servo-Traceparent";
-  static final String SERVO_TRACESTATE = "X-Servo-Tracestate";
-
   private final Instrumenter<DeliveryRequest, Integer> instrumenter;
   private final TextMapPropagator propagator = ServoTraceContextPropagator.getInstance();
 
@@ -69,24 +66,26 @@ final class DeliverySpans implements DeliveryObserver {
   }
 
   private Context parent(TraceMetadata trace, Headers headers) {
-    if (!trace.isEmpty()) {
-      Map<String, String> fields = new HashMap<>(4);
-      fields.put(ServoTraceContextPropagator.TRACEPARENT, trace.traceparent());
-      if (trace.tracestate() != null) {
-        fields.put(ServoTraceContextPropagator.TRACESTATE, trace.tracestate());
-      }
-      Context signed = MapCarrier.extract(propagator, Context.root(), fields);
-      if (isValid(signed)) {
-        return signed;
-      }
+    // The first values, as the authenticator verified them (it looks headers up with getFirst).
+    Context signedHeaders = extract(new TraceMetadata(headers.getFirst(TaskSignature.TRACEPARENT_HEADER),
+        headers.getFirst(TaskSignature.TRACESTATE_HEADER)));
+    if (isValid(signedHeaders)) {
+      return signedHeaders;
     }
-    Context copy = extract(headers, SERVO_TRACEPARENT, SERVO_TRACESTATE);
-    if (isValid(copy)) {
-      return copy;
+    Context signedPayload = extract(trace);
+    return isValid(signedPayload) ? signedPayload : Context.root();
+  }
+
+  private Context extract(TraceMetadata trace) {
+    if (trace.isEmpty()) {
+      return Context.root();
     }
-    Context w3c = extract(headers, ServoTraceContextPropagator.TRACEPARENT,
-        ServoTraceContextPropagator.TRACESTATE);
-    return isValid(w3c) ? w3c : Context.root();
+    Map<String, String> fields = new HashMap<>(4);
+    fields.put(ServoTraceContextPropagator.TRACEPARENT, trace.traceparent());
+    if (trace.tracestate() != null) {
+      fields.put(ServoTraceContextPropagator.TRACESTATE, trace.tracestate());
+    }
+    return MapCarrier.extract(propagator, Context.root(), fields);
   }
 
   /** The W3C header's context when it is valid and not the parent; without its trace state. */
@@ -94,8 +93,10 @@ final class DeliverySpans implements DeliveryObserver {
     if (!headers.containsKey(ServoTraceContextPropagator.TRACEPARENT)) {
       return null;
     }
+    Map<String, List<String>> fields =
+        Map.of(ServoTraceContextPropagator.TRACEPARENT, headers.get(ServoTraceContextPropagator.TRACEPARENT));
     SpanContext header = Span.fromContext(
-        extract(headers, ServoTraceContextPropagator.TRACEPARENT, null)).getSpanContext();
+        MapCarrier.extractHeaders(propagator, Context.root(), fields)).getSpanContext();
     if (!header.isValid()
         || (header.getTraceId().equals(parent.getTraceId())
             && header.getSpanId().equals(parent.getSpanId()))) {
@@ -103,21 +104,6 @@ final class DeliverySpans implements DeliveryObserver {
     }
     return SpanContext.createFromRemoteParent(header.getTraceId(), header.getSpanId(),
         header.getTraceFlags(), TraceState.getDefault());
-  }
-
-  /** Reads {@code traceparentHeader} (and {@code tracestateHeader}, unless null) as W3C fields. */
-  private Context extract(Headers headers, String traceparentHeader, String tracestateHeader) {
-    List<String> traceparent = headers.get(traceparentHeader);
-    if (traceparent == null) {
-      return Context.root();
-    }
-    Map<String, List<String>> fields = new HashMap<>(4);
-    fields.put(ServoTraceContextPropagator.TRACEPARENT, traceparent);
-    List<String> tracestate = tracestateHeader == null ? null : headers.get(tracestateHeader);
-    if (tracestate != null) {
-      fields.put(ServoTraceContextPropagator.TRACESTATE, tracestate);
-    }
-    return MapCarrier.extractHeaders(propagator, Context.root(), fields);
   }
 
   private static boolean isValid(Context context) {

@@ -179,6 +179,11 @@ public final class WorkerHarness implements AutoCloseable {
     return signature.sign(body);
   }
 
+  /** Signs {@code body} with {@code trace} in Servo's trace headers, as the orchestrator's hand-over does. */
+  public Map<String, String> sign(io.servo.core.task.TraceMetadata trace, byte[] body) {
+    return signature.sign(trace, body);
+  }
+
   public HttpResponse<String> send(HttpRequest request) {
     try {
       return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());

@@ -27,10 +27,14 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The worker's part of an execution's trace, end to end: a producer span made here as the
@@ -97,17 +101,18 @@ class WorkerTracingTest {
     return new TraceMetadata(fields.get("traceparent"), fields.get("tracestate"));
   }
 
-  /** Signature plus the three ways the orchestrator sends the context. */
-  private Map<String, String> headers(byte[] body, SpanContext w3cContext, SpanContext servoCopy) {
-    Map<String, String> headers = new HashMap<>(worker.sign(body));
+  /**
+   * The headers of the orchestrator's hand-over: {@code signed} in Servo's trace headers, signed with
+   * the body, and {@code w3cContext} in the (unsigned) W3C {@code traceparent}.
+   */
+  private Map<String, String> headers(byte[] body, SpanContext w3cContext, SpanContext signed) {
+    Map<String, String> headers = new HashMap<>(
+        worker.sign(signed == null ? TraceMetadata.EMPTY : trace(signed), body));
     headers.put("X-CloudTasks-QueueName", "servo-tasks");
     headers.put("X-CloudTasks-TaskName", "projects/p/locations/l/queues/servo-tasks/tasks/t1");
     headers.put("X-CloudTasks-TaskExecutionCount", "0");
     if (w3cContext != null) {
       headers.put("traceparent", w3c(w3cContext).get("traceparent"));
-    }
-    if (servoCopy != null) {
-      headers.put("X-Servo-Traceparent", w3c(servoCopy).get("traceparent"));
     }
     return headers;
   }
@@ -240,7 +245,7 @@ class WorkerTracingTest {
   }
 
   @Test
-  void aRewrittenFrontEndTraceparentBecomesALinkAndThePayloadStaysTheParent() {
+  void aRewrittenFrontEndTraceparentBecomesALinkAndTheSignedContextStaysTheParent() {
     SpanContext producer = producer(true);
     SpanContext rewritten = SpanContext.createFromRemoteParent(producer.getTraceId(),
         "1111111111111111", producer.getTraceFlags(), producer.getTraceState());
@@ -278,7 +283,7 @@ class WorkerTracingTest {
   }
 
   @Test
-  void withoutATraceInThePayloadTheServoCopyOfTheHeadersIsTheParent() {
+  void withoutATraceInThePayloadTheSignedHeadersAreTheParent() {
     SpanContext producer = producer(true);
     SpanContext rewritten = SpanContext.createFromRemoteParent(producer.getTraceId(),
         "2222222222222222", producer.getTraceFlags(), producer.getTraceState());
@@ -295,7 +300,7 @@ class WorkerTracingTest {
 
   /** Found by HostileDeliveryFuzzTest (seed 8147775347270705356): its count of SERVER spans was wrong. */
   @Test
-  void aSignedPayloadWhoseTraceDoesNotParseFallsBackToTheHeaderCopyAndItsSamplingDecision() {
+  void aSignedPayloadWhoseTraceDoesNotParseDefersToTheSignedHeadersAndTheirSamplingDecision() {
     // Version 00 allows exactly 55 characters: this trace-id is too long, so the field is invalid.
     TraceMetadata unparsable =
         new TraceMetadata("00-" + "bf9c788847044049b49b360e58b8c".repeat(3) + "-a6245b7d5420ad43-01", "servo=signed");
@@ -306,7 +311,7 @@ class WorkerTracingTest {
 
     assertThat(quiet.statusCode()).as(quiet.body()).isEqualTo(200);
     assertThat(json(quiet).get("state").asText()).isEqualTo("succeeded");
-    assertThat(spans.getFinishedSpanItems()).as("the header copy says: not sampled").isEmpty();
+    assertThat(spans.getFinishedSpanItems()).as("the signed headers say: not sampled").isEmpty();
     assertThat(callee.traceparent("/ping"))
         .isEqualTo("00-" + unsampled.getTraceId() + "-" + unsampled.getSpanId() + "-00");
 
@@ -350,6 +355,56 @@ class WorkerTracingTest {
     assertThat(response.statusCode()).isEqualTo(401);
     assertThat(spans.getFinishedSpanItems()).isEmpty();
     assertThat(callee.calls()).isEmpty();
+  }
+
+  /** Servo's trace headers as sent, then changed, added or removed: each case must fail authentication. */
+  static Stream<Arguments> traceHeadersChangedAfterSigning() {
+    String forged = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    return Stream.of(
+        Arguments.of("X-Servo-Traceparent replaced", true, "X-Servo-Traceparent", forged),
+        Arguments.of("X-Servo-Tracestate added", true, "X-Servo-Tracestate", "attacker=1"),
+        Arguments.of("X-Servo-Traceparent removed", true, "X-Servo-Traceparent", null),
+        Arguments.of("X-Servo-Traceparent added to an untraced task", false, "X-Servo-Traceparent", forged));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("traceHeadersChangedAfterSigning")
+  void servoTraceHeadersChangedAfterSigningFailAuthenticationAndChooseNothing(String change, boolean traced,
+      String header, String value) {
+    SpanContext producer = producer(true);
+    var task = traced ? worker.newExecution(oneHttpAsset(), trace(producer)) : worker.newExecution(oneHttpAsset());
+    Map<String, String> headers = headers(task.body(), traced ? producer : null, traced ? producer : null);
+    spans.reset();
+    if (value == null) {
+      headers.remove(header);
+    } else {
+      headers.put(header, value);
+    }
+
+    HttpResponse<String> response = worker.post(task.body(), headers);
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(401);
+    assertThat(response.body()).contains("signature does not match the body and trace headers");
+    assertThat(spans.getFinishedSpanItems()).as("no span, under the forged parent or any other").isEmpty();
+    assertThat(callee.calls()).isEmpty();
+    assertThat(worker.storage().executions().find(task.tenant(), task.executionId()).orElseThrow().state().wireName())
+        .isEqualTo("pending");
+  }
+
+  @Test
+  void theUnsignedW3cTraceparentAloneIsOnlyALink() {
+    var task = worker.newExecution(oneHttpAsset());
+    SpanContext producer = producer(true);
+    spans.reset();
+
+    HttpResponse<String> response = worker.post(task.body(), headers(task.body(), producer, null));
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    SpanData server = one(workerSpans(), "POST /execute");
+    assertThat(server.getParentSpanContext().isValid()).isFalse();
+    assertThat(server.getTraceId()).isNotEqualTo(producer.getTraceId());
+    assertThat(server.getLinks()).extracting(link -> link.getSpanContext().getSpanId())
+        .containsExactly(producer.getSpanId());
   }
 
   @Test

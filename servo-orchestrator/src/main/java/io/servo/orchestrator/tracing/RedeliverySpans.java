@@ -18,15 +18,15 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * {@code orchestrator.redeliver_execution}: the INTERNAL span of the sweeper re-enqueueing a stuck
- * execution, whose context goes into the new payload so the redelivery's spans join the
- * execution's trace (its stored {@code trace_id}).
+ * execution, whose context goes into the new payload (written once, as the launch does) so the
+ * redelivery's hand-over and worker spans join the execution's trace (its stored {@code trace_id}).
  *
  * <p>The original payload, and with it the id of the span it named as parent and its sampling
  * decision, is gone once its task left the outbox; only the trace id is stored. So the span's
  * parent is a remote placeholder in that trace, and it is sampled: a stuck execution is exactly
  * what one wants to see, even when the rest of its trace was not kept.
  */
-final class TracingRedelivery implements RedeliveryTrace {
+final class RedeliverySpans implements RedeliveryTrace {
   /** What the span describes. */
   record Redelivery(Execution execution, StuckReason reason) {}
 
@@ -47,7 +47,7 @@ final class TracingRedelivery implements RedeliveryTrace {
 
   private final Instrumenter<Redelivery, Void> instrumenter;
 
-  TracingRedelivery(Instrumenter<Redelivery, Void> instrumenter) {
+  RedeliverySpans(Instrumenter<Redelivery, Void> instrumenter) {
     this.instrumenter = instrumenter;
   }
 
