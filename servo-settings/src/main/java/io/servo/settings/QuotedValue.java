@@ -1,11 +1,11 @@
-package io.servo.core.text;
+package io.servo.settings;
 
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * How a configuration class shows a value in a start-up error or in its {@code toString()}: the
+ * How a settings problem or a configuration's {@code toString()} shows a value: the
  * credentials a URL or a connection string may carry are masked, long values are cut, and control
  * characters are escaped so that a message stays on its line.
  *
@@ -70,9 +70,6 @@ public final class QuotedValue {
    * {@code text} with every C0 and C1 control character and the Unicode line and paragraph separators
    * escaped ({@code \n}, {@code \u001b}, …); the same instance when there is none.
    *
-   * <p>servo-telemetry's {@code ControlCharacters} escapes the same way for span and log text. The
-   * two stay apart on purpose: core may not depend on telemetry, nor telemetry on core
-   * (ModuleDependencyRulesTest).
    */
   public static String escapeControlCharacters(String text) {
     if (text == null) {
