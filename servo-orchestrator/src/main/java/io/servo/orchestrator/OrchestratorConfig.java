@@ -2,7 +2,6 @@ package io.servo.orchestrator;
 
 import io.servo.core.task.TaskSignature;
 import io.servo.core.tenant.TenantPolicy;
-import io.servo.core.tenant.TenantPolicyException;
 import io.servo.core.workflow.WorkflowLoader;
 import io.servo.queue.local.LocalTaskQueue;
 import io.servo.settings.DeploymentEnvironment;
@@ -163,7 +162,7 @@ public final class OrchestratorConfig {
         DEFAULT_LOCAL_QUEUE_MAX_CONCURRENT_DISPATCHES, 1, LocalTaskQueue.MAX_CONCURRENT_DISPATCHES);
     int maxBody = settings.integer(SERVO_MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES, 1024, 64 * 1024 * 1024);
     TraceInbound traceInbound = settings.choice(SERVO_TRACE_INBOUND, TraceInbound.class, TraceInbound.PARENT);
-    TenantPolicy tenants = tenants(env, settings, environment, tokens.keySet());
+    TenantPolicy tenants = tenants(settings, environment, tokens.keySet());
     settings.check();
     byte[] secret = secretText == null ? null : secretText.getBytes(StandardCharsets.UTF_8);
     return new OrchestratorConfig(port, environment, tokens, secret, databaseUrl, queue, workerUrl,
@@ -205,31 +204,22 @@ public final class OrchestratorConfig {
    * The tenant grants, checked against the tenants of {@code SERVO_API_TOKENS}: two tenants whose
    * names share grant variables, and grant variables that name no tenant, are refused.
    */
-  private static TenantPolicy tenants(Map<String, String> env, Settings settings,
-      DeploymentEnvironment environment, java.util.Set<String> tenantNames) {
-    java.util.List<String> problems = new java.util.ArrayList<>();
-    TenantPolicy policy = null;
-    try {
-      policy = TenantPolicy.fromEnvironment(env, environment.isDevelopment());
-    } catch (TenantPolicyException e) {
-      problems.addAll(e.problems());
-    }
+  private static TenantPolicy tenants(
+      Settings settings, DeploymentEnvironment environment, java.util.Set<String> tenantNames) {
+    TenantPolicy policy = TenantPolicy.from(settings, environment.isDevelopment());
     java.util.Set<String> tenants = tenantNames.isEmpty()
         ? java.util.Set.of(io.servo.core.workflow.Workflow.DEFAULT_TENANT) : tenantNames;
-    problems.addAll(TenantPolicy.conflicts(tenants));
-    if (policy != null) {
-      java.util.Set<String> keys = new java.util.TreeSet<>(policy.grantKeys());
-      tenants.forEach(t -> keys.remove(TenantPolicy.grantKey(t)));
-      // Only a warning: taking a tenant's token away (revoking it) must not stop the orchestrator.
-      for (String key : keys) {
-        LOG.warn("{}{}_* grants a tenant that {}", TenantPolicy.PREFIX, key, tenantNames.isEmpty()
-            ? "does not exist here: without " + SERVO_API_TOKENS + " every request runs as tenant 'default' "
-                + "(" + TenantPolicy.PREFIX + "DEFAULT_*)"
-            : "is not in " + SERVO_API_TOKENS + " (" + String.join(", ", new java.util.TreeSet<>(tenantNames))
-                + "): check the tenant's name (upper case, '-' as '_')");
-      }
+    TenantPolicy.conflicts(tenants).forEach(p -> settings.problem(SERVO_API_TOKENS, p));
+    java.util.Set<String> keys = new java.util.TreeSet<>(policy.grantKeys());
+    tenants.forEach(t -> keys.remove(TenantPolicy.grantKey(t)));
+    // Only a warning: taking a tenant's token away (revoking it) must not stop the orchestrator.
+    for (String key : keys) {
+      LOG.warn("{}{}_* grants a tenant that {}", TenantPolicy.PREFIX, key, tenantNames.isEmpty()
+          ? "does not exist here: without " + SERVO_API_TOKENS + " every request runs as tenant 'default' "
+              + "(" + TenantPolicy.PREFIX + "DEFAULT_*)"
+          : "is not in " + SERVO_API_TOKENS + " (" + String.join(", ", new java.util.TreeSet<>(tenantNames))
+              + "): check the tenant's name (upper case, '-' as '_')");
     }
-    problems.forEach(p -> settings.problem(TenantPolicy.PREFIX + "*", p));
     return policy;
   }
 

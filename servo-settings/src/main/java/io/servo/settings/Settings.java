@@ -11,6 +11,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -62,6 +64,16 @@ public final class Settings {
     }
     String trimmed = value.trim();
     return trimmed.isEmpty() ? Optional.empty() : Optional.of(trimmed);
+  }
+
+  /**
+   * The names of the variables that start with {@code prefix}, sorted: for a family of variables
+   * whose names carry data, such as one per tenant.
+   */
+  public SortedSet<String> names(String prefix) {
+    SortedSet<String> names = new TreeSet<>();
+    env.keySet().stream().filter(n -> n.startsWith(prefix)).forEach(names::add);
+    return names;
   }
 
   /** Whether {@code name} has a value. */

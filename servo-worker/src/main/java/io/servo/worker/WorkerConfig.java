@@ -2,7 +2,6 @@ package io.servo.worker;
 
 import io.servo.core.task.TaskSignature;
 import io.servo.core.tenant.TenantPolicy;
-import io.servo.core.tenant.TenantPolicyException;
 import io.servo.settings.DeploymentEnvironment;
 import io.servo.settings.DurationText;
 import io.servo.settings.QuotedValue;
@@ -127,12 +126,7 @@ public record WorkerConfig(
     double rateLimit = settings.value("SERVO_RATE_LIMIT_PER_TENANT", 0.0, WorkerConfig::rateLimit,
         "the executions a tenant may start per second, a number from 0.001 to 10000 such as 5 or 0.5"
             + " (bursts of twice that are allowed), or 0 or off for no limit (default off)");
-    TenantPolicy tenants = TenantPolicy.defaults(environment.isDevelopment());
-    try {
-      tenants = TenantPolicy.fromEnvironment(env, environment.isDevelopment());
-    } catch (TenantPolicyException e) {
-      e.problems().forEach(p -> settings.problem(TenantPolicy.PREFIX + "*", p));
-    }
+    TenantPolicy tenants = TenantPolicy.from(settings, environment.isDevelopment());
     settings.check();
     return new WorkerConfig(port, environment, secret, databaseUrl, warehouseUrl, threads, maxBody, lease,
         workdir, oidc, rateLimit, tenants);
