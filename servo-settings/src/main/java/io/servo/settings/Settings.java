@@ -149,12 +149,7 @@ public final class Settings {
     if (value == null) {
       return fallback;
     }
-    T parsed;
-    try {
-      parsed = parse.apply(value);
-    } catch (IllegalArgumentException e) {
-      parsed = null;
-    }
+    T parsed = parse(parse, value);
     if (parsed == null) {
       invalid(name, value, expected);
       return fallback;
@@ -266,12 +261,7 @@ public final class Settings {
       if (entry.isEmpty()) {
         continue;
       }
-      T parsed;
-      try {
-        parsed = parse.apply(entry);
-      } catch (IllegalArgumentException e) {
-        parsed = null;
-      }
+      T parsed = parse(parse, entry);
       if (parsed == null) {
         problem(name, name + " has invalid entry " + quoted(entry) + ": expected " + expected);
       } else {
@@ -312,6 +302,15 @@ public final class Settings {
   public void check() {
     if (!problems.isEmpty()) {
       throw new SettingsException(subject, problems);
+    }
+  }
+
+  /** What {@code parse} makes of {@code value}; null when it returns null or rejects it. */
+  private static <T> T parse(Function<String, T> parse, String value) {
+    try {
+      return parse.apply(value);
+    } catch (IllegalArgumentException e) {
+      return null;
     }
   }
 
