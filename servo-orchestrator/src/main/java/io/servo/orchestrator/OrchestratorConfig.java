@@ -1,13 +1,14 @@
 package io.servo.orchestrator;
 
 import io.servo.core.task.TaskSignature;
-import io.servo.core.text.QuotedValue;
 import io.servo.core.tenant.TenantPolicy;
-import io.servo.core.tenant.TenantPolicyException;
 import io.servo.core.workflow.WorkflowLoader;
 import io.servo.queue.local.LocalTaskQueue;
+import io.servo.settings.DeploymentEnvironment;
+import io.servo.settings.QuotedValue;
+import io.servo.settings.Settings;
+import io.servo.settings.SettingsException;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -18,24 +19,12 @@ import java.util.Optional;
 
 /**
  * The orchestrator's settings, read once at start-up from the environment with {@link
- * #fromEnvironment(Map)}. Every value is validated eagerly; an unusable one throws {@link
- * OrchestratorConfigException} naming the variable, the value and the accepted values (API tokens
- * and the HMAC secret are never echoed).
+ * #fromEnvironment(Map)}. Every value is validated eagerly; unusable ones throw one {@link
+ * SettingsException} naming each variable, its value and the accepted values (API tokens and the
+ * HMAC secret are never echoed).
  */
 public final class OrchestratorConfig {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OrchestratorConfig.class);
-
-  /** Where the orchestrator runs, from {@code SERVO_ENVIRONMENT}. */
-  public enum Environment {
-    PRODUCTION,
-    STAGING,
-    DEVELOPMENT;
-
-    /** The value as written in {@code SERVO_ENVIRONMENT}. */
-    public String id() {
-      return name().toLowerCase(Locale.ROOT);
-    }
-  }
 
   /** Which queue backend carries tasks to the worker, from {@code SERVO_QUEUE}. */
   public enum QueueBackend {
@@ -90,8 +79,12 @@ public final class OrchestratorConfig {
       LocalTaskQueue.DEFAULT_MAX_CONCURRENT_DISPATCHES;
   public static final int DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
+  /** What cannot start when a variable is unusable; the start of {@link SettingsException}'s message. */
+  static final String SUBJECT = "the orchestrator";
+  private static final String GENERATE_HINT = "generate one with: openssl rand -base64 48";
+
   private final int port;
-  private final Environment environment;
+  private final DeploymentEnvironment environment;
   private final Map<String, String> apiTokens;
   private final byte[] hmacSecret;
   private final String databaseUrl;
@@ -105,7 +98,7 @@ public final class OrchestratorConfig {
 
   private OrchestratorConfig(
       int port,
-      Environment environment,
+      DeploymentEnvironment environment,
       Map<String, String> apiTokens,
       byte[] hmacSecret,
       String databaseUrl,
@@ -138,59 +131,55 @@ public final class OrchestratorConfig {
   /**
    * Reads the given variables as if they were the process environment.
    *
-   * @throws OrchestratorConfigException if a value cannot be used
+   * @throws SettingsException listing every value that cannot be used
    */
   public static OrchestratorConfig fromEnvironment(Map<String, String> env) {
-    Objects.requireNonNull(env, "env");
-    int port = integer(env, PORT, DEFAULT_PORT, 0, 65535);
-    Environment environment = environment(env);
-    Map<String, String> tokens = apiTokens(env);
-    if (tokens.isEmpty() && environment != Environment.DEVELOPMENT) {
-      throw new OrchestratorConfigException(
+    Settings settings = Settings.of(env, SUBJECT);
+    int port = settings.integer(PORT, DEFAULT_PORT, 0, 65535);
+    DeploymentEnvironment environment = DeploymentEnvironment.from(settings);
+    Map<String, String> tokens = apiTokens(settings);
+    if (tokens.isEmpty() && !environment.isDevelopment() && !settings.isSet(SERVO_API_TOKENS)) {
+      settings.problem(SERVO_API_TOKENS,
           SERVO_API_TOKENS + " is not set, but " + SERVO_ENVIRONMENT + " is " + environment.id()
               + ": outside development every request must authenticate. Set " + SERVO_API_TOKENS
               + "=tenant:token[,tenant:token...] or " + SERVO_ENVIRONMENT + "=development");
     }
-    byte[] secret = null;
-    String secretText = value(env, SERVO_HMAC_SECRET);
-    if (secretText != null) {
-      secret = secretText.getBytes(StandardCharsets.UTF_8);
-      checkSecret(secret);
-    } else if (environment != Environment.DEVELOPMENT) {
-      throw new OrchestratorConfigException(
+    String secretText = settings.secret(SERVO_HMAC_SECRET, TaskSignature.MIN_SECRET_BYTES, GENERATE_HINT);
+    if (secretText == null && !environment.isDevelopment()) {
+      settings.problem(SERVO_HMAC_SECRET,
           SERVO_HMAC_SECRET + " is not set, but " + SERVO_ENVIRONMENT + " is " + environment.id()
               + ": tasks must be signed with the key the worker verifies. Set " + SERVO_HMAC_SECRET
-              + " to at least " + TaskSignature.MIN_SECRET_BYTES
-              + " bytes (generate one with: openssl rand -base64 48)");
+              + " to at least " + TaskSignature.MIN_SECRET_BYTES + " bytes (" + GENERATE_HINT + ")");
     }
-    String databaseUrl = Optional.ofNullable(value(env, SERVO_DATABASE_URL)).orElse(DEFAULT_DATABASE_URL);
-    if (!databaseUrl.startsWith("jdbc:postgresql:") && !databaseUrl.startsWith("jdbc:sqlite:")) {
-      throw new OrchestratorConfigException(
-          SERVO_DATABASE_URL + " has invalid value " + quoted(withoutQuery(databaseUrl))
-              + ": accepted values are jdbc:postgresql:… and jdbc:sqlite:… URLs");
-    }
-    QueueBackend queue = queueBackend(env);
-    URI workerUrl = workerUrl(env);
+    String databaseUrl = settings.value(SERVO_DATABASE_URL, DEFAULT_DATABASE_URL,
+        v -> v.startsWith("jdbc:postgresql:") || v.startsWith("jdbc:sqlite:") ? v : null,
+        "a jdbc:postgresql:… or jdbc:sqlite:… URL");
+    QueueBackend queue = settings.choice(SERVO_QUEUE, QueueBackend.class, QueueBackend.LOCAL);
+    URI workerUrl = settings.httpUrl(SERVO_WORKER_URL, DEFAULT_WORKER_URL, DEFAULT_WORKER_URL.toString());
     int maxAttempts =
-        integer(env, SERVO_LOCAL_QUEUE_MAX_ATTEMPTS, DEFAULT_LOCAL_QUEUE_MAX_ATTEMPTS, 1, 1000);
-    int maxConcurrentDispatches = integer(env, SERVO_LOCAL_QUEUE_MAX_CONCURRENT_DISPATCHES,
+        settings.integer(SERVO_LOCAL_QUEUE_MAX_ATTEMPTS, DEFAULT_LOCAL_QUEUE_MAX_ATTEMPTS, 1, 1000);
+    int maxConcurrentDispatches = settings.integer(SERVO_LOCAL_QUEUE_MAX_CONCURRENT_DISPATCHES,
         DEFAULT_LOCAL_QUEUE_MAX_CONCURRENT_DISPATCHES, 1, LocalTaskQueue.MAX_CONCURRENT_DISPATCHES);
-    int maxBody = integer(env, SERVO_MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES, 1024, 64 * 1024 * 1024);
-    TraceInbound traceInbound = traceInbound(env);
+    int maxBody = settings.integer(SERVO_MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES, 1024, 64 * 1024 * 1024);
+    TraceInbound traceInbound = settings.choice(SERVO_TRACE_INBOUND, TraceInbound.class, TraceInbound.PARENT);
+    TenantPolicy tenants = tenants(settings, environment, tokens.keySet());
+    settings.check();
+    byte[] secret = secretText == null ? null : secretText.getBytes(StandardCharsets.UTF_8);
     return new OrchestratorConfig(port, environment, tokens, secret, databaseUrl, queue, workerUrl,
-        maxAttempts, maxConcurrentDispatches, maxBody, traceInbound, tenants(env, environment, tokens.keySet()));
+        maxAttempts, maxConcurrentDispatches, maxBody, traceInbound, tenants);
   }
 
   /**
    * This configuration with another task-signing key (the {@code demo} and {@code dev} commands
    * pass one they generated and share with their in-process worker).
    *
-   * @throws OrchestratorConfigException when the key is shorter than {@value
+   * @throws SettingsException when the key is shorter than {@value
    *     TaskSignature#MIN_SECRET_BYTES} bytes
    */
   public OrchestratorConfig withHmacSecret(byte[] secret) {
     Objects.requireNonNull(secret, "secret");
-    checkSecret(secret);
+    Settings.checkSecretLength(SUBJECT, SERVO_HMAC_SECRET, secret.length, TaskSignature.MIN_SECRET_BYTES,
+        GENERATE_HINT);
     return new OrchestratorConfig(port, environment, apiTokens, secret.clone(), databaseUrl, queue,
         workerUrl, localQueueMaxAttempts, localQueueMaxConcurrentDispatches, maxBodyBytes, traceInbound,
         tenants);
@@ -216,31 +205,20 @@ public final class OrchestratorConfig {
    * names share grant variables, and grant variables that name no tenant, are refused.
    */
   private static TenantPolicy tenants(
-      Map<String, String> env, Environment environment, java.util.Set<String> tenantNames) {
-    java.util.List<String> problems = new java.util.ArrayList<>();
-    TenantPolicy policy = null;
-    try {
-      policy = TenantPolicy.fromEnvironment(env, environment == Environment.DEVELOPMENT);
-    } catch (TenantPolicyException e) {
-      problems.addAll(e.problems());
-    }
+      Settings settings, DeploymentEnvironment environment, java.util.Set<String> tenantNames) {
+    TenantPolicy policy = TenantPolicy.from(settings, environment.isDevelopment());
     java.util.Set<String> tenants = tenantNames.isEmpty()
         ? java.util.Set.of(io.servo.core.workflow.Workflow.DEFAULT_TENANT) : tenantNames;
-    problems.addAll(TenantPolicy.conflicts(tenants));
-    if (policy != null) {
-      java.util.Set<String> keys = new java.util.TreeSet<>(policy.grantKeys());
-      tenants.forEach(t -> keys.remove(TenantPolicy.grantKey(t)));
-      // Only a warning: taking a tenant's token away (revoking it) must not stop the orchestrator.
-      for (String key : keys) {
-        LOG.warn("{}{}_* grants a tenant that {}", TenantPolicy.PREFIX, key, tenantNames.isEmpty()
-            ? "does not exist here: without " + SERVO_API_TOKENS + " every request runs as tenant 'default' "
-                + "(" + TenantPolicy.PREFIX + "DEFAULT_*)"
-            : "is not in " + SERVO_API_TOKENS + " (" + String.join(", ", new java.util.TreeSet<>(tenantNames))
-                + "): check the tenant's name (upper case, '-' as '_')");
-      }
-    }
-    if (!problems.isEmpty()) {
-      throw new OrchestratorConfigException(String.join("; ", problems));
+    TenantPolicy.conflicts(tenants).forEach(p -> settings.problem(SERVO_API_TOKENS, p));
+    java.util.Set<String> keys = new java.util.TreeSet<>(policy.grantKeys());
+    tenants.forEach(t -> keys.remove(TenantPolicy.grantKey(t)));
+    // Only a warning: taking a tenant's token away (revoking it) must not stop the orchestrator.
+    for (String key : keys) {
+      LOG.warn("{}{}_* grants a tenant that {}", TenantPolicy.PREFIX, key, tenantNames.isEmpty()
+          ? "does not exist here: without " + SERVO_API_TOKENS + " every request runs as tenant 'default' "
+              + "(" + TenantPolicy.PREFIX + "DEFAULT_*)"
+          : "is not in " + SERVO_API_TOKENS + " (" + String.join(", ", new java.util.TreeSet<>(tenantNames))
+              + "): check the tenant's name (upper case, '-' as '_')");
     }
     return policy;
   }
@@ -251,7 +229,7 @@ public final class OrchestratorConfig {
   }
 
   /** {@code SERVO_ENVIRONMENT}. */
-  public Environment environment() {
+  public DeploymentEnvironment environment() {
     return environment;
   }
 
@@ -315,108 +293,12 @@ public final class OrchestratorConfig {
         + ", maxBodyBytes=" + maxBodyBytes + ", traceInbound=" + traceInbound.id() + "}";
   }
 
-  private static void checkSecret(byte[] secret) {
-    if (secret.length < TaskSignature.MIN_SECRET_BYTES) {
-      throw new OrchestratorConfigException(
-          SERVO_HMAC_SECRET + " must be at least " + TaskSignature.MIN_SECRET_BYTES
-              + " bytes (it has " + secret.length + "); generate one with: openssl rand -base64 48");
-    }
-  }
-
-  private static String value(Map<String, String> env, String name) {
-    String v = env.get(name);
-    return v == null || v.isBlank() ? null : v.trim();
-  }
-
-  private static int integer(Map<String, String> env, String name, int fallback, int min, int max) {
-    String v = value(env, name);
-    if (v == null) {
-      return fallback;
-    }
-    try {
-      int parsed = Integer.parseInt(v);
-      if (parsed >= min && parsed <= max) {
-        return parsed;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw new OrchestratorConfigException(
-        name + " has invalid value " + quoted(v) + ": accepted values are integers from " + min + " to "
-            + max);
-  }
-
-  private static Environment environment(Map<String, String> env) {
-    String v = value(env, SERVO_ENVIRONMENT);
-    if (v == null) {
-      return Environment.DEVELOPMENT;
-    }
-    for (Environment e : Environment.values()) {
-      if (e.id().equals(v.toLowerCase(Locale.ROOT))) {
-        return e;
-      }
-    }
-    throw new OrchestratorConfigException(
-        SERVO_ENVIRONMENT + " has invalid value " + quoted(v)
-            + ": accepted values are production, staging, development");
-  }
-
-  private static QueueBackend queueBackend(Map<String, String> env) {
-    String v = value(env, SERVO_QUEUE);
-    if (v == null) {
-      return QueueBackend.LOCAL;
-    }
-    for (QueueBackend q : QueueBackend.values()) {
-      if (q.id().equals(v.toLowerCase(Locale.ROOT))) {
-        return q;
-      }
-    }
-    throw new OrchestratorConfigException(
-        SERVO_QUEUE + " has invalid value " + quoted(v) + ": accepted values are local, cloudtasks");
-  }
-
-  private static TraceInbound traceInbound(Map<String, String> env) {
-    String v = value(env, SERVO_TRACE_INBOUND);
-    if (v == null) {
-      return TraceInbound.PARENT;
-    }
-    for (TraceInbound t : TraceInbound.values()) {
-      if (t.id().equals(v.toLowerCase(Locale.ROOT))) {
-        return t;
-      }
-    }
-    throw new OrchestratorConfigException(
-        SERVO_TRACE_INBOUND + " has invalid value " + quoted(v) + ": accepted values are parent"
-            + " (authenticated callers' trace context becomes the parent), link (only a span link),"
-            + " ignore");
-  }
-
-  private static URI workerUrl(Map<String, String> env) {
-    String v = value(env, SERVO_WORKER_URL);
-    if (v == null) {
-      return DEFAULT_WORKER_URL;
-    }
-    try {
-      URI uri = new URI(v);
-      if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
-          && uri.getHost() != null && uri.getQuery() == null && uri.getFragment() == null) {
-        return uri;
-      }
-    } catch (URISyntaxException e) {
-      // reported below
-    }
-    throw new OrchestratorConfigException(
-        SERVO_WORKER_URL + " has invalid value " + quoted(v)
-            + ": accepted values are http:// or https:// URLs of the worker, for example "
-            + DEFAULT_WORKER_URL);
-  }
-
   /**
    * Parses {@code tenant:token,tenant:token}. A malformed entry is reported by position only: the
    * entry may hold a token, and start-up errors end up in logs.
    */
-  private static Map<String, String> apiTokens(Map<String, String> env) {
-    String v = value(env, SERVO_API_TOKENS);
+  private static Map<String, String> apiTokens(Settings settings) {
+    String v = settings.secret(SERVO_API_TOKENS);
     Map<String, String> tokens = new LinkedHashMap<>();
     if (v == null) {
       return tokens;
@@ -439,19 +321,13 @@ public final class OrchestratorConfig {
         problem = "reuses another tenant's token (tokens must be unique)";
       }
       if (problem != null) {
-        throw new OrchestratorConfigException(
-            SERVO_API_TOKENS + " is malformed: entry " + (i + 1) + " of " + entries.length + " "
-                + problem + ". Accepted: tenant:token pairs separated by commas, for example"
-                + " acme:<token>,globex:<token>");
+        settings.invalidSecret(SERVO_API_TOKENS, "tenant:token pairs separated by commas, for example"
+            + " acme:<token>,globex:<token>; entry " + (i + 1) + " of " + entries.length + " " + problem);
+        return Map.of();
       }
       tokens.put(entry.substring(0, colon), entry.substring(colon + 1));
     }
     return tokens;
-  }
-
-  /** A value as a message quotes it: passwords masked, at most 120 characters, control characters escaped. */
-  private static String quoted(String value) {
-    return "'" + QuotedValue.of(value, 120) + "'";
   }
 
   private static String withoutQuery(String jdbcUrl) {

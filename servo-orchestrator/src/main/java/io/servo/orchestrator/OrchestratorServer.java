@@ -18,6 +18,7 @@ import io.servo.queue.local.DispatchWait;
 import io.servo.queue.local.LocalTaskQueue;
 import io.servo.orchestrator.sweeper.ExecutionSweeper;
 import io.servo.orchestrator.tracing.OrchestratorTracing;
+import io.servo.settings.SettingsException;
 import io.servo.storage.ServoStorage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -91,7 +92,7 @@ public final class OrchestratorServer implements AutoCloseable {
     this.ownsQueue = baseQueue == null;
     if (baseQueue == null) {
       if (config.queue() != OrchestratorConfig.QueueBackend.LOCAL) {
-        throw new OrchestratorConfigException(
+        throw SettingsException.of(OrchestratorConfig.SUBJECT, OrchestratorConfig.SERVO_QUEUE,
             "SERVO_QUEUE is cloudtasks but no Cloud Tasks queue was passed to the orchestrator:"
                 + " start it with the servo command (./servo orchestrator), which builds that queue");
       }
@@ -419,7 +420,7 @@ public final class OrchestratorServer implements AutoCloseable {
     }
 
     /**
-     * @throws OrchestratorConfigException when {@code SERVO_QUEUE=cloudtasks} and no queue was given
+     * @throws SettingsException when {@code SERVO_QUEUE=cloudtasks} and no queue was given
      */
     public OrchestratorServer build() {
       return new OrchestratorServer(this);

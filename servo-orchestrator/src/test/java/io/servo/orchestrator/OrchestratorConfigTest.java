@@ -3,6 +3,8 @@ package io.servo.orchestrator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.servo.settings.DeploymentEnvironment;
+import io.servo.settings.SettingsException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -16,7 +18,7 @@ class OrchestratorConfigTest {
     OrchestratorConfig c = OrchestratorConfig.fromEnvironment(Map.of());
 
     assertThat(c.port()).isEqualTo(8080);
-    assertThat(c.environment()).isEqualTo(OrchestratorConfig.Environment.DEVELOPMENT);
+    assertThat(c.environment()).isEqualTo(DeploymentEnvironment.DEVELOPMENT);
     assertThat(c.apiTokens()).isEmpty();
     assertThat(c.hmacSecret()).isEmpty();
     assertThat(c.databaseUrl()).isEqualTo("jdbc:sqlite:.servo/servo.db");
@@ -35,8 +37,9 @@ class OrchestratorConfigTest {
           .traceInbound()).isEqualTo(mode);
     }
     assertThatThrownBy(() -> OrchestratorConfig.fromEnvironment(Map.of("SERVO_TRACE_INBOUND", "trust")))
-        .isInstanceOf(OrchestratorConfigException.class)
-        .hasMessageStartingWith("SERVO_TRACE_INBOUND has invalid value 'trust': accepted values are parent")
+        .isInstanceOf(SettingsException.class)
+        .hasMessageStartingWith("the orchestrator cannot start: SERVO_TRACE_INBOUND has invalid value 'trust':"
+            + " expected one of parent")
         .hasMessageContaining("link")
         .hasMessageContaining("ignore");
   }
@@ -56,7 +59,7 @@ class OrchestratorConfigTest {
         "SERVO_MAX_BODY_BYTES", "4096"));
 
     assertThat(c.port()).isEqualTo(9090);
-    assertThat(c.environment()).isEqualTo(OrchestratorConfig.Environment.PRODUCTION);
+    assertThat(c.environment()).isEqualTo(DeploymentEnvironment.PRODUCTION);
     assertThat(c.apiTokens()).containsExactlyInAnyOrderEntriesOf(Map.of("acme", "tokA", "globex", "tokB"));
     assertThat(c.hmacSecret()).hasValueSatisfying(
         s -> assertThat(new String(s, StandardCharsets.UTF_8)).isEqualTo(SECRET));
@@ -71,38 +74,38 @@ class OrchestratorConfigTest {
 
   private static void rejects(Map<String, String> env, String message) {
     assertThatThrownBy(() -> OrchestratorConfig.fromEnvironment(env))
-        .isInstanceOf(OrchestratorConfigException.class)
-        .hasMessage(message);
+        .isInstanceOf(SettingsException.class)
+        .hasMessage("the orchestrator cannot start: " + message);
   }
 
   @Test
   void rejectsInvalidValuesNamingVariableValueAndAcceptedValues() {
     rejects(Map.of("PORT", "http"),
-        "PORT has invalid value 'http': accepted values are integers from 0 to 65535");
+        "PORT has invalid value 'http': expected a whole number from 0 to 65535");
     rejects(Map.of("PORT", "70000"),
-        "PORT has invalid value '70000': accepted values are integers from 0 to 65535");
+        "PORT has invalid value '70000': expected a whole number from 0 to 65535");
     rejects(Map.of("SERVO_ENVIRONMENT", "prod"),
-        "SERVO_ENVIRONMENT has invalid value 'prod': accepted values are production, staging, development");
+        "SERVO_ENVIRONMENT has invalid value 'prod': expected one of production, staging, development");
     rejects(Map.of("SERVO_QUEUE", "sqs"),
-        "SERVO_QUEUE has invalid value 'sqs': accepted values are local, cloudtasks");
+        "SERVO_QUEUE has invalid value 'sqs': expected one of local, cloudtasks");
     rejects(Map.of("SERVO_WORKER_URL", "localhost:8081"),
-        "SERVO_WORKER_URL has invalid value 'localhost:8081': accepted values are http:// or https://"
-            + " URLs of the worker, for example http://localhost:8081");
+        "SERVO_WORKER_URL has invalid value 'localhost:8081': expected an http:// or https://"
+            + " URL with a host, without query, e.g. http://localhost:8081");
     rejects(Map.of("SERVO_LOCAL_QUEUE_MAX_ATTEMPTS", "0"),
-        "SERVO_LOCAL_QUEUE_MAX_ATTEMPTS has invalid value '0': accepted values are integers from 1 to 1000");
+        "SERVO_LOCAL_QUEUE_MAX_ATTEMPTS has invalid value '0': expected a whole number from 1 to 1000");
     rejects(Map.of("SERVO_LOCAL_QUEUE_MAX_CONCURRENT_DISPATCHES", "0"),
-        "SERVO_LOCAL_QUEUE_MAX_CONCURRENT_DISPATCHES has invalid value '0': accepted values are integers"
-            + " from 1 to 1000");
+        "SERVO_LOCAL_QUEUE_MAX_CONCURRENT_DISPATCHES has invalid value '0': expected a whole number from 1 to 1000");
     rejects(Map.of("SERVO_LOCAL_QUEUE_MAX_CONCURRENT_DISPATCHES", "unlimited"),
-        "SERVO_LOCAL_QUEUE_MAX_CONCURRENT_DISPATCHES has invalid value 'unlimited': accepted values are"
-            + " integers from 1 to 1000");
+        "SERVO_LOCAL_QUEUE_MAX_CONCURRENT_DISPATCHES has invalid value 'unlimited': expected a"
+            + " whole number from 1 to 1000");
     rejects(Map.of("SERVO_MAX_BODY_BYTES", "1MB"),
-        "SERVO_MAX_BODY_BYTES has invalid value '1MB': accepted values are integers from 1024 to 67108864");
+        "SERVO_MAX_BODY_BYTES has invalid value '1MB': expected a whole number from 1024 to 67108864");
     rejects(Map.of("SERVO_DATABASE_URL", "postgres://db/servo"),
-        "SERVO_DATABASE_URL has invalid value 'postgres://db/servo': accepted values are"
-            + " jdbc:postgresql:… and jdbc:sqlite:… URLs");
+        "SERVO_DATABASE_URL has invalid value 'postgres://db/servo': expected"
+            + " a jdbc:postgresql:… or jdbc:sqlite:… URL");
     rejects(Map.of("SERVO_HMAC_SECRET", "short-secret"),
-        "SERVO_HMAC_SECRET must be at least 32 bytes (it has 12); generate one with: openssl rand -base64 48");
+        "SERVO_HMAC_SECRET has an invalid value (not shown: it is a secret): expected at least 32 bytes"
+            + " (it has 12); generate one with: openssl rand -base64 48");
   }
 
   @Test
@@ -110,15 +113,16 @@ class OrchestratorConfigTest {
     for (String tokens : new String[] {"acme", "acme:", ":s3cr3t-value", "acme:s3cr3t-value,,x:y",
         "bad tenant!:s3cr3t-value", "acme:s3cr3t value", "acme:s3cr3t-value,acme:other"}) {
       assertThatThrownBy(() -> OrchestratorConfig.fromEnvironment(Map.of("SERVO_API_TOKENS", tokens)))
-          .isInstanceOf(OrchestratorConfigException.class)
-          .hasMessageStartingWith("SERVO_API_TOKENS is malformed: entry ")
-          .hasMessageContaining("tenant:token pairs separated by commas")
+          .isInstanceOf(SettingsException.class)
+          .hasMessageStartingWith("the orchestrator cannot start: SERVO_API_TOKENS has an invalid value (not"
+              + " shown: it is a secret): expected tenant:token pairs separated by commas")
+          .hasMessageContaining("; entry ")
           .message().doesNotContain("s3cr3t", "other");
     }
     rejects(Map.of("SERVO_API_TOKENS", "acme:same-token,globex:same-token"),
-        "SERVO_API_TOKENS is malformed: entry 2 of 2 reuses another tenant's token (tokens must be"
-            + " unique). Accepted: tenant:token pairs separated by commas, for example"
-            + " acme:<token>,globex:<token>");
+        "SERVO_API_TOKENS has an invalid value (not shown: it is a secret): expected tenant:token pairs"
+            + " separated by commas, for example acme:<token>,globex:<token>; entry 2 of 2 reuses another"
+            + " tenant's token (tokens must be unique)");
   }
 
   @Test
@@ -140,7 +144,23 @@ class OrchestratorConfigTest {
 
     assertThat(c.hmacSecret()).hasValueSatisfying(s -> assertThat(s).isEqualTo(generated));
     assertThatThrownBy(() -> c.withHmacSecret(new byte[8]))
-        .isInstanceOf(OrchestratorConfigException.class)
-        .hasMessageStartingWith("SERVO_HMAC_SECRET must be at least 32 bytes (it has 8)");
+        .isInstanceOf(SettingsException.class)
+        .hasMessageStartingWith("the orchestrator cannot start: SERVO_HMAC_SECRET has an invalid value (not"
+            + " shown: it is a secret): expected at least 32 bytes (it has 8)");
+  }
+
+  @Test
+  void everyUnusableValueIsReportedAtOnceWithoutTheSecrets() {
+    assertThatThrownBy(() -> OrchestratorConfig.fromEnvironment(Map.of(
+        "SERVO_ENVIRONMENT", "production",
+        "SERVO_API_TOKENS", "acme:s3cr3t-value,acme:other",
+        "SERVO_HMAC_SECRET", "s3cr3t-short",
+        "PORT", "http",
+        "SERVO_QUEUE", "sqs")))
+        .isInstanceOf(SettingsException.class)
+        .satisfies(e -> assertThat(((SettingsException) e).variables())
+            .containsExactly("PORT", "SERVO_API_TOKENS", "SERVO_HMAC_SECRET", "SERVO_QUEUE"))
+        .hasMessageStartingWith("the orchestrator cannot start (4 problems):\n  - PORT has invalid value 'http'")
+        .message().doesNotContain("s3cr3t", "other");
   }
 }

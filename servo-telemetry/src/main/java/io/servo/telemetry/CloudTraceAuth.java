@@ -1,8 +1,8 @@
 package io.servo.telemetry;
 
 import com.google.auth.oauth2.GoogleCredentials;
+import io.servo.settings.SettingsException;
 import io.servo.telemetry.config.TracingConfig;
-import io.servo.telemetry.config.TracingConfigException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
@@ -46,7 +46,7 @@ final class CloudTraceAuth implements Supplier<Map<String, String>> {
    * Finds credentials (the given ones, else Application Default Credentials) and the project
    * (GCP_PROJECT_ID, else the credentials' quota or own project, else the metadata server).
    *
-   * @throws TracingConfigException with the fix spelled out when either cannot be found
+   * @throws SettingsException with the fix spelled out when either cannot be found
    */
   static CloudTraceAuth create(
       TracingConfig config, GoogleCredentials given, URI metadataServer) {
@@ -55,7 +55,7 @@ final class CloudTraceAuth implements Supplier<Map<String, String>> {
         .or(() -> Optional.ofNullable(credentials.getQuotaProjectId()))
         .or(() -> Optional.ofNullable(credentials.getProjectId()))
         .or(() -> metadataProject(metadataServer))
-        .orElseThrow(() -> new TracingConfigException("GCP_PROJECT_ID",
+        .orElseThrow(() -> SettingsException.of("tracing", "GCP_PROJECT_ID",
             "SERVO_TRACE_EXPORTER=cloudtrace needs a Google Cloud project and none was found"
                 + " (not in GCP_PROJECT_ID, not in the credentials, no metadata server):"
                 + " set GCP_PROJECT_ID to your project id, or choose another SERVO_TRACE_EXPORTER"));
@@ -73,13 +73,13 @@ final class CloudTraceAuth implements Supplier<Map<String, String>> {
         + " or choose another SERVO_TRACE_EXPORTER";
     try {
       return Bounded.call("adc", ADC_BOUND, GoogleCredentials::getApplicationDefault)
-          .orElseThrow(() -> new TracingConfigException("GOOGLE_APPLICATION_CREDENTIALS",
+          .orElseThrow(() -> SettingsException.of("tracing", "GOOGLE_APPLICATION_CREDENTIALS",
               fix + " (looking them up did not finish within " + ADC_BOUND.toSeconds() + " s)"));
-    } catch (TracingConfigException e) {
+    } catch (SettingsException e) {
       throw e;
     } catch (Exception e) {
-      throw new TracingConfigException("GOOGLE_APPLICATION_CREDENTIALS",
-          fix + " (" + e.getMessage() + ")", e);
+      throw new SettingsException("tracing", List.of(new SettingsException.Problem(
+          "GOOGLE_APPLICATION_CREDENTIALS", fix + " (" + e.getMessage() + ")")), e);
     }
   }
 

@@ -20,7 +20,6 @@ import io.opentelemetry.sdk.trace.samplers.Sampler;
 import io.servo.telemetry.config.TraceExporter;
 import io.servo.telemetry.config.TracePropagator;
 import io.servo.telemetry.config.TracingConfig;
-import io.servo.telemetry.config.TracingConfigException;
 import io.servo.telemetry.jdbc.JdbcTracing;
 import io.servo.telemetry.logging.SdkLogBridge;
 import io.servo.telemetry.propagation.ServoTraceContextPropagator;
@@ -94,7 +93,7 @@ public final class ServoTelemetry implements AutoCloseable {
    * Starts the SDK of the service {@code serviceName} (for example {@code servo-orchestrator} or
    * {@code servo-worker}) as configured.
    *
-   * @throws TracingConfigException when the exporter cannot be set up, for example Cloud Trace
+   * @throws io.servo.settings.SettingsException when the exporter cannot be set up, for example Cloud Trace
    *     without credentials or project; the message says how to fix it
    */
   public static ServoTelemetry start(TracingConfig config, String serviceName) {
@@ -345,7 +344,7 @@ public final class ServoTelemetry implements AutoCloseable {
     /**
      * Starts the SDK, or returns a no-op instance when tracing is disabled.
      *
-     * @throws TracingConfigException when the exporter cannot be set up
+     * @throws io.servo.settings.SettingsException when the exporter cannot be set up
      */
     public ServoTelemetry start() {
       SdkLogBridge.install();

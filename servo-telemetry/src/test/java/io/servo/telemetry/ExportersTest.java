@@ -9,7 +9,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
 import io.servo.telemetry.config.TracingConfig;
-import io.servo.telemetry.config.TracingConfigException;
+import io.servo.settings.SettingsException;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -175,7 +175,7 @@ class ExportersTest {
         .googleCredentials(new RotatingCredentials())
         .metadataServer(URI.create("http://127.0.0.1:" + closedPort))
         .start())
-        .isInstanceOf(TracingConfigException.class)
+        .isInstanceOf(SettingsException.class)
         .hasMessageContaining("set GCP_PROJECT_ID");
   }
 

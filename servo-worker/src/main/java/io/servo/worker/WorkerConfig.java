@@ -2,9 +2,11 @@ package io.servo.worker;
 
 import io.servo.core.task.TaskSignature;
 import io.servo.core.tenant.TenantPolicy;
-import io.servo.core.tenant.TenantPolicyException;
-import io.servo.core.workflow.Durations;
-import io.servo.core.text.QuotedValue;
+import io.servo.settings.DeploymentEnvironment;
+import io.servo.settings.DurationText;
+import io.servo.settings.QuotedValue;
+import io.servo.settings.Settings;
+import io.servo.settings.SettingsException;
 import io.servo.worker.auth.OidcConfig;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -14,10 +16,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -46,7 +46,7 @@ import java.util.regex.Pattern;
  */
 public record WorkerConfig(
     int port,
-    Environment environment,
+    DeploymentEnvironment environment,
     String hmacSecret,
     String databaseUrl,
     String warehouseUrl,
@@ -58,17 +58,6 @@ public record WorkerConfig(
     double rateLimitPerTenant,
     TenantPolicy tenants) {
 
-  /** {@code SERVO_ENVIRONMENT}: production and staging insist on real secrets. */
-  public enum Environment {
-    PRODUCTION,
-    STAGING,
-    DEVELOPMENT;
-
-    public String wireName() {
-      return name().toLowerCase(Locale.ROOT);
-    }
-  }
-
   public static final int DEFAULT_PORT = 8081;
   public static final String DEFAULT_DATABASE_URL = "jdbc:sqlite:.servo/servo.db";
   public static final int DEFAULT_WORKER_THREADS = 8;
@@ -76,6 +65,8 @@ public record WorkerConfig(
   public static final Duration DEFAULT_EXECUTION_LEASE = Duration.ofSeconds(60);
 
   static final String GENERATE_HINT = "generate one with: openssl rand -base64 48";
+  /** What cannot start when a variable is unusable; the start of {@link SettingsException}'s message. */
+  static final String SUBJECT = "the worker";
   private static final int MAX_WORKER_THREADS = 1024;
   private static final int MIN_BODY_BYTES = 1024;
   private static final int MAX_BODY_BYTES = 64 * 1024 * 1024;
@@ -83,9 +74,8 @@ public record WorkerConfig(
   private static final Duration MAX_LEASE = Duration.ofHours(1);
   private static final double MAX_RATE_LIMIT = 10_000;
   private static final Pattern RATE = Pattern.compile("\\d{1,6}(\\.\\d{1,6})?");
-  private static final int MAX_ECHO = 120;
-  private static final Pattern URL_PASSWORD =
-      Pattern.compile("(?i)(password=)[^&;]*|(//[^/@:]*:)[^/]*@");
+  private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+");
+  private static final String SERVO_HMAC_SECRET = "SERVO_HMAC_SECRET";
 
   public WorkerConfig {
     Objects.requireNonNull(environment, "environment");
@@ -100,52 +90,46 @@ public record WorkerConfig(
           "rateLimitPerTenant must be 0 (off) to " + MAX_RATE_LIMIT + ", got " + rateLimitPerTenant);
     }
     if (hmacSecret != null) {
-      checkSecretLength(hmacSecret);
+      Settings.checkSecretLength(SUBJECT, SERVO_HMAC_SECRET, hmacSecret.getBytes(StandardCharsets.UTF_8).length,
+          TaskSignature.MIN_SECRET_BYTES, GENERATE_HINT);
     }
   }
 
   /**
    * Reads the configuration from {@code env} (normally {@code System.getenv()}).
    *
-   * @throws WorkerConfigException naming the variable, the value and the accepted values, when a
-   *     value cannot be used; when {@code SERVO_HMAC_SECRET} is missing outside development; or
-   *     when OIDC is on without {@code SERVO_OIDC_AUDIENCE} or {@code SERVO_OIDC_ALLOWED_EMAILS}
+   * @throws SettingsException listing every value that cannot be used: naming the variable, the
+   *     value and the accepted values; {@code SERVO_HMAC_SECRET} missing outside development; OIDC
+   *     on without {@code SERVO_OIDC_AUDIENCE} or {@code SERVO_OIDC_ALLOWED_EMAILS}
    */
   public static WorkerConfig fromEnvironment(Map<String, String> env) {
-    Objects.requireNonNull(env, "env");
-    Environment environment = environment(env.get("SERVO_ENVIRONMENT"));
-    String secret = blankToNull(env.get("SERVO_HMAC_SECRET"));
-    if (secret == null && environment != Environment.DEVELOPMENT) {
-      throw new WorkerConfigException(
-          "SERVO_HMAC_SECRET is required when SERVO_ENVIRONMENT=" + environment.wireName()
+    Settings settings = Settings.of(env, SUBJECT);
+    DeploymentEnvironment environment = DeploymentEnvironment.from(settings);
+    String secret = settings.secret(SERVO_HMAC_SECRET, TaskSignature.MIN_SECRET_BYTES, GENERATE_HINT);
+    if (secret == null && !environment.isDevelopment()) {
+      settings.problem(SERVO_HMAC_SECRET,
+          "SERVO_HMAC_SECRET is required when SERVO_ENVIRONMENT=" + environment.id()
               + ": set it to the task signing key shared with the orchestrator (at least "
               + TaskSignature.MIN_SECRET_BYTES + " bytes); " + GENERATE_HINT);
     }
-    String databaseUrl = jdbcUrl(env, "SERVO_DATABASE_URL", DEFAULT_DATABASE_URL, true);
-    String warehouseUrl = jdbcUrl(env, "SERVO_WAREHOUSE_URL", databaseUrl, false);
-    return new WorkerConfig(
-        integer(env, "PORT", DEFAULT_PORT, 0, 65535, "a TCP port number"),
-        environment,
-        secret,
-        databaseUrl,
-        warehouseUrl,
-        integer(env, "SERVO_WORKER_THREADS", DEFAULT_WORKER_THREADS, 1, MAX_WORKER_THREADS,
-            "a number of threads"),
-        integer(env, "SERVO_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, MIN_BODY_BYTES, MAX_BODY_BYTES,
-            "a size in bytes"),
-        lease(env.get("SERVO_EXECUTION_LEASE")),
-        workdir(env.get("SERVO_WORKDIR")),
-        oidc(env, environment),
-        rateLimit(env.get("SERVO_RATE_LIMIT_PER_TENANT")),
-        tenants(env, environment));
-  }
-
-  private static TenantPolicy tenants(Map<String, String> env, Environment environment) {
-    try {
-      return TenantPolicy.fromEnvironment(env, environment == Environment.DEVELOPMENT);
-    } catch (TenantPolicyException e) {
-      throw new WorkerConfigException(String.join("; ", e.problems()));
-    }
+    String databaseUrl = settings.value("SERVO_DATABASE_URL", DEFAULT_DATABASE_URL,
+        v -> v.startsWith("jdbc:postgresql:") || v.startsWith("jdbc:sqlite:") ? v : null,
+        "a jdbc:postgresql:… or jdbc:sqlite:… URL");
+    String warehouseUrl = settings.value("SERVO_WAREHOUSE_URL", databaseUrl,
+        v -> v.startsWith("jdbc:") ? v : null, "a JDBC URL (jdbc:postgresql:… or jdbc:sqlite:…)");
+    int port = settings.integer("PORT", DEFAULT_PORT, 0, 65535);
+    int threads = settings.integer("SERVO_WORKER_THREADS", DEFAULT_WORKER_THREADS, 1, MAX_WORKER_THREADS);
+    int maxBody = settings.integer("SERVO_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, MIN_BODY_BYTES, MAX_BODY_BYTES);
+    Duration lease = settings.duration("SERVO_EXECUTION_LEASE", DEFAULT_EXECUTION_LEASE, MIN_LEASE, MAX_LEASE);
+    Path workdir = workdir(settings);
+    OidcConfig oidc = oidc(settings, environment);
+    double rateLimit = settings.value("SERVO_RATE_LIMIT_PER_TENANT", 0.0, WorkerConfig::rateLimit,
+        "the executions a tenant may start per second, a number from 0.001 to 10000 such as 5 or 0.5"
+            + " (bursts of twice that are allowed), or 0 or off for no limit (default off)");
+    TenantPolicy tenants = TenantPolicy.from(settings, environment.isDevelopment());
+    settings.check();
+    return new WorkerConfig(port, environment, secret, databaseUrl, warehouseUrl, threads, maxBody, lease,
+        workdir, oidc, rateLimit, tenants);
   }
 
   /** The same configuration with a secret supplied by the caller (the {@code demo} command generates one). */
@@ -163,11 +147,11 @@ public record WorkerConfig(
   /**
    * The secret the worker verifies tasks with.
    *
-   * @throws WorkerConfigException when none was configured
+   * @throws SettingsException when none was configured
    */
   public String requireHmacSecret() {
     if (hmacSecret == null) {
-      throw new WorkerConfigException(
+      throw SettingsException.of(SUBJECT, SERVO_HMAC_SECRET,
           "SERVO_HMAC_SECRET is not set: the worker cannot verify tasks without the orchestrator's "
               + "signing key (at least " + TaskSignature.MIN_SECRET_BYTES + " bytes); "
               + GENERATE_HINT + " and give the same value to the orchestrator "
@@ -185,148 +169,45 @@ public record WorkerConfig(
   public String toString() {
     // Validated values may still hold control characters (a workdir's name) or a credential (a key
     // in the JWKS URL's query): the whole text is masked and escaped.
-    return QuotedValue.of(masked("WorkerConfig[port=" + port + ", environment=" + environment.wireName()
+    return QuotedValue.of("WorkerConfig[port=" + port + ", environment=" + environment.id()
         + ", hmacSecret=" + (hmacSecret == null ? "(none)" : "(set)")
-        + ", databaseUrl=" + withoutPassword(databaseUrl)
-        + ", warehouseUrl=" + withoutPassword(warehouseUrl)
+        + ", databaseUrl=" + databaseUrl + ", warehouseUrl=" + warehouseUrl
         + ", workerThreads=" + workerThreads + ", maxBodyBytes=" + maxBodyBytes
-        + ", executionLease=" + Durations.format(executionLease) + ", workdir=" + workdir
+        + ", executionLease=" + DurationText.format(executionLease) + ", workdir=" + workdir
         + ", " + oidc + ", rateLimitPerTenant="
         + (rateLimitPerTenant == 0 ? "off" : rateLimitPerTenant + "/s")
-        + ", tenantGrants=" + tenants.grantKeys() + "]"), Integer.MAX_VALUE);
+        + ", tenantGrants=" + tenants.grantKeys() + "]", Integer.MAX_VALUE);
   }
 
-  /** A JDBC URL fit for a message or a log line: passwords in it are masked, control characters escaped. */
-  static String withoutPassword(String url) {
-    return QuotedValue.escapeControlCharacters(masked(url));
-  }
-
-  private static String masked(String url) {
-    return URL_PASSWORD.matcher(url).replaceAll(m -> Matcher.quoteReplacement(
-        m.group(1) != null ? m.group(1) + "****" : m.group(2) + "****@"));
-  }
-
-  /**
-   * A value as a message quotes it: in quotes, passwords masked (also in a URL without its scheme),
-   * at most {@value #MAX_ECHO} characters, control characters escaped so the message stays one line.
-   */
-  private static String quoted(String value) {
-    return "'" + QuotedValue.of(masked(value), MAX_ECHO) + "'";
-  }
-
-  private static void checkSecretLength(String secret) {
-    int bytes = secret.getBytes(StandardCharsets.UTF_8).length;
-    if (bytes < TaskSignature.MIN_SECRET_BYTES) {
-      throw new WorkerConfigException(
-          "SERVO_HMAC_SECRET is too short (" + bytes + " bytes; at least "
-              + TaskSignature.MIN_SECRET_BYTES + " are required); " + GENERATE_HINT);
-    }
-  }
-
-  private static Environment environment(String raw) {
-    String value = blankToNull(raw);
-    if (value == null) {
-      return Environment.DEVELOPMENT;
-    }
-    for (Environment e : Environment.values()) {
-      if (e.wireName().equals(value.trim().toLowerCase(Locale.ROOT))) {
-        return e;
+  /** {@code SERVO_WORKDIR}: an existing directory, by default the current one. */
+  private static Path workdir(Settings settings) {
+    Path cwd = Path.of("").toAbsolutePath();
+    return settings.value("SERVO_WORKDIR", cwd, v -> {
+      try {
+        Path p = Path.of(v).toAbsolutePath().normalize();
+        return Files.isDirectory(p) ? p : null;
+      } catch (InvalidPathException e) {
+        return null; // a NUL, say: no directory has this name
       }
-    }
-    throw new WorkerConfigException(
-        "SERVO_ENVIRONMENT=" + quoted(value) + " is not valid: use production, staging or development");
+    }, "an existing directory (default the current directory)");
   }
 
-  private static int integer(
-      Map<String, String> env, String name, int fallback, int min, int max, String what) {
-    String value = blankToNull(env.get(name));
-    if (value == null) {
-      return fallback;
-    }
-    try {
-      int n = Integer.parseInt(value.trim());
-      if (n >= min && n <= max) {
-        return n;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw new WorkerConfigException(
-        name + "=" + quoted(value) + " is not valid: use " + what + " from " + min + " to " + max
-            + " (default " + fallback + ")");
-  }
-
-  private static String jdbcUrl(
-      Map<String, String> env, String name, String fallback, boolean servoDatabase) {
-    String value = blankToNull(env.get(name));
-    if (value == null) {
-      return fallback;
-    }
-    value = value.trim();
-    boolean ok =
-        servoDatabase
-            ? value.startsWith("jdbc:postgresql:") || value.startsWith("jdbc:sqlite:")
-            : value.startsWith("jdbc:");
-    if (!ok) {
-      throw new WorkerConfigException(
-          name + "=" + quoted(value) + " is not valid: use "
-              + (servoDatabase
-                  ? "a jdbc:postgresql:… or jdbc:sqlite:… URL"
-                  : "a JDBC URL (jdbc:postgresql:… or jdbc:sqlite:…)"));
-    }
-    return value;
-  }
-
-  private static Duration lease(String raw) {
-    String value = blankToNull(raw);
-    if (value == null) {
-      return DEFAULT_EXECUTION_LEASE;
-    }
-    Duration lease = Durations.parse(value.trim()).orElse(null);
-    if (lease == null || lease.compareTo(MIN_LEASE) < 0 || lease.compareTo(MAX_LEASE) > 0) {
-      throw new WorkerConfigException(
-          "SERVO_EXECUTION_LEASE=" + quoted(value) + " is not valid: use a duration from 1s to 1h such as "
-              + "30s, 2m or 1m30s (default 60s)");
-    }
-    return lease;
-  }
-
-  private static Path workdir(String raw) {
-    String value = blankToNull(raw);
-    Path dir;
-    try {
-      dir = Path.of(value == null ? "" : value).toAbsolutePath().normalize();
-    } catch (InvalidPathException e) {
-      dir = null; // a NUL, say: no directory has this name
-    }
-    if (dir == null || !Files.isDirectory(dir)) {
-      throw new WorkerConfigException(
-          "SERVO_WORKDIR=" + quoted(String.valueOf(value)) + " is not valid: use an existing directory "
-              + "(default the current directory)");
-    }
-    return dir;
-  }
-
-  private static OidcConfig oidc(Map<String, String> env, Environment environment) {
-    String enabledRaw = blankToNull(env.get("SERVO_OIDC_ENABLED"));
-    boolean enabled;
-    if (enabledRaw == null) {
-      enabled = environment != Environment.DEVELOPMENT;
-    } else if (enabledRaw.trim().equalsIgnoreCase("true")) {
-      enabled = true;
-    } else if (enabledRaw.trim().equalsIgnoreCase("false")) {
-      enabled = false;
-    } else {
-      throw new WorkerConfigException(
-          "SERVO_OIDC_ENABLED=" + quoted(enabledRaw) + " is not valid: use true or false "
-              + "(default true in production and staging, false in development)");
-    }
-    String issuer = oidcIssuer(blankToNull(env.get("SERVO_OIDC_ISSUER")));
-    URI jwksUrl = jwksUrl(blankToNull(env.get("SERVO_OIDC_JWKS_URL")));
-    String audience = blankToNull(env.get("SERVO_OIDC_AUDIENCE"));
-    List<String> emails = allowedEmails(env.get("SERVO_OIDC_ALLOWED_EMAILS"));
+  private static OidcConfig oidc(Settings settings, DeploymentEnvironment environment) {
+    boolean explicit = settings.isSet("SERVO_OIDC_ENABLED");
+    boolean enabled = settings.bool("SERVO_OIDC_ENABLED", !environment.isDevelopment());
+    String issuer = settings.raw("SERVO_OIDC_ISSUER").filter(v -> v.equals("accounts.google.com"))
+        .map(v -> OidcConfig.GOOGLE_ISSUER)
+        .orElseGet(() -> settings.value("SERVO_OIDC_ISSUER", OidcConfig.GOOGLE_ISSUER,
+            v -> httpsUrl(v) == null ? null : v, "the issuer's https URL exactly as it appears in the"
+                + " tokens' iss claim (default " + OidcConfig.GOOGLE_ISSUER + ")"));
+    URI jwksUrl = settings.value("SERVO_OIDC_JWKS_URL", OidcConfig.GOOGLE_JWKS_URL, WorkerConfig::httpsUrl,
+        "the https URL where the issuer publishes its keys (http only on localhost; default "
+            + OidcConfig.GOOGLE_JWKS_URL + ")");
+    String audience = settings.string("SERVO_OIDC_AUDIENCE", null);
+    List<String> emails = settings.list("SERVO_OIDC_ALLOWED_EMAILS", v -> EMAIL.matcher(v).matches() ? v : null,
+        "comma-separated service account emails such as servo-tasks@my-project.iam.gserviceaccount.com");
     if (!enabled) {
-      return new OidcConfig(false, audience == null ? null : audience.trim(), issuer, emails, jwksUrl);
+      return new OidcConfig(false, audience, issuer, emails, jwksUrl);
     }
     List<String> missing = new ArrayList<>();
     List<String> hints = new ArrayList<>();
@@ -336,54 +217,43 @@ public record WorkerConfig(
           + "worker's URL, e.g. https://servo-worker-abc123-ew.a.run.app (the orchestrator's "
           + "GCP_WORKER_URL, or its SERVO_OIDC_AUDIENCE when set there)");
     }
-    if (emails.isEmpty()) {
+    // Entries that are not emails were reported already; commas alone are no email either.
+    if (emails.isEmpty() && !(settings.isSet("SERVO_OIDC_ALLOWED_EMAILS") && settings.hasProblems())) {
       missing.add("SERVO_OIDC_ALLOWED_EMAILS");
       hints.add("set SERVO_OIDC_ALLOWED_EMAILS to the email of the service account Cloud Tasks "
           + "signs the tokens as (the orchestrator's GCP_SERVICE_ACCOUNT_EMAIL), e.g. "
           + "servo-tasks@my-project.iam.gserviceaccount.com; separate several with commas");
     }
     if (!missing.isEmpty()) {
-      String why = enabledRaw != null
+      String why = explicit
           ? "SERVO_OIDC_ENABLED=true"
-          : "SERVO_OIDC_ENABLED is true by default when SERVO_ENVIRONMENT=" + environment.wireName();
-      throw new WorkerConfigException(
+          : "SERVO_OIDC_ENABLED is true by default when SERVO_ENVIRONMENT=" + environment.id();
+      settings.problem(missing.get(0),
           "OIDC verification of Cloud Tasks requests is on (" + why + ") but "
               + String.join(" and ", missing) + (missing.size() == 1 ? " is" : " are")
               + " not set: " + String.join("; ", hints)
               + ". To rely on the HMAC signature alone (not recommended outside development), set "
               + "SERVO_OIDC_ENABLED=false");
+      return null;
     }
-    return new OidcConfig(true, audience.trim(), issuer, emails, jwksUrl);
+    return settings.hasProblems() ? null : new OidcConfig(true, audience, issuer, emails, jwksUrl);
   }
 
-  private static String oidcIssuer(String value) {
-    if (value == null || value.trim().equals("accounts.google.com")) {
-      return OidcConfig.GOOGLE_ISSUER;
+  /** A rate limit: off or 0, or a plain decimal from 0.001 to the maximum; else null. */
+  private static Double rateLimit(String value) {
+    if (value.equalsIgnoreCase("off")) {
+      return 0.0;
     }
-    String issuer = value.trim();
-    if (httpUrl(issuer) == null) {
-      throw new WorkerConfigException(
-          "SERVO_OIDC_ISSUER=" + quoted(value) + " is not valid: use the issuer's https URL exactly as it "
-              + "appears in the tokens' iss claim (default " + OidcConfig.GOOGLE_ISSUER + ")");
+    // Plain decimals only: Double.parseDouble would also take "NaN", "1e3" or "5d".
+    if (!RATE.matcher(value).matches()) {
+      return null;
     }
-    return issuer;
-  }
-
-  private static URI jwksUrl(String value) {
-    if (value == null) {
-      return OidcConfig.GOOGLE_JWKS_URL;
-    }
-    URI url = httpUrl(value.trim());
-    if (url == null) {
-      throw new WorkerConfigException(
-          "SERVO_OIDC_JWKS_URL=" + quoted(value) + " is not valid: use the https URL where the issuer "
-              + "publishes its keys (http only on localhost; default " + OidcConfig.GOOGLE_JWKS_URL + ")");
-    }
-    return url;
+    double rate = Double.parseDouble(value);
+    return rate == 0 || (rate >= 0.001 && rate <= MAX_RATE_LIMIT) ? rate : null;
   }
 
   /** An https URL, or an http one on the loopback interface (a test's key server); else null. */
-  private static URI httpUrl(String value) {
+  private static URI httpsUrl(String value) {
     try {
       URI url = new URI(value);
       String host = url.getHost();
@@ -396,51 +266,5 @@ public record WorkerConfig(
     } catch (java.net.URISyntaxException e) {
       return null;
     }
-  }
-
-  private static List<String> allowedEmails(String raw) {
-    List<String> emails = new ArrayList<>();
-    if (raw == null) {
-      return emails;
-    }
-    for (String part : raw.split(",", -1)) {
-      String email = part.trim();
-      if (email.isEmpty()) {
-        continue;
-      }
-      int at = email.indexOf('@');
-      if (at <= 0 || at != email.lastIndexOf('@') || at == email.length() - 1
-          || email.chars().anyMatch(Character::isWhitespace)) {
-        throw new WorkerConfigException(
-            "SERVO_OIDC_ALLOWED_EMAILS=" + quoted(raw) + " is not valid: " + quoted(email) + " is not an email; "
-                + "use comma-separated service account emails such as "
-                + "servo-tasks@my-project.iam.gserviceaccount.com");
-      }
-      emails.add(email);
-    }
-    return emails;
-  }
-
-  private static double rateLimit(String raw) {
-    String value = blankToNull(raw);
-    if (value == null || value.trim().equalsIgnoreCase("off")) {
-      return 0;
-    }
-    // Plain decimals only: Double.parseDouble would also take "NaN", "1e3" or "5d".
-    if (RATE.matcher(value.trim()).matches()) {
-      double rate = Double.parseDouble(value.trim());
-      if (rate == 0 || (rate >= 0.001 && rate <= MAX_RATE_LIMIT)) {
-        return rate;
-      }
-    }
-    throw new WorkerConfigException(
-        "SERVO_RATE_LIMIT_PER_TENANT=" + quoted(value) + " is not valid: use the executions a tenant may "
-            + "start per second, a number from 0.001 to 10000 such as 5 or 0.5 (bursts of twice that "
-            + "are allowed), or 0 or off for no limit (default off)");
-  }
-
-  /** Null for an unset value, and for one that holds only spaces or control characters (what trim() removes). */
-  private static String blankToNull(String value) {
-    return value == null || value.trim().isEmpty() ? null : value;
   }
 }

@@ -90,7 +90,7 @@ public final class WorkerServer implements AutoCloseable {
     // http assets get the traced client; the OIDC key fetches (before any span exists) the plain one.
     this.runners = AssetRunners.create(b.environment, b.config.workdir(), b.config.warehouseUrl(),
         httpClient, tracing.runners(), b.config.requireHmacSecret().getBytes(StandardCharsets.UTF_8),
-        CommandSandbox.start(b.config.environment() == WorkerConfig.Environment.DEVELOPMENT,
+        CommandSandbox.start(b.config.environment().isDevelopment(),
             CommandSandbox.dataPaths(b.config.databaseUrl(), b.config.workdir()), b.config.workdir()));
     this.heartbeats = Executors.newSingleThreadScheduledExecutor(runnable -> {
       Thread thread = new Thread(runnable, "servo-worker-lease-heartbeat");
@@ -118,7 +118,7 @@ public final class WorkerServer implements AutoCloseable {
    * A worker with the system clock, the process environment (for {@code ${env:…}} references and
    * the variables a command inherits) and no interceptor.
    *
-   * @throws WorkerConfigException when no HMAC secret is configured
+   * @throws io.servo.settings.SettingsException when no HMAC secret is configured
    */
   public static WorkerServer create(WorkerConfig config, ServoStorage storage) {
     return builder(config, storage).build();
@@ -279,7 +279,7 @@ public final class WorkerServer implements AutoCloseable {
     }
 
     /**
-     * @throws WorkerConfigException when no HMAC secret is configured
+     * @throws io.servo.settings.SettingsException when no HMAC secret is configured
      */
     public WorkerServer build() {
       return new WorkerServer(this);

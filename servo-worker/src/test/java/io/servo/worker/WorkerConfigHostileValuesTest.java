@@ -3,6 +3,7 @@ package io.servo.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.servo.settings.SettingsException;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -10,7 +11,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Whatever a variable holds, start-up fails with a {@link WorkerConfigException} whose message
+ * Whatever a variable holds, start-up fails with a {@link SettingsException} whose message
  * stays on one line (it is printed as `servo: …` and logged) and never shows a password.
  */
 class WorkerConfigHostileValuesTest {
@@ -28,8 +29,9 @@ class WorkerConfigHostileValuesTest {
       "SERVO_OIDC_ISSUER", "SERVO_OIDC_JWKS_URL", "SERVO_OIDC_ALLOWED_EMAILS", "SERVO_RATE_LIMIT_PER_TENANT"})
   void aRejectedValueIsQuotedOnOneLine(String variable) {
     assertThatThrownBy(() -> WorkerConfig.fromEnvironment(env(variable, "bad" + FORGED)))
-        .isInstanceOf(WorkerConfigException.class)
-        .hasMessageContaining(variable + "='bad\\n2026-11-25 10:00:00.000 ERROR [main] io.servo.Forged - forged\\u001b[2J")
+        .isInstanceOf(SettingsException.class)
+        .hasMessageContaining(variable + " has invalid ")
+        .hasMessageContaining("'bad\\n2026-11-25 10:00:00.000 ERROR [main] io.servo.Forged - forged\\u001b[2J")
         .satisfies(e -> assertThat(e.getMessage()).doesNotContainPattern("[\\x00-\\x1f\\x7f-\\x9f]"));
   }
 
@@ -38,8 +40,8 @@ class WorkerConfigHostileValuesTest {
   @ValueSource(strings = {"dir\u0000name", "\u0000x"})
   void aWorkdirThatIsNoPathIsAConfigurationError(String value) {
     assertThatThrownBy(() -> WorkerConfig.fromEnvironment(env("SERVO_WORKDIR", value)))
-        .isInstanceOf(WorkerConfigException.class)
-        .hasMessageStartingWith("SERVO_WORKDIR='");
+        .isInstanceOf(SettingsException.class)
+        .hasMessageStartingWith("the worker cannot start: SERVO_WORKDIR has invalid value '");
   }
 
   /** Before: a control character passed as "set" and OidcConfig threw IllegalArgumentException. */
@@ -50,7 +52,7 @@ class WorkerConfigHostileValuesTest {
     env.put("SERVO_OIDC_ENABLED", "true");
     env.put("SERVO_OIDC_ALLOWED_EMAILS", "a@b.com");
     assertThatThrownBy(() -> WorkerConfig.fromEnvironment(env))
-        .isInstanceOf(WorkerConfigException.class)
+        .isInstanceOf(SettingsException.class)
         .hasMessageContaining("SERVO_OIDC_AUDIENCE is not set");
   }
 
@@ -66,8 +68,8 @@ class WorkerConfigHostileValuesTest {
   })
   void aRejectedUrlNeverShowsItsPassword(String variable, String value) {
     assertThatThrownBy(() -> WorkerConfig.fromEnvironment(env(variable, value)))
-        .isInstanceOf(WorkerConfigException.class)
-        .hasMessageContaining(variable + "='")
+        .isInstanceOf(SettingsException.class)
+        .hasMessageContaining(variable + " has invalid value '")
         .hasMessageNotContaining("hunter2");
   }
 

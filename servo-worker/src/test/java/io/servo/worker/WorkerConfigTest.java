@@ -3,6 +3,8 @@ package io.servo.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.servo.settings.DeploymentEnvironment;
+import io.servo.settings.SettingsException;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -14,7 +16,7 @@ class WorkerConfigTest {
   void defaults() {
     WorkerConfig config = WorkerConfig.fromEnvironment(Map.of());
     assertThat(config.port()).isEqualTo(8081);
-    assertThat(config.environment()).isEqualTo(WorkerConfig.Environment.DEVELOPMENT);
+    assertThat(config.environment()).isEqualTo(DeploymentEnvironment.DEVELOPMENT);
     assertThat(config.hmacSecret()).isNull();
     assertThat(config.databaseUrl()).isEqualTo("jdbc:sqlite:.servo/servo.db");
     assertThat(config.warehouseUrl()).isEqualTo(config.databaseUrl());
@@ -33,7 +35,7 @@ class WorkerConfigTest {
         // staging turns OIDC on by default, which needs these two
         "SERVO_OIDC_AUDIENCE", "https://w.a.run.app", "SERVO_OIDC_ALLOWED_EMAILS", "a@b.com"));
     assertThat(config.port()).isEqualTo(9000);
-    assertThat(config.environment()).isEqualTo(WorkerConfig.Environment.STAGING);
+    assertThat(config.environment()).isEqualTo(DeploymentEnvironment.STAGING);
     assertThat(config.requireHmacSecret()).isEqualTo(SECRET);
     assertThat(config.warehouseUrl()).isEqualTo("jdbc:sqlite:/tmp/w.db");
     assertThat(config.workerThreads()).isEqualTo(3);
@@ -45,7 +47,7 @@ class WorkerConfigTest {
   @Test
   void secretIsRequiredOutsideDevelopment() {
     assertThatThrownBy(() -> WorkerConfig.fromEnvironment(Map.of("SERVO_ENVIRONMENT", "production")))
-        .isInstanceOf(WorkerConfigException.class)
+        .isInstanceOf(SettingsException.class)
         .hasMessageContaining("SERVO_HMAC_SECRET")
         .hasMessageContaining("openssl rand -base64 48");
   }
@@ -54,7 +56,7 @@ class WorkerConfigTest {
   void developmentWithoutSecretFailsAtStartUpUnlessOneIsSupplied() {
     WorkerConfig config = WorkerConfig.fromEnvironment(Map.of());
     assertThatThrownBy(config::requireHmacSecret)
-        .isInstanceOf(WorkerConfigException.class)
+        .isInstanceOf(SettingsException.class)
         .hasMessageContaining("SERVO_HMAC_SECRET is not set");
     assertThat(config.withHmacSecret(SECRET).requireHmacSecret()).isEqualTo(SECRET);
   }
@@ -62,26 +64,27 @@ class WorkerConfigTest {
   @Test
   void shortSecretIsRejectedWithoutShowingIt() {
     assertThatThrownBy(() -> WorkerConfig.fromEnvironment(Map.of("SERVO_HMAC_SECRET", "tooshort-value")))
-        .isInstanceOf(WorkerConfigException.class)
-        .hasMessageContaining("SERVO_HMAC_SECRET is too short (14 bytes")
+        .isInstanceOf(SettingsException.class)
+        .hasMessageContaining("SERVO_HMAC_SECRET has an invalid value (not shown: it is a secret): expected at least"
+            + " 32 bytes (it has 14)")
         .hasMessageNotContaining("tooshort-value");
   }
 
   @Test
   void invalidValuesNameTheVariableTheValueAndWhatIsAccepted() {
     assertThatThrownBy(() -> WorkerConfig.fromEnvironment(Map.of("PORT", "eighty")))
-        .hasMessage("PORT='eighty' is not valid: use a TCP port number from 0 to 65535 (default 8081)");
+        .hasMessage("the worker cannot start: PORT has invalid value 'eighty': expected a whole number from 0 to 65535");
     assertThatThrownBy(() -> WorkerConfig.fromEnvironment(Map.of("SERVO_ENVIRONMENT", "prod")))
-        .hasMessage("SERVO_ENVIRONMENT='prod' is not valid: use production, staging or development");
+        .hasMessage("the worker cannot start: SERVO_ENVIRONMENT has invalid value 'prod': expected one of production, staging, development");
     assertThatThrownBy(() -> WorkerConfig.fromEnvironment(Map.of("SERVO_EXECUTION_LEASE", "soon")))
-        .hasMessageStartingWith("SERVO_EXECUTION_LEASE='soon' is not valid: use a duration");
+        .hasMessageStartingWith("the worker cannot start: SERVO_EXECUTION_LEASE has invalid value 'soon': expected a duration");
     assertThatThrownBy(() -> WorkerConfig.fromEnvironment(Map.of("SERVO_WORKER_THREADS", "0")))
-        .hasMessageStartingWith("SERVO_WORKER_THREADS='0' is not valid");
+        .hasMessageStartingWith("the worker cannot start: SERVO_WORKER_THREADS has invalid value '0'");
     assertThatThrownBy(() -> WorkerConfig.fromEnvironment(Map.of("SERVO_MAX_BODY_BYTES", "-1")))
-        .hasMessageStartingWith("SERVO_MAX_BODY_BYTES='-1' is not valid");
+        .hasMessageStartingWith("the worker cannot start: SERVO_MAX_BODY_BYTES has invalid value '-1'");
     assertThatThrownBy(() -> WorkerConfig.fromEnvironment(
             Map.of("SERVO_DATABASE_URL", "mysql://u:hunter2@db/servo?password=hunter2")))
-        .hasMessageStartingWith("SERVO_DATABASE_URL=")
+        .hasMessageStartingWith("the worker cannot start: SERVO_DATABASE_URL has invalid value")
         .hasMessageContaining("jdbc:postgresql:")
         .hasMessageNotContaining("hunter2");
   }
@@ -110,8 +113,8 @@ class WorkerConfigTest {
     for (String environment : new String[] {"production", "staging"}) {
       assertThatThrownBy(() -> WorkerConfig.fromEnvironment(Map.of(
               "SERVO_ENVIRONMENT", environment, "SERVO_HMAC_SECRET", SECRET)))
-          .isInstanceOf(WorkerConfigException.class)
-          .hasMessage("OIDC verification of Cloud Tasks requests is on (SERVO_OIDC_ENABLED is true "
+          .isInstanceOf(SettingsException.class)
+          .hasMessage("the worker cannot start: OIDC verification of Cloud Tasks requests is on (SERVO_OIDC_ENABLED is true "
               + "by default when SERVO_ENVIRONMENT=" + environment + ") but SERVO_OIDC_AUDIENCE and "
               + "SERVO_OIDC_ALLOWED_EMAILS are not set: " + AUDIENCE_HINT + "; " + EMAILS_HINT + TURN_OFF);
     }
@@ -131,11 +134,11 @@ class WorkerConfigTest {
   void explicitlyEnabledOidcNamesWhatIsMissing() {
     assertThatThrownBy(() -> WorkerConfig.fromEnvironment(Map.of(
             "SERVO_OIDC_ENABLED", "true", "SERVO_OIDC_AUDIENCE", "https://w.a.run.app")))
-        .hasMessage("OIDC verification of Cloud Tasks requests is on (SERVO_OIDC_ENABLED=true) but "
+        .hasMessage("the worker cannot start: OIDC verification of Cloud Tasks requests is on (SERVO_OIDC_ENABLED=true) but "
             + "SERVO_OIDC_ALLOWED_EMAILS is not set: " + EMAILS_HINT + TURN_OFF);
     assertThatThrownBy(() -> WorkerConfig.fromEnvironment(Map.of(
             "SERVO_OIDC_ENABLED", "TRUE", "SERVO_OIDC_ALLOWED_EMAILS", "a@b.com")))
-        .hasMessage("OIDC verification of Cloud Tasks requests is on (SERVO_OIDC_ENABLED=true) but "
+        .hasMessage("the worker cannot start: OIDC verification of Cloud Tasks requests is on (SERVO_OIDC_ENABLED=true) but "
             + "SERVO_OIDC_AUDIENCE is not set: " + AUDIENCE_HINT + TURN_OFF);
   }
 
@@ -165,19 +168,40 @@ class WorkerConfigTest {
   @Test
   void invalidOidcAndRateLimitValuesAreRejected() {
     assertThatThrownBy(() -> WorkerConfig.fromEnvironment(Map.of("SERVO_OIDC_ENABLED", "yes")))
-        .hasMessage("SERVO_OIDC_ENABLED='yes' is not valid: use true or false "
-            + "(default true in production and staging, false in development)");
+        .hasMessage("the worker cannot start: SERVO_OIDC_ENABLED has invalid value 'yes': expected true or false");
     assertThatThrownBy(() -> WorkerConfig.fromEnvironment(
             Map.of("SERVO_OIDC_JWKS_URL", "http://keys.example.com/certs")))
-        .hasMessageStartingWith("SERVO_OIDC_JWKS_URL='http://keys.example.com/certs' is not valid: use the https URL");
+        .hasMessageStartingWith("the worker cannot start: SERVO_OIDC_JWKS_URL has invalid value 'http://keys.example.com/certs': expected the https URL");
     assertThatThrownBy(() -> WorkerConfig.fromEnvironment(Map.of("SERVO_OIDC_ISSUER", "google")))
-        .hasMessageStartingWith("SERVO_OIDC_ISSUER='google' is not valid");
+        .hasMessageStartingWith("the worker cannot start: SERVO_OIDC_ISSUER has invalid value 'google'");
     assertThatThrownBy(() -> WorkerConfig.fromEnvironment(Map.of("SERVO_OIDC_ALLOWED_EMAILS", "a@b.com,nobody")))
-        .hasMessageStartingWith("SERVO_OIDC_ALLOWED_EMAILS='a@b.com,nobody' is not valid: 'nobody' is not an email");
+        .hasMessageStartingWith("the worker cannot start: SERVO_OIDC_ALLOWED_EMAILS has invalid entry 'nobody': expected comma-separated service account emails");
     for (String rate : new String[] {"-1", "fast", "NaN", "1e3", "20000"}) {
       assertThatThrownBy(() -> WorkerConfig.fromEnvironment(Map.of("SERVO_RATE_LIMIT_PER_TENANT", rate)))
-          .hasMessageStartingWith("SERVO_RATE_LIMIT_PER_TENANT='" + rate + "' is not valid: use the "
+          .hasMessageStartingWith("the worker cannot start: SERVO_RATE_LIMIT_PER_TENANT has invalid value '" + rate + "': expected the "
               + "executions a tenant may start per second");
     }
+  }
+
+  @Test
+  void everyUnusableValueIsReportedAtOnce() {
+    assertThatThrownBy(() -> WorkerConfig.fromEnvironment(Map.of(
+        "SERVO_ENVIRONMENT", "production", "PORT", "eighty", "SERVO_EXECUTION_LEASE", "soon",
+        "SERVO_OIDC_ALLOWED_EMAILS", "nobody")))
+        .isInstanceOf(SettingsException.class)
+        .satisfies(e -> assertThat(((SettingsException) e).variables()).containsExactly(
+            "SERVO_HMAC_SECRET", "PORT", "SERVO_EXECUTION_LEASE", "SERVO_OIDC_ALLOWED_EMAILS",
+            "SERVO_OIDC_AUDIENCE"))
+        .hasMessageStartingWith("the worker cannot start (5 problems):\n  - SERVO_HMAC_SECRET is required");
+  }
+
+  /** Found by ConfigFuzzTest: a list of nothing but commas passed as set, and OidcConfig threw. */
+  @Test
+  void allowedEmailsOfOnlyCommasAreNotSet() {
+    assertThatThrownBy(() -> WorkerConfig.fromEnvironment(Map.of(
+        "SERVO_OIDC_ENABLED", "true", "SERVO_OIDC_AUDIENCE", "https://w.a.run.app",
+        "SERVO_OIDC_ALLOWED_EMAILS", " , ,")))
+        .isInstanceOf(SettingsException.class)
+        .hasMessageContaining("SERVO_OIDC_ALLOWED_EMAILS is not set");
   }
 }

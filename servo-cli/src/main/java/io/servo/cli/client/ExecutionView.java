@@ -66,7 +66,7 @@ public final class ExecutionView {
       return millis + " ms";
     }
     return millis < 600_000 ? String.format(java.util.Locale.ROOT, "%.1f s", millis / 1000.0)
-        : io.servo.core.workflow.Durations.format(d.withNanos(0));
+        : io.servo.settings.DurationText.format(d.withNanos(0));
   }
 
   private static String firstLine(String s) {

@@ -30,7 +30,7 @@ public final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    if (waitForEnd && io.servo.core.workflow.Durations.parse(timeout).isEmpty()) {
+    if (waitForEnd && io.servo.settings.DurationText.parse(timeout).isEmpty()) {
       throw CliException.usage("--timeout '" + timeout + "' is not a duration: use 30s, 5m or 1h");
     }
     ApiClient client = options.client();
@@ -49,7 +49,7 @@ public final class RunCommand implements Callable<Integer> {
     if (!waitForEnd) {
       return 0;
     }
-    return follow(client, id, io.servo.core.workflow.Durations.parse(timeout)
+    return follow(client, id, io.servo.settings.DurationText.parse(timeout)
         .orElseThrow(() -> CliException.usage("--timeout '" + timeout + "' is not a duration: use 30s, 5m or 1h")));
   }
 
@@ -78,7 +78,7 @@ public final class RunCommand implements Callable<Integer> {
         return state == ExecutionState.SUCCEEDED ? 0 : 1;
       }
       if (Instant.now().isAfter(deadline)) {
-        System.err.println("servo: stopped waiting after " + io.servo.core.workflow.Durations.format(timeout)
+        System.err.println("servo: stopped waiting after " + io.servo.settings.DurationText.format(timeout)
             + " (--timeout); execution " + id + " is still " + state.wireName()
             + ": it goes on; see it with ./servo status " + id);
         return io.servo.cli.ServoCli.GAVE_UP;

@@ -3,21 +3,18 @@ package io.servo.cli.server;
 import io.opentelemetry.instrumentation.grpc.v1_6.GrpcTelemetry;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.servo.cli.StartupException;
-import io.servo.queue.cloudtasks.CloudTasksConfig;
-import io.servo.queue.cloudtasks.CloudTasksConfigException;
-import io.servo.queue.cloudtasks.CloudTasksQueue;
 import io.servo.orchestrator.OrchestratorConfig;
-import io.servo.orchestrator.OrchestratorConfigException;
 import io.servo.orchestrator.OrchestratorServer;
+import io.servo.queue.cloudtasks.CloudTasksConfig;
+import io.servo.queue.cloudtasks.CloudTasksQueue;
+import io.servo.settings.SettingsException;
 import io.servo.storage.ServoStorage;
 import io.servo.storage.Storage;
 import io.servo.storage.StorageException;
 import io.servo.storage.StorageOptions;
 import io.servo.telemetry.ServoTelemetry;
 import io.servo.telemetry.config.TracingConfig;
-import io.servo.telemetry.config.TracingConfigException;
 import io.servo.worker.WorkerConfig;
-import io.servo.worker.WorkerConfigException;
 import io.servo.worker.WorkerServer;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -125,8 +122,7 @@ public final class Services implements AutoCloseable {
     try {
       return start.get();
     } catch (IllegalArgumentException | IllegalStateException | StorageException
-        | WorkerConfigException | OrchestratorConfigException | CloudTasksConfigException
-        | TracingConfigException | java.io.UncheckedIOException e) {
+        | SettingsException | java.io.UncheckedIOException e) {
       throw new StartupException(e.getMessage(), e);
     }
   }

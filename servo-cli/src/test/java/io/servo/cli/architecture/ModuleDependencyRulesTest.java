@@ -19,13 +19,14 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The module structure of docs/architecture.md, checked on the main classes of every module servo-cli
- * sees (all but servo-bench): data flows one way (cli → runtime → queue → worker → storage), and
- * servo-telemetry is a library that knows nothing of Servo's domain.
+ * sees (all but servo-bench): data flows one way (cli → orchestrator → queue → worker → storage), and
+ * servo-settings and servo-telemetry are libraries that know nothing of Servo's domain.
  *
  * <p>The poms already keep a module from compiling against one it does not declare; these rules also
  * hold when a pom gains a dependency it should not have, and they name the offending class.
  */
 class ModuleDependencyRulesTest {
+  private static final String SETTINGS = "io.servo.settings..";
   private static final String CORE = "io.servo.core..";
   private static final String TELEMETRY = "io.servo.telemetry..";
   private static final String STORAGE = "io.servo.storage..";
@@ -35,8 +36,11 @@ class ModuleDependencyRulesTest {
   private static final String CLI = "io.servo.cli..";
   private static final String BENCH = "io.servo.bench..";
 
+  /** The domain-free libraries: every module uses them, they use no Servo module but servo-settings. */
+  private static final List<String> LIBRARY_PACKAGES = List.of("io.servo.settings", "io.servo.telemetry");
+
   /**
-   * What servo-telemetry's classes must not mention, in their names, string constants or references:
+   * What servo-settings' and servo-telemetry's classes must not mention, in their names, string constants or references:
    * Servo's domain attribute keys and its queue. Checked on the class files, so comments do not count.
    */
   static final List<String> DOMAIN_WORDS = List.of(
@@ -73,7 +77,7 @@ class ModuleDependencyRulesTest {
 
   @Test
   void everyModuleIsImported() {
-    for (String pkg : List.of("io.servo.core", "io.servo.telemetry", "io.servo.storage", "io.servo.orchestrator",
+    for (String pkg : List.of("io.servo.settings", "io.servo.core", "io.servo.telemetry", "io.servo.storage", "io.servo.orchestrator",
         "io.servo.queue.local", "io.servo.queue.cloudtasks", "io.servo.worker", "io.servo.cli")) {
       assertThat(mainClasses.stream().anyMatch(c -> c.getPackageName().startsWith(pkg)))
           .as("classes of %s on servo-cli's test classpath", pkg)
@@ -84,13 +88,19 @@ class ModuleDependencyRulesTest {
   }
 
   @Test
-  void coreDependsOnNoOtherServoModule() {
+  void settingsDependsOnNoOtherServoModule() {
+    check(noClasses().that().resideInAPackage(SETTINGS).should().dependOnClassesThat()
+        .resideInAnyPackage(packages(CORE, TELEMETRY, STORAGE, ORCHESTRATOR, CLOUD_GCP, WORKER, CLI, BENCH)));
+  }
+
+  @Test
+  void coreDependsOnNoServoModuleButSettings() {
     check(noClasses().that().resideInAPackage(CORE).should().dependOnClassesThat()
         .resideInAnyPackage(packages(TELEMETRY, STORAGE, ORCHESTRATOR, CLOUD_GCP, WORKER, CLI, BENCH)));
   }
 
   @Test
-  void telemetryDependsOnNoOtherServoModule() {
+  void telemetryDependsOnNoServoModuleButSettings() {
     check(noClasses().that().resideInAPackage(TELEMETRY).should().dependOnClassesThat()
         .resideInAnyPackage(packages(CORE, STORAGE, ORCHESTRATOR, CLOUD_GCP, WORKER, CLI, BENCH)));
   }
@@ -120,22 +130,26 @@ class ModuleDependencyRulesTest {
   }
 
   @Test
-  void telemetryClassNamesAreDomainFree() {
-    check(noClasses().that().resideInAPackage(TELEMETRY).should()
+  void libraryClassNamesAreDomainFree() {
+    check(noClasses().that().resideInAnyPackage(SETTINGS, TELEMETRY).should()
         .haveNameMatching(".*(Execution|Tenant|Workflow|Asset|CloudTasks|Orchestrator|Worker)[^.]*"));
   }
 
   /**
-   * No servo-telemetry class file holds a domain word: not as an attribute key or any other string
-   * constant, nor as the name of a class, field or method it declares or refers to.
+   * No servo-settings or servo-telemetry class file holds a domain word: not as an attribute key or
+   * any other string constant, nor as the name of a class, field or method it declares or refers to.
    */
   @Test
-  void telemetryClassFilesHoldNoDomainWords() throws IOException {
+  void libraryClassFilesHoldNoDomainWords() throws IOException {
     List<String> findings = new ArrayList<>();
     int scanned = 0;
+    int settingsScanned = 0;
     for (JavaClass c : mainClasses) {
-      if (!c.getPackageName().startsWith("io.servo.telemetry") || c.getSource().isEmpty()) {
+      if (LIBRARY_PACKAGES.stream().noneMatch(c.getPackageName()::startsWith) || c.getSource().isEmpty()) {
         continue;
+      }
+      if (c.getPackageName().startsWith("io.servo.settings")) {
+        settingsScanned++;
       }
       String text;
       try (InputStream in = c.getSource().get().getUri().toURL().openStream()) {
@@ -149,8 +163,10 @@ class ModuleDependencyRulesTest {
         }
       }
     }
-    assertThat(scanned).as("servo-telemetry classes scanned").isGreaterThan(10);
-    assertThat(findings).as("servo-telemetry knows no Servo domain; domain keys belong in core, runtime or worker")
+    assertThat(scanned).as("servo-settings and servo-telemetry classes scanned").isGreaterThan(10);
+    assertThat(settingsScanned).as("servo-settings classes scanned").isGreaterThan(3);
+    assertThat(findings)
+        .as("servo-settings and servo-telemetry know no Servo domain; domain keys belong in core, orchestrator or worker")
         .isEmpty();
   }
 

@@ -2,14 +2,11 @@ package io.servo.cli.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.servo.queue.cloudtasks.CloudTasksConfig;
-import io.servo.queue.cloudtasks.CloudTasksConfigException;
 import io.servo.orchestrator.OrchestratorConfig;
-import io.servo.orchestrator.OrchestratorConfigException;
+import io.servo.queue.cloudtasks.CloudTasksConfig;
+import io.servo.settings.SettingsException;
 import io.servo.telemetry.config.TracingConfig;
-import io.servo.telemetry.config.TracingConfigException;
 import io.servo.worker.WorkerConfig;
-import io.servo.worker.WorkerConfigException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -105,24 +102,24 @@ class ConfigFuzzTest {
 
   @Test
   void workerConfig() {
-    fuzz("WorkerConfig.fromEnvironment", WORKER, WorkerConfigException.class,
+    fuzz("WorkerConfig.fromEnvironment", WORKER, SettingsException.class,
         env -> WorkerConfig.fromEnvironment(env).toString());
   }
 
   @Test
   void tracingConfig() {
-    fuzz("TracingConfig.from", TRACING, TracingConfigException.class, env -> TracingConfig.from(env).toString());
+    fuzz("TracingConfig.from", TRACING, SettingsException.class, env -> TracingConfig.from(env).toString());
   }
 
   @Test
   void cloudTasksConfig() {
-    fuzz("CloudTasksConfig.fromEnvironment", CLOUD_TASKS, CloudTasksConfigException.class,
+    fuzz("CloudTasksConfig.fromEnvironment", CLOUD_TASKS, SettingsException.class,
         env -> CloudTasksConfig.fromEnvironment(env).toString());
   }
 
   @Test
   void orchestratorConfig() {
-    fuzz("OrchestratorConfig.fromEnvironment", ORCHESTRATOR, OrchestratorConfigException.class,
+    fuzz("OrchestratorConfig.fromEnvironment", ORCHESTRATOR, SettingsException.class,
         env -> OrchestratorConfig.fromEnvironment(env).toString());
   }
 
@@ -164,7 +161,7 @@ class ConfigFuzzTest {
         if (message.contains(SECRET)) {
           failures.add(what + ": the message shows a secret: " + Hostile.show(message));
         }
-        // CloudTasksConfigException lists its problems one per line, by design.
+        // SettingsException lists its problems one per line, by design.
         if (Hostile.hasRawControl(message.replace("\n  - ", ""))) {
           failures.add(what + ": the message holds a raw control character: " + Hostile.show(message));
         }

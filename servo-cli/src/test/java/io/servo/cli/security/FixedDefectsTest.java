@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.servo.cli.security.RawHttp.Header;
 import io.servo.orchestrator.OrchestratorConfig;
-import io.servo.orchestrator.OrchestratorConfigException;
+import io.servo.settings.SettingsException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -59,14 +59,14 @@ class FixedDefectsTest {
   @Test
   void aRejectedOrchestratorValueIsQuotedOnOneLineWithoutItsPassword() {
     assertThatThrownBy(() -> OrchestratorConfig.fromEnvironment(Map.of("SERVO_DATABASE_URL", "postgres://servo:hunter2@db/servo")))
-        .isInstanceOf(OrchestratorConfigException.class).hasMessageNotContaining("hunter2");
+        .isInstanceOf(SettingsException.class).hasMessageNotContaining("hunter2");
     assertThatThrownBy(() -> OrchestratorConfig.fromEnvironment(Map.of("SERVO_WORKER_URL", "http://u:hunter2@worker?x=1")))
-        .isInstanceOf(OrchestratorConfigException.class).hasMessageNotContaining("hunter2");
+        .isInstanceOf(SettingsException.class).hasMessageNotContaining("hunter2");
     assertThatThrownBy(() -> OrchestratorConfig.fromEnvironment(Map.of("SERVO_QUEUE", "local\n2026-11-25 ERROR forged")))
-        .isInstanceOf(OrchestratorConfigException.class)
+        .isInstanceOf(SettingsException.class)
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
     assertThatThrownBy(() -> OrchestratorConfig.fromEnvironment(Map.of("PORT", "9".repeat(100_000))))
-        .isInstanceOf(OrchestratorConfigException.class)
+        .isInstanceOf(SettingsException.class)
         .satisfies(e -> assertThat(e.getMessage().length()).isLessThan(1000));
     assertThat(OrchestratorConfig.fromEnvironment(Map.of("SERVO_DATABASE_URL", "jdbc:postgresql://u:hunter2@db/servo"))
         .toString()).doesNotContain("hunter2");

@@ -1,10 +1,9 @@
 package io.servo.queue.cloudtasks;
 
-import io.servo.core.text.QuotedValue;
+import io.servo.settings.QuotedValue;
+import io.servo.settings.Settings;
+import io.servo.settings.SettingsException;
 import java.net.URI;
-import java.net.URISyntaxException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -40,6 +39,9 @@ public record CloudTasksConfig(
   public static final String SERVO_OIDC_AUDIENCE = "SERVO_OIDC_AUDIENCE";
   public static final String SERVO_CLOUD_TASKS_ENDPOINT = "SERVO_CLOUD_TASKS_ENDPOINT";
 
+  /** What cannot start when these settings are unusable; the start of {@link SettingsException}'s message. */
+  static final String SUBJECT = "Cloud Tasks queue (SERVO_QUEUE=cloudtasks)";
+
   /** The worker's task endpoint, appended to {@link #workerUrl()}. */
   public static final String EXECUTE_PATH = "/execute";
 
@@ -63,51 +65,38 @@ public record CloudTasksConfig(
   /**
    * Reads the given variables as if they were the process environment.
    *
-   * @throws CloudTasksConfigException naming every variable that is missing or unusable
+   * @throws SettingsException naming every variable that is missing or unusable
    */
   public static CloudTasksConfig fromEnvironment(Map<String, String> env) {
-    Objects.requireNonNull(env, "env");
-    List<String> problems = new ArrayList<>();
-    String project = required(env, GCP_PROJECT_ID, "the Google Cloud project that owns the queue", problems);
-    String location = required(env, GCP_LOCATION, "the queue's region, e.g. europe-west1", problems);
-    String queue = required(env, GCP_QUEUE_NAME, "the Cloud Tasks queue id, e.g. servo-tasks", problems);
-    String worker = required(env, GCP_WORKER_URL,
-        "the worker's base URL, e.g. https://servo-worker-abc-ew.a.run.app; tasks are POSTed to its "
-            + EXECUTE_PATH, problems);
-    String email = required(env, GCP_SERVICE_ACCOUNT_EMAIL,
+    Settings settings = Settings.of(env, SUBJECT);
+    String project = settings.requiredString(GCP_PROJECT_ID, "the Google Cloud project that owns the queue");
+    String location = settings.requiredString(GCP_LOCATION, "the queue's region, e.g. europe-west1");
+    String queue = settings.requiredString(GCP_QUEUE_NAME, "the Cloud Tasks queue id, e.g. servo-tasks");
+    settings.requiredString(GCP_WORKER_URL, "the worker's base URL, e.g. "
+        + "https://servo-worker-abc-ew.a.run.app; tasks are POSTed to its " + EXECUTE_PATH);
+    URI workerUrl = settings.httpUrl(GCP_WORKER_URL, null, "https://servo-worker-abc-ew.a.run.app");
+    String email = settings.requiredString(GCP_SERVICE_ACCOUNT_EMAIL,
         "the service account Cloud Tasks mints the OIDC token for, e.g. "
-            + "servo-invoker@PROJECT.iam.gserviceaccount.com", problems);
-
-    URI workerUrl = null;
-    if (worker != null) {
-      workerUrl = workerUrl(worker, problems);
-    }
+            + "servo-invoker@PROJECT.iam.gserviceaccount.com");
     if (email != null && !email.contains("@")) {
-      problems.add(GCP_SERVICE_ACCOUNT_EMAIL + " has invalid value " + quoted(email)
-          + ": expected a service account email such as NAME@PROJECT.iam.gserviceaccount.com");
+      settings.invalid(GCP_SERVICE_ACCOUNT_EMAIL, email,
+          "a service account email such as NAME@PROJECT.iam.gserviceaccount.com");
     }
     if (queue != null && queue.contains("/")) {
-      problems.add(GCP_QUEUE_NAME + " has invalid value " + quoted(queue)
-          + ": expected the queue's short id (e.g. servo-tasks), not its full path");
+      settings.invalid(GCP_QUEUE_NAME, queue, "the queue's short id (e.g. servo-tasks), not its full path");
     }
-    String endpoint = value(env, SERVO_CLOUD_TASKS_ENDPOINT);
-    if (endpoint != null && !HOST_PORT.matcher(endpoint).matches()) {
-      problems.add(SERVO_CLOUD_TASKS_ENDPOINT + " has invalid value " + quoted(endpoint)
-          + ": expected host:port of a plaintext Cloud Tasks emulator, e.g. localhost:8123");
-    }
-    if (!problems.isEmpty()) {
-      throw new CloudTasksConfigException(
-          "Cloud Tasks queue (SERVO_QUEUE=cloudtasks) cannot start:\n  - "
-              + String.join("\n  - ", problems));
-    }
-    String audience = value(env, SERVO_OIDC_AUDIENCE);
+    String endpoint = settings.value(SERVO_CLOUD_TASKS_ENDPOINT, null,
+        v -> HOST_PORT.matcher(v).matches() ? v : null,
+        "host:port of a plaintext Cloud Tasks emulator, e.g. localhost:8123");
+    String audience = settings.string(SERVO_OIDC_AUDIENCE, null);
+    settings.check();
     return new CloudTasksConfig(
         project,
         location,
         queue,
         workerUrl,
         email,
-        audience != null ? audience : worker,
+        audience != null ? audience : workerUrl.toString(),
         Optional.ofNullable(endpoint));
   }
 
@@ -130,43 +119,6 @@ public record CloudTasksConfig(
   public String executeUrl() {
     String base = workerUrl.toString();
     return (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + EXECUTE_PATH;
-  }
-
-  private static String required(Map<String, String> env, String name, String purpose, List<String> problems) {
-    String v = value(env, name);
-    if (v == null) {
-      problems.add(name + " is not set: " + purpose);
-    }
-    return v;
-  }
-
-  private static URI workerUrl(String value, List<String> problems) {
-    try {
-      URI uri = new URI(value);
-      if (("https".equals(uri.getScheme()) || "http".equals(uri.getScheme())) && uri.getHost() != null
-          && uri.getQuery() == null && uri.getFragment() == null) {
-        return uri;
-      }
-    } catch (URISyntaxException e) {
-      // reported below
-    }
-    problems.add(GCP_WORKER_URL + " has invalid value " + quoted(value)
-        + ": expected an absolute http(s) URL without query, e.g. https://servo-worker-abc-ew.a.run.app");
-    return null;
-  }
-
-  /** Null when unset or only spaces and control characters (what trim() removes). */
-  private static String value(Map<String, String> env, String name) {
-    String v = env.get(name);
-    return v == null || v.trim().isEmpty() ? null : v.trim();
-  }
-
-  /**
-   * A value as the start-up error quotes it: passwords masked, at most 120 characters, control
-   * characters escaped, so it cannot add lines to the message's list of problems.
-   */
-  private static String quoted(String value) {
-    return "'" + QuotedValue.of(value, 120) + "'";
   }
 
   /** Shows the URLs without their passwords (a worker URL may carry basic-auth credentials). */

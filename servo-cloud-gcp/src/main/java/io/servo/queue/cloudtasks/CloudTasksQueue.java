@@ -19,6 +19,7 @@ import io.grpc.ManagedChannelBuilder;
 import io.servo.core.queue.QueueException;
 import io.servo.core.queue.QueuedTask;
 import io.servo.core.queue.TaskQueue;
+import io.servo.settings.SettingsException;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -69,7 +70,7 @@ public final class CloudTasksQueue implements TaskQueue {
   /**
    * A queue with the default retry policy and a client built from {@code config}.
    *
-   * @throws CloudTasksConfigException when the client cannot be created (e.g. no credentials)
+   * @throws io.servo.settings.SettingsException when the client cannot be created (e.g. no credentials)
    */
   public static CloudTasksQueue create(CloudTasksConfig config) {
     return builder(config).build();
@@ -206,7 +207,7 @@ public final class CloudTasksQueue implements TaskQueue {
     }
 
     /**
-     * @throws CloudTasksConfigException when the client cannot be created (e.g. no credentials)
+     * @throws io.servo.settings.SettingsException when the client cannot be created (e.g. no credentials)
      */
     public CloudTasksQueue build() {
       CloudTasksSettings.Builder builder;
@@ -223,11 +224,12 @@ public final class CloudTasksQueue implements TaskQueue {
       try {
         return new CloudTasksQueue(config, CloudTasksClient.create(builder.build()), retryPolicy);
       } catch (IOException e) {
-        throw new CloudTasksConfigException(
+        throw new SettingsException(CloudTasksConfig.SUBJECT, List.of(new SettingsException.Problem(
+            "GOOGLE_APPLICATION_CREDENTIALS",
             "cannot create the Cloud Tasks client for queue " + config.queuePath() + ": " + e.getMessage()
                 + ". On Cloud Run the service's identity is used; elsewhere run gcloud auth "
                 + "application-default login or set GOOGLE_APPLICATION_CREDENTIALS; for an emulator set "
-                + CloudTasksConfig.SERVO_CLOUD_TASKS_ENDPOINT + "=host:port");
+                + CloudTasksConfig.SERVO_CLOUD_TASKS_ENDPOINT + "=host:port")), e);
       }
     }
 

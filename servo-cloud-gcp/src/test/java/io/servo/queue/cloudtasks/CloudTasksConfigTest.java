@@ -3,6 +3,7 @@ package io.servo.queue.cloudtasks;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.servo.settings.SettingsException;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -48,7 +49,7 @@ class CloudTasksConfigTest {
     env.put("GCP_WORKER_URL", " ");
 
     assertThatThrownBy(() -> CloudTasksConfig.fromEnvironment(env))
-        .isInstanceOf(CloudTasksConfigException.class)
+        .isInstanceOf(SettingsException.class)
         .hasMessageContaining("GCP_LOCATION is not set: the queue's region")
         .hasMessageContaining("GCP_SERVICE_ACCOUNT_EMAIL is not set: the service account Cloud Tasks mints the OIDC token for")
         .hasMessageContaining("GCP_WORKER_URL is not set: the worker's base URL")

@@ -6,6 +6,8 @@ import io.servo.core.workflow.CommandAsset;
 import io.servo.core.workflow.EnvReferences;
 import io.servo.core.workflow.HttpAsset;
 import io.servo.core.workflow.Workflow;
+import io.servo.settings.Settings;
+import io.servo.settings.SettingsException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
@@ -79,33 +81,35 @@ public final class TenantPolicy {
    *
    * @param development whether {@code SERVO_ENVIRONMENT} is development (its default asset kinds
    *     include {@code command})
-   * @throws TenantPolicyException listing every variable that cannot be used, with what to write
+   * @throws SettingsException listing every variable that cannot be used, with what to write
    */
   public static TenantPolicy fromEnvironment(Map<String, String> env, boolean development) {
-    Objects.requireNonNull(env, "env");
-    List<String> problems = new ArrayList<>();
+    Settings settings = Settings.of(env, "the tenant grants");
+    TenantPolicy policy = from(settings, development);
+    settings.check();
+    return policy;
+  }
+
+  /**
+   * Reads every {@code SERVO_TENANT_*} variable of {@code settings}; what cannot be used is recorded
+   * there, with the service's other problems.
+   */
+  public static TenantPolicy from(Settings settings, boolean development) {
     Map<String, Map<String, String>> byKey = new TreeMap<>();
-    for (Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
-      String name = e.getKey();
-      if (!name.startsWith(PREFIX)) {
-        continue;
-      }
+    for (String name : settings.names(PREFIX)) {
       String rest = name.substring(PREFIX.length());
       String suffix = SUFFIXES.stream().filter(s -> rest.endsWith("_" + s)).findFirst().orElse(null);
       if (suffix == null || rest.length() == suffix.length() + 1) {
-        problems.add(name + " is not a tenant grant: use SERVO_TENANT_<TENANT>_" + String.join(", _", SUFFIXES)
-            + " where <TENANT> is the tenant's name in upper case with '-' as '_'");
+        settings.problem(name, name + " is not a tenant grant: use SERVO_TENANT_<TENANT>_"
+            + String.join(", _", SUFFIXES) + " where <TENANT> is the tenant's name in upper case with '-' as '_'");
         continue;
       }
       String key = rest.substring(0, rest.length() - suffix.length() - 1);
-      byKey.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(suffix, e.getValue());
+      byKey.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(suffix, settings.string(name, ""));
     }
     TenantPolicy policy = new TenantPolicy(development, byKey);
-    for (Map.Entry<String, Map<String, String>> e : byKey.entrySet()) {
-      policy.parse(e.getKey(), e.getValue(), problems);
-    }
-    if (!problems.isEmpty()) {
-      throw new TenantPolicyException(problems);
+    for (String key : byKey.keySet()) {
+      policy.parse(key, settings);
     }
     return policy;
   }
@@ -144,8 +148,8 @@ public final class TenantPolicy {
 
   /** The grants of {@code tenant}: the defaults plus what its variables add. */
   public TenantGrants grants(String tenant) {
-    return parsed.computeIfAbsent(tenant,
-        t -> toGrants(t, byKey.getOrDefault(grantKey(t), Map.of()), new ArrayList<>()));
+    // Checked at start-up: here a problem only leaves the grant out.
+    return parsed.computeIfAbsent(tenant, t -> toGrants(t, Settings.of(variables(grantKey(t)), "the tenant grants")));
   }
 
   /** The worker service that runs {@code tenant}'s tasks when it has its own; empty for the shared one. */
@@ -240,90 +244,60 @@ public final class TenantPolicy {
             + "cloud identity)" : ""));
   }
 
-  private void parse(String key, Map<String, String> raw, List<String> problems) {
-    toGrants(key, raw, problems);
-    String url = blankToNull(raw.get(WORKER_URL));
-    String name = PREFIX + key + "_";
-    if (url != null) {
-      try {
-        URI uri = new URI(url.trim());
-        if (uri.getHost() == null || !("https".equals(uri.getScheme()) || "http".equals(uri.getScheme()))) {
-          throw new URISyntaxException(url, "not an http(s) URL with a host");
-        }
-      } catch (URISyntaxException e) {
-        problems.add(name + WORKER_URL + " is not valid: use the tenant's worker service URL, e.g. "
-            + "https://servo-worker-acme-abc123-ew.a.run.app");
-      }
-      if (blankToNull(raw.get(HMAC_SECRET)) == null) {
-        problems.add(name + WORKER_URL + " is set but " + name + HMAC_SECRET + " is not: a tenant's own "
-            + "worker has its own signing key, so no other worker can sign its tasks; set it to that "
-            + "worker's SERVO_HMAC_SECRET (openssl rand -base64 48)");
-      }
-    } else if (blankToNull(raw.get(HMAC_SECRET)) != null) {
-      problems.add(name + HMAC_SECRET + " is set without " + name + WORKER_URL
-          + ": it signs the tasks of the tenant's own worker; set both or neither");
-    }
-    String secret = blankToNull(raw.get(HMAC_SECRET));
-    if (secret != null && secret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
-      problems.add(name + HMAC_SECRET + " is too short: use at least 32 bytes (openssl rand -base64 48)");
-    }
+  /** The variables of grant key {@code key}, by their full names. */
+  private Map<String, String> variables(String key) {
+    Map<String, String> variables = new LinkedHashMap<>();
+    byKey.getOrDefault(key, Map.of()).forEach((suffix, value) -> variables.put(PREFIX + key + "_" + suffix, value));
+    return variables;
   }
 
-  /** The grants in {@code raw}; what cannot be used is added to {@code problems} and left out. */
-  private TenantGrants toGrants(String tenant, Map<String, String> raw, List<String> problems) {
-    String key = grantKey(tenant);
-    Set<String> env = new LinkedHashSet<>();
-    for (String entry : list(raw.get(ENV))) {
-      if (!VARIABLE_NAME.matcher(entry).matches()) {
-        problems.add(PREFIX + key + "_" + ENV + ": '" + entry + "' is not a variable name: use names such as "
-            + "REPORT_API_KEY, or a prefix such as ACME_*");
-      } else if (!entry.equals("*") && ReservedVariables.isReserved(entry.replace("*", ""))) {
-        problems.add(PREFIX + key + "_" + ENV + ": " + entry + " is one of " + ReservedVariables.describe()
+  private void parse(String key, Settings settings) {
+    toGrants(key, settings);
+    String name = PREFIX + key + "_";
+    boolean ownWorker = settings.isSet(name + WORKER_URL);
+    boolean ownKey = settings.isSet(name + HMAC_SECRET);
+    settings.value(name + WORKER_URL, null, v -> {
+      URI uri = URI.create(v);
+      return uri.getHost() != null && ("https".equals(uri.getScheme()) || "http".equals(uri.getScheme())) ? uri : null;
+    }, "the tenant's worker service URL, e.g. https://servo-worker-acme-abc123-ew.a.run.app");
+    if (ownWorker && !ownKey) {
+      settings.problem(name + HMAC_SECRET, name + WORKER_URL + " is set but " + name + HMAC_SECRET + " is not: a "
+          + "tenant's own worker has its own signing key, so no other worker can sign its tasks; set it to that "
+          + "worker's SERVO_HMAC_SECRET (openssl rand -base64 48)");
+    } else if (ownKey && !ownWorker) {
+      settings.problem(name + WORKER_URL, name + HMAC_SECRET + " is set without " + name + WORKER_URL
+          + ": it signs the tasks of the tenant's own worker; set both or neither");
+    }
+    settings.secret(name + HMAC_SECRET, 32, "generate one with: openssl rand -base64 48");
+  }
+
+  /** The grants of {@code tenant} in {@code settings}; what cannot be used is recorded there and left out. */
+  private TenantGrants toGrants(String tenant, Settings settings) {
+    String name = PREFIX + grantKey(tenant) + "_";
+    Set<String> env = new LinkedHashSet<>(settings.list(name + ENV, entry -> VARIABLE_NAME.matcher(entry).matches()
+        ? entry : null, "variable names such as REPORT_API_KEY, or prefixes such as ACME_*"));
+    for (String entry : List.copyOf(env)) {
+      if (!entry.equals("*") && ReservedVariables.isReserved(entry.replace("*", ""))) {
+        settings.problem(name + ENV, name + ENV + ": " + entry + " is one of " + ReservedVariables.describe()
             + ", which no workflow may read: give the tenant its value under a name of its own");
-      } else {
-        env.add(entry);
+        env.remove(entry);
       }
     }
     Set<AssetKind> kinds = development
         ? EnumSet.allOf(AssetKind.class) : EnumSet.of(AssetKind.SQL, AssetKind.HTTP);
-    if (blankToNull(raw.get(ASSET_KINDS)) != null) {
+    if (settings.isSet(name + ASSET_KINDS)) {
       kinds = EnumSet.noneOf(AssetKind.class);
-      for (String entry : list(raw.get(ASSET_KINDS))) {
-        Optional<AssetKind> kind = AssetKind.fromWireName(entry.toLowerCase(Locale.ROOT));
-        if (kind.isPresent()) {
-          kinds.add(kind.get());
-        } else {
-          problems.add(PREFIX + key + "_" + ASSET_KINDS + ": '" + entry + "' is not an asset kind: use a "
-              + "comma-separated list of sql, command and http");
-        }
-      }
+      kinds.addAll(settings.list(name + ASSET_KINDS,
+          entry -> AssetKind.fromWireName(entry.toLowerCase(Locale.ROOT)).orElse(null),
+          "a comma-separated list of sql, command and http"));
     }
-    List<String> hosts = new ArrayList<>();
-    for (String entry : list(raw.get(HTTP_HOSTS))) {
-      String host = entry.toLowerCase(Locale.ROOT);
-      if (HOST.matcher(host).matches()) {
-        hosts.add(host);
-      } else {
-        problems.add(PREFIX + key + "_" + HTTP_HOSTS + ": '" + entry + "' is not a host: use host or "
-            + "host:port entries such as localhost:9000 or [::1]:9000");
-      }
-    }
-    String warehouse = blankToNull(raw.get(WAREHOUSE_URL));
-    if (warehouse != null && !warehouse.trim().startsWith("jdbc:")) {
-      problems.add(PREFIX + key + "_" + WAREHOUSE_URL + " is not valid: use a JDBC URL "
-          + "(jdbc:postgresql:… or jdbc:sqlite:…)");
-      warehouse = null;
-    }
-    boolean network = false;
-    String networkRaw = blankToNull(raw.get(COMMAND_NETWORK));
-    if (networkRaw != null) {
-      if (networkRaw.trim().equalsIgnoreCase("true")) {
-        network = true;
-      } else if (!networkRaw.trim().equalsIgnoreCase("false")) {
-        problems.add(PREFIX + key + "_" + COMMAND_NETWORK + " is not valid: use true or false (default false)");
-      }
-    }
-    return new TenantGrants(tenant, env, kinds, hosts, warehouse == null ? null : warehouse.trim(), network);
+    List<String> hosts = settings.list(name + HTTP_HOSTS,
+        entry -> HOST.matcher(entry.toLowerCase(Locale.ROOT)).matches() ? entry.toLowerCase(Locale.ROOT) : null,
+        "host or host:port entries such as localhost:9000 or [::1]:9000");
+    String warehouse = settings.value(name + WAREHOUSE_URL, null, v -> v.startsWith("jdbc:") ? v : null,
+        "a JDBC URL (jdbc:postgresql:… or jdbc:sqlite:…)");
+    boolean network = settings.bool(name + COMMAND_NETWORK, false);
+    return new TenantGrants(tenant, env, kinds, hosts, warehouse, network);
   }
 
   private static Set<AssetKind> withKind(Set<AssetKind> kinds, AssetKind kind) {
@@ -335,19 +309,6 @@ public final class TenantPolicy {
   private static String kinds(Set<AssetKind> kinds) {
     return kinds.isEmpty() ? "none" : String.join(",",
         EnumSet.copyOf(kinds).stream().map(AssetKind::wireName).toList());
-  }
-
-  private static List<String> list(String raw) {
-    List<String> out = new ArrayList<>();
-    if (raw == null) {
-      return out;
-    }
-    for (String part : raw.split(",")) {
-      if (!part.isBlank()) {
-        out.add(part.trim());
-      }
-    }
-    return out;
   }
 
   private static String blankToNull(String value) {

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import io.servo.core.json.Json;
 import io.servo.core.plan.PlanCompiler;
+import io.servo.settings.DurationText;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -281,7 +282,7 @@ public final class WorkflowLoader {
     Duration timeout = Asset.DEFAULT_TIMEOUT;
     JsonNode timeoutNode = node.get("timeout");
     if (timeoutNode != null && !timeoutNode.isNull()) {
-      timeout = Durations.parse(timeoutNode.asText()).orElse(null);
+      timeout = DurationText.parse(timeoutNode.asText()).orElse(null);
       if (timeout == null) {
         problems.add(where + ": bad duration " + quoted(timeoutNode.asText())
             + " for 'timeout' (use a positive number with a unit: 500ms, 30s, 5m, 1h30m)");
@@ -480,7 +481,7 @@ public final class WorkflowLoader {
       if (!asset.dependsOn().isEmpty()) {
         asset.dependsOn().forEach(a.putArray("depends_on")::add);
       }
-      a.put("timeout", Durations.format(asset.timeout()));
+      a.put("timeout", DurationText.format(asset.timeout()));
       if (asset instanceof SqlAsset s) {
         a.put("sql", s.sql());
       } else if (asset instanceof CommandAsset c) {

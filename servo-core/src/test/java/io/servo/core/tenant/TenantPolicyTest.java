@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.servo.core.workflow.AssetKind;
 import io.servo.core.workflow.Workflow;
 import io.servo.core.workflow.WorkflowLoader;
+import io.servo.settings.SettingsException;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -96,12 +97,13 @@ class TenantPolicyTest {
         "SERVO_TENANT_ACME_COMMAND_NETWORK", "yes",
         "SERVO_TENANT_ACME_WORKER_URL", "https://acme-worker.example",
         "SERVO_TENANT_ACME_COLOUR", "blue"), false))
-        .isInstanceOfSatisfying(TenantPolicyException.class, e -> assertThat(e.problems()).hasSize(7)
+        .isInstanceOfSatisfying(SettingsException.class, e -> assertThat(e.problems()).hasSize(7)
+            .extracting(SettingsException.Problem::message)
             .anySatisfy(p -> assertThat(p).startsWith("SERVO_TENANT_ACME_ENV: SERVO_HMAC_SECRET is one of"))
-            .anySatisfy(p -> assertThat(p).startsWith("SERVO_TENANT_ACME_ENV: 'bad-name' is not a variable name"))
-            .anySatisfy(p -> assertThat(p).startsWith("SERVO_TENANT_ACME_ASSET_KINDS: 'spark' is not an asset kind"))
-            .anySatisfy(p -> assertThat(p).startsWith("SERVO_TENANT_ACME_HTTP_HOSTS: 'http://x/' is not a host"))
-            .anySatisfy(p -> assertThat(p).startsWith("SERVO_TENANT_ACME_COMMAND_NETWORK is not valid"))
+            .anySatisfy(p -> assertThat(p).startsWith("SERVO_TENANT_ACME_ENV has invalid entry 'bad-name': expected variable names"))
+            .anySatisfy(p -> assertThat(p).startsWith("SERVO_TENANT_ACME_ASSET_KINDS has invalid entry 'spark': expected a comma-separated list of sql, command and http"))
+            .anySatisfy(p -> assertThat(p).startsWith("SERVO_TENANT_ACME_HTTP_HOSTS has invalid entry 'http://x/': expected host or host:port"))
+            .anySatisfy(p -> assertThat(p).startsWith("SERVO_TENANT_ACME_COMMAND_NETWORK has invalid value 'yes': expected true or false"))
             .anySatisfy(p -> assertThat(p).startsWith("SERVO_TENANT_ACME_WORKER_URL is set but SERVO_TENANT_ACME_HMAC_SECRET is not"))
             .anySatisfy(p -> assertThat(p).startsWith("SERVO_TENANT_ACME_COLOUR is not a tenant grant")));
   }

@@ -1,6 +1,8 @@
 package io.servo.telemetry.config;
 
-import io.servo.telemetry.redaction.Redactor;
+import io.servo.settings.DeploymentEnvironment;
+import io.servo.settings.QuotedValue;
+import io.servo.settings.SettingsException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -13,8 +15,8 @@ import java.util.stream.Collectors;
  * Tracing and log settings of one Servo process, read once at start-up from the environment.
  *
  * <p>Build it with {@link #fromEnvironment()} in services and {@link #from(Map)} in tests. Every
- * value is validated eagerly: an unusable value throws {@link TracingConfigException} naming the
- * variable and the accepted values. Where a {@code SERVO_*} variable and a standard {@code OTEL_*}
+ * value is validated eagerly: an unusable value throws {@link SettingsException} naming every
+ * unusable variable and what it accepts. Where a {@code SERVO_*} variable and a standard {@code OTEL_*}
  * variable set the same thing, the {@code SERVO_*} one wins.
  *
  * @param environment {@code SERVO_ENVIRONMENT}
@@ -115,7 +117,7 @@ public record TracingConfig(
   /**
    * Reads the given variables, as if they were the process environment.
    *
-   * @throws TracingConfigException if a value cannot be used
+   * @throws SettingsException listing every value that cannot be used
    */
   public static TracingConfig from(Map<String, String> env) {
     return EnvironmentReader.read(Objects.requireNonNull(env, "env"));
@@ -182,9 +184,9 @@ public record TracingConfig(
   public String toString() {
     return "TracingConfig{environment=" + environment.id() + ", enabled=" + enabled
         + ", sampler=" + sampler.id() + ", sampleRate=" + sampleRate + ", exporter=" + exporter.id()
-        + ", tracesEndpoint=" + tracesEndpoint.map(u -> Redactor.defaults().quote(u.toString(), 300)).orElse("-")
+        + ", tracesEndpoint=" + tracesEndpoint.map(u -> QuotedValue.of(u.toString(), 300)).orElse("-")
         + ", propagators=" + propagatorIds() + ", gcpProjectId=" + gcpProjectId.orElse("-") + ", logFormat=" + logFormat.id()
         + ", flushOnResponse=" + flushOnResponse + ", otlpHeaders=" + otlpHeaders.keySet()
-        + ", traceUiUrl=" + traceUiUrl.map(u -> Redactor.defaults().quote(u, 300)).orElse("-") + "}";
+        + ", traceUiUrl=" + traceUiUrl.map(u -> QuotedValue.of(u, 300)).orElse("-") + "}";
   }
 }

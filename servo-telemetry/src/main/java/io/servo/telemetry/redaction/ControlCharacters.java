@@ -4,9 +4,9 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.AttributeType;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
+import io.servo.settings.QuotedValue;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -60,47 +60,18 @@ public final class ControlCharacters {
     return escape(text, true);
   }
 
+  // The escaping itself is servo-settings' (configuration messages escape the same way); this class
+  // applies it to spans and logs.
   private static String escape(String text, boolean keepLineBreaks) {
-    if (text == null) {
-      return null;
-    }
-    int first = firstUnsafe(text, keepLineBreaks);
-    if (first < 0) {
-      return text;
-    }
-    StringBuilder out = new StringBuilder(text.length() + 16);
-    out.append(text, 0, first);
-    for (int i = first; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (!unsafe(c, keepLineBreaks)) {
-        out.append(c);
-      } else if (c == '\n') {
-        out.append("\\n");
-      } else if (c == '\r') {
-        out.append("\\r");
-      } else if (c == '\t') {
-        out.append("\\t");
-      } else {
-        out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-      }
-    }
-    return out.toString();
+    return QuotedValue.escapeControlCharacters(text, keepLineBreaks);
   }
 
   private static int firstUnsafe(String text, boolean keepLineBreaks) {
-    for (int i = 0; i < text.length(); i++) {
-      if (unsafe(text.charAt(i), keepLineBreaks)) {
-        return i;
-      }
-    }
-    return -1;
+    return QuotedValue.firstControlCharacter(text, keepLineBreaks);
   }
 
   private static boolean unsafe(char c, boolean keepLineBreaks) {
-    if (keepLineBreaks && (c == '\n' || c == '\r' || c == '\t')) {
-      return false;
-    }
-    return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == '\u2028' || c == '\u2029';
+    return QuotedValue.isControlCharacter(c, keepLineBreaks);
   }
 
   /** Attribute keys and string values escaped; {@code attributes} itself when nothing changes. */

@@ -80,9 +80,6 @@ public final class Redactor {
   private static final Pattern HEADER_LINE = Pattern.compile(
       "(?i)(?<![A-Za-z0-9-])((?:proxy-)?authorization|set-cookie|cookie)(\\s*[:=]\\s*+)(?!\\[REDACTED\\])[^\\r\\n]+");
 
-  // The password of a URL whose scheme is missing ("user:pw@host"), as a mistyped variable may hold.
-  private static final Pattern LEADING_USER_INFO = Pattern.compile("^([^/@:\\s]*:)[^/@\\s]+@");
-
   // What keywords(...) reports.
   private static final int BEARER_WORD = 1;
   private static final int BASIC_WORD = 2;
@@ -242,27 +239,6 @@ public final class Redactor {
       s = replaceKeepingGroups(HEADER_LINE, s);
     }
     return s;
-  }
-
-  /**
-   * A value as a message may quote it (a configuration value that cannot be used, say): redacted,
-   * also the password of a URL whose scheme is missing; cut to {@code maxChars} characters (after
-   * redaction, so no secret is cut in half); control characters escaped, so the message stays on
-   * its line.
-   */
-  public String quote(String value, int maxChars) {
-    if (value == null) {
-      return null;
-    }
-    String shown = redact(value);
-    Matcher userInfo = LEADING_USER_INFO.matcher(shown);
-    if (userInfo.find()) {
-      shown = userInfo.group(1) + REDACTED + "@" + shown.substring(userInfo.end());
-    }
-    if (shown.length() > maxChars) {
-      shown = shown.substring(0, maxChars) + "…";
-    }
-    return ControlCharacters.escape(shown);
   }
 
   /**

@@ -3,7 +3,7 @@ package io.servo.telemetry.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.servo.telemetry.redaction.Redactor;
+import io.servo.settings.SettingsException;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -20,9 +20,9 @@ class HostileValuesTest {
   void aQuotedValueCannotBreakTheLine() {
     assertThatThrownBy(() -> TracingConfig.from(Map.of("SERVO_TRACE_EXPORTER",
             "otlp\n2026-11-25 10:00:00.000 ERROR [main] io.servo.Forged - forged\u001b[2J")))
-        .isInstanceOf(TracingConfigException.class)
-        .hasMessage("SERVO_TRACE_EXPORTER=\"otlp\\n2026-11-25 10:00:00.000 ERROR [main] io.servo.Forged - forged"
-            + "\\u001b[2J\" is not one of cloudtrace, jaeger, otlp, stdout, none");
+        .isInstanceOf(SettingsException.class)
+        .hasMessage("tracing cannot start: SERVO_TRACE_EXPORTER has invalid value 'otlp\\n2026-11-25 10:00:00.000 ERROR [main] io.servo.Forged - forged"
+            + "\\u001b[2J': expected one of cloudtrace, jaeger, otlp, stdout, none");
   }
 
   @ParameterizedTest
@@ -34,8 +34,8 @@ class HostileValuesTest {
   })
   void aRejectedUrlNeverShowsItsPassword(String value, String shown) {
     assertThatThrownBy(() -> TracingConfig.from(Map.of("SERVO_TRACE_ENDPOINT", value)))
-        .isInstanceOf(TracingConfigException.class)
-        .hasMessageStartingWith("SERVO_TRACE_ENDPOINT=\"" + shown + "\" is not")
+        .isInstanceOf(SettingsException.class)
+        .hasMessageStartingWith("tracing cannot start: SERVO_TRACE_ENDPOINT has invalid value '" + shown + "': expected")
         .hasMessageNotContaining("hunter2");
   }
 
@@ -45,12 +45,5 @@ class HostileValuesTest {
         "SERVO_TRACE_ENDPOINT", "https://u:hunter2@collector:4318",
         "SERVO_TRACE_UI_URL", "https://u:hunter2@jaeger/trace/{trace_id}"));
     assertThat(config.toString()).doesNotContain("hunter2").contains("tracesEndpoint=https://u:[REDACTED]@collector:4318");
-  }
-
-  @Test
-  void quoteRedactsThenCutsThenEscapes() {
-    assertThat(Redactor.defaults().quote("x".repeat(10) + "\n" + "y".repeat(10), 15)).isEqualTo("xxxxxxxxxx\\nyyyy…");
-    assertThat(Redactor.defaults().quote("token=" + "s".repeat(50), 10)).isEqualTo("token=[RED…");
-    assertThat(Redactor.defaults().quote("plain", 10)).isSameAs("plain");
   }
 }

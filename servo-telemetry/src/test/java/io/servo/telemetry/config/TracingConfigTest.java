@@ -3,6 +3,8 @@ package io.servo.telemetry.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.servo.settings.DeploymentEnvironment;
+import io.servo.settings.SettingsException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.HashMap;
@@ -23,7 +25,7 @@ class TracingConfigTest {
 
   private static void assertRejected(String message, String... keyValues) {
     assertThatThrownBy(() -> read(keyValues))
-        .isInstanceOf(TracingConfigException.class)
+        .isInstanceOf(SettingsException.class)
         .hasMessage(message);
   }
 
@@ -170,59 +172,54 @@ class TracingConfigTest {
 
   @Test
   void invalidValuesAreRejectedWithTheVariableTheValueAndTheAcceptedValues() {
-    assertRejected("SERVO_TRACE_SAMPLE_RATE=\"1.5\" is not a number between 0.0 and 1.0"
-        + " (for example 0.01 for 1%)", "SERVO_TRACE_SAMPLE_RATE", "1.5");
-    assertRejected("SERVO_TRACE_SAMPLE_RATE=\"-0.1\" is not a number between 0.0 and 1.0"
-        + " (for example 0.01 for 1%)", "SERVO_TRACE_SAMPLE_RATE", "-0.1");
-    assertRejected("SERVO_TRACE_SAMPLE_RATE=\"ten percent\" is not a number between 0.0 and 1.0"
-        + " (for example 0.01 for 1%)", "SERVO_TRACE_SAMPLE_RATE", "ten percent");
-    assertRejected("SERVO_TRACE_SAMPLE_RATE=\"NaN\" is not a number between 0.0 and 1.0"
-        + " (for example 0.01 for 1%)", "SERVO_TRACE_SAMPLE_RATE", "NaN");
-    assertRejected("OTEL_TRACES_SAMPLER_ARG=\"2\" is not a number between 0.0 and 1.0"
-        + " (for example 0.01 for 1%)", "OTEL_TRACES_SAMPLER_ARG", "2");
-    assertRejected("SERVO_ENVIRONMENT=\"prod\" is not one of production, staging, development",
+    assertRejected("tracing cannot start: SERVO_TRACE_SAMPLE_RATE has invalid value '1.5': expected a number from 0.0 to 1.0, e.g. 0.01 for 1%", "SERVO_TRACE_SAMPLE_RATE", "1.5");
+    assertRejected("tracing cannot start: SERVO_TRACE_SAMPLE_RATE has invalid value '-0.1': expected a number from 0.0 to 1.0, e.g. 0.01 for 1%", "SERVO_TRACE_SAMPLE_RATE", "-0.1");
+    assertRejected("tracing cannot start: SERVO_TRACE_SAMPLE_RATE has invalid value 'ten percent': expected a number from 0.0 to 1.0, e.g. 0.01 for 1%", "SERVO_TRACE_SAMPLE_RATE", "ten percent");
+    assertRejected("tracing cannot start: SERVO_TRACE_SAMPLE_RATE has invalid value 'NaN': expected a number from 0.0 to 1.0, e.g. 0.01 for 1%", "SERVO_TRACE_SAMPLE_RATE", "NaN");
+    assertRejected("tracing cannot start: OTEL_TRACES_SAMPLER_ARG has invalid value '2': expected a number from 0.0 to 1.0, e.g. 0.01 for 1%", "OTEL_TRACES_SAMPLER_ARG", "2");
+    assertRejected("tracing cannot start: SERVO_ENVIRONMENT has invalid value 'prod': expected one of production, staging, development",
         "SERVO_ENVIRONMENT", "prod");
-    assertRejected("SERVO_TRACE_EXPORTER=\"zipkin\" is not one of cloudtrace, jaeger, otlp,"
+    assertRejected("tracing cannot start: SERVO_TRACE_EXPORTER has invalid value 'zipkin': expected one of cloudtrace, jaeger, otlp,"
         + " stdout, none", "SERVO_TRACE_EXPORTER", "zipkin");
-    assertRejected("OTEL_TRACES_EXPORTER=\"zipkin\" is not one of otlp, console, logging, none"
+    assertRejected("tracing cannot start: OTEL_TRACES_EXPORTER has invalid value 'zipkin': expected one of otlp, console, logging, none"
         + " (set SERVO_TRACE_EXPORTER for cloudtrace or jaeger)", "OTEL_TRACES_EXPORTER", "zipkin");
-    assertRejected("SERVO_TRACE_ENABLED=\"yes\" is not true or false",
+    assertRejected("tracing cannot start: SERVO_TRACE_ENABLED has invalid value 'yes': expected true or false",
         "SERVO_TRACE_ENABLED", "yes");
-    assertRejected("SERVO_TRACE_FLUSH_ON_RESPONSE=\"1\" is not true or false",
+    assertRejected("tracing cannot start: SERVO_TRACE_FLUSH_ON_RESPONSE has invalid value '1': expected true or false",
         "SERVO_TRACE_FLUSH_ON_RESPONSE", "1");
-    assertRejected("SERVO_LOG_FORMAT=\"xml\" is not one of text, json", "SERVO_LOG_FORMAT", "xml");
-    assertRejected("SERVO_TRACE_ENDPOINT=\"localhost:4318\" is not an http:// or https:// URL with"
-        + " a host (for example http://localhost:4318)", "SERVO_TRACE_ENDPOINT", "localhost:4318");
-    assertRejected("SERVO_TRACE_ENDPOINT=\"http://exa mple\" is not an http:// or https:// URL with"
-        + " a host (for example http://localhost:4318)", "SERVO_TRACE_ENDPOINT", "http://exa mple");
-    assertRejected("OTEL_EXPORTER_OTLP_ENDPOINT=\"ftp://collector\" is not an http:// or https://"
-        + " URL with a host (for example http://localhost:4318)",
+    assertRejected("tracing cannot start: SERVO_LOG_FORMAT has invalid value 'xml': expected one of text, json", "SERVO_LOG_FORMAT", "xml");
+    assertRejected("tracing cannot start: SERVO_TRACE_ENDPOINT has invalid value 'localhost:4318': expected an http:// or https:// URL with"
+        + " a host, without query, e.g. http://localhost:4318", "SERVO_TRACE_ENDPOINT", "localhost:4318");
+    assertRejected("tracing cannot start: SERVO_TRACE_ENDPOINT has invalid value 'http://exa mple': expected an http:// or https:// URL with"
+        + " a host, without query, e.g. http://localhost:4318", "SERVO_TRACE_ENDPOINT", "http://exa mple");
+    assertRejected("tracing cannot start: OTEL_EXPORTER_OTLP_ENDPOINT has invalid value 'ftp://collector': expected an http:// or https://"
+        + " URL with a host, without query, e.g. http://localhost:4318",
         "OTEL_EXPORTER_OTLP_ENDPOINT", "ftp://collector");
-    assertRejected("OTEL_EXPORTER_OTLP_PROTOCOL=\"grpc\" is not http/protobuf, the only OTLP"
+    assertRejected("tracing cannot start: OTEL_EXPORTER_OTLP_PROTOCOL has invalid value 'grpc': expected http/protobuf, the only OTLP"
         + " protocol Servo sends", "OTEL_EXPORTER_OTLP_PROTOCOL", "grpc");
-    assertRejected("OTEL_BSP_MAX_QUEUE_SIZE=\"0\" is not a positive whole number",
+    assertRejected("tracing cannot start: OTEL_BSP_MAX_QUEUE_SIZE has invalid value '0': expected a whole number from 1 to 2147483647",
         "OTEL_BSP_MAX_QUEUE_SIZE", "0");
-    assertRejected("OTEL_RESOURCE_ATTRIBUTES=\"team\" is not a comma-separated list of key=value"
-        + " pairs (for example key1=value1,key2=value2): entry 1 is malformed",
+    assertRejected("tracing cannot start: OTEL_RESOURCE_ATTRIBUTES has invalid value 'team': expected a comma-separated list of key=value"
+        + " pairs (e.g. key1=value1,key2=value2), percent-encoded; entry 1 is malformed",
         "OTEL_RESOURCE_ATTRIBUTES", "team");
   }
 
   @Test
   void malformedHeadersAreRejectedWithoutEchoingTheSecret() {
     assertThatThrownBy(() -> read("OTEL_EXPORTER_OTLP_HEADERS", "authorization=Bearer abc,topsecret"))
-        .isInstanceOf(TracingConfigException.class)
-        .hasMessage("OTEL_EXPORTER_OTLP_HEADERS is not a comma-separated list of key=value pairs"
-            + " (for example key1=value1,key2=value2): entry 2 is malformed"
-            + " (the value is not shown because it may hold credentials)")
-        .extracting(e -> ((TracingConfigException) e).variable())
+        .isInstanceOf(SettingsException.class)
+        .hasMessage("tracing cannot start: OTEL_EXPORTER_OTLP_HEADERS has an invalid value (not shown: it is a"
+            + " secret): expected a comma-separated list of key=value pairs (e.g. key1=value1,key2=value2),"
+            + " percent-encoded; entry 2 is malformed")
+        .extracting(e -> ((SettingsException) e).variables().get(0))
         .isEqualTo("OTEL_EXPORTER_OTLP_HEADERS");
   }
 
   @Test
   void echoedValuesAreRedacted() {
     assertThatThrownBy(() -> read("SERVO_TRACE_ENDPOINT", "htp://user:hunter2@collector:4318"))
-        .isInstanceOf(TracingConfigException.class)
+        .isInstanceOf(SettingsException.class)
         .hasMessageNotContaining("hunter2")
-        .hasMessageStartingWith("SERVO_TRACE_ENDPOINT=\"htp://user:[REDACTED]@collector:4318\"");
+        .hasMessageStartingWith("tracing cannot start: SERVO_TRACE_ENDPOINT has invalid value 'htp://user:[REDACTED]@collector:4318'");
   }
 }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.servo.telemetry.config.TracingConfig;
-import io.servo.telemetry.config.TracingConfigException;
+import io.servo.settings.SettingsException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -90,10 +90,11 @@ class TraceLinksTest {
   })
   void anUnusableTemplateIsRejectedWithTheAcceptedForm(String value) {
     assertThatThrownBy(() -> read("SERVO_TRACE_UI_URL", value))
-        .isInstanceOf(TracingConfigException.class)
-        .hasMessage("SERVO_TRACE_UI_URL=\"" + value + "\" is not an http:// or https:// URL with"
-            + " a host that contains {trace_id} (for example http://localhost:16686/trace/{trace_id})")
-        .extracting(e -> ((TracingConfigException) e).variable())
+        .isInstanceOf(SettingsException.class)
+        .hasMessage("tracing cannot start: SERVO_TRACE_UI_URL has invalid value '" + value + "': expected an"
+            + " http:// or https:// URL with a host that contains {trace_id},"
+            + " e.g. http://localhost:16686/trace/{trace_id}")
+        .extracting(e -> ((SettingsException) e).variables().get(0))
         .isEqualTo("SERVO_TRACE_UI_URL");
   }
 }

@@ -2,7 +2,7 @@ package io.servo.worker.assets;
 
 import io.servo.core.workflow.Asset;
 import io.servo.core.workflow.CommandAsset;
-import io.servo.core.workflow.Durations;
+import io.servo.settings.DurationText;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -122,9 +122,9 @@ final class CommandRunner implements AssetRunner {
     String errTail = stderr.tail(mask, STDERR_TAIL_BYTES);
     if (!exited) {
       log.info("command asset {} timed out after {}; killed it and its child processes",
-          asset.name(), Durations.format(asset.timeout()));
+          asset.name(), DurationText.format(asset.timeout()));
       return AssetOutcome.timedOut(
-          "timed out after " + Durations.format(asset.timeout())
+          "timed out after " + DurationText.format(asset.timeout())
               + "; the process and its child processes were killed",
           summary("killed", outTail, errTail));
     }

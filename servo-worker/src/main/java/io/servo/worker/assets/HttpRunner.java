@@ -1,7 +1,7 @@
 package io.servo.worker.assets;
 
 import io.servo.core.workflow.Asset;
-import io.servo.core.workflow.Durations;
+import io.servo.settings.DurationText;
 import io.servo.core.workflow.HttpAsset;
 import java.io.IOException;
 import java.net.URI;
@@ -173,6 +173,6 @@ final class HttpRunner implements AssetRunner {
 
   private static AssetOutcome timedOut(HttpAsset http, String request) {
     return AssetOutcome.timedOut(
-        request + " timed out after " + Durations.format(http.timeout()), null);
+        request + " timed out after " + DurationText.format(http.timeout()), null);
   }
 }

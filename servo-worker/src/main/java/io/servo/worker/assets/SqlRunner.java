@@ -1,7 +1,7 @@
 package io.servo.worker.assets;
 
 import io.servo.core.workflow.Asset;
-import io.servo.core.workflow.Durations;
+import io.servo.settings.DurationText;
 import io.servo.core.workflow.SqlAsset;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -126,7 +126,7 @@ final class SqlRunner implements AssetRunner {
 
   private static AssetOutcome timedOut(SqlAsset sql, int index, List<String> counts) {
     return AssetOutcome.timedOut(
-        "timed out after " + Durations.format(sql.timeout()) + " in statement " + index
+        "timed out after " + DurationText.format(sql.timeout()) + " in statement " + index
             + " (the transaction was rolled back)",
         summary(counts));
   }

@@ -1,4 +1,4 @@
-package io.servo.core.text;
+package io.servo.settings;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

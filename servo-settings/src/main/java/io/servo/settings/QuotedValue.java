@@ -1,11 +1,11 @@
-package io.servo.core.text;
+package io.servo.settings;
 
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * How a configuration class shows a value in a start-up error or in its {@code toString()}: the
+ * How a settings problem or a configuration's {@code toString()} shows a value: the
  * credentials a URL or a connection string may carry are masked, long values are cut, and control
  * characters are escaped so that a message stays on its line.
  *
@@ -69,22 +69,20 @@ public final class QuotedValue {
   /**
    * {@code text} with every C0 and C1 control character and the Unicode line and paragraph separators
    * escaped ({@code \n}, {@code \u001b}, …); the same instance when there is none.
-   *
-   * <p>servo-telemetry's {@code ControlCharacters} escapes the same way for span and log text. The
-   * two stay apart on purpose: core may not depend on telemetry, nor telemetry on core
-   * (ModuleDependencyRulesTest).
    */
   public static String escapeControlCharacters(String text) {
+    return escapeControlCharacters(text, false);
+  }
+
+  /**
+   * Like {@link #escapeControlCharacters(String)}, but line feeds, carriage returns and tabs are kept
+   * when {@code keepLineBreaks}. servo-telemetry escapes span and log text with this too.
+   */
+  public static String escapeControlCharacters(String text, boolean keepLineBreaks) {
     if (text == null) {
       return null;
     }
-    int first = -1;
-    for (int i = 0; i < text.length(); i++) {
-      if (unsafe(text.charAt(i))) {
-        first = i;
-        break;
-      }
-    }
+    int first = firstControlCharacter(text, keepLineBreaks);
     if (first < 0) {
       return text;
     }
@@ -92,7 +90,7 @@ public final class QuotedValue {
     out.append(text, 0, first);
     for (int i = first; i < text.length(); i++) {
       char c = text.charAt(i);
-      if (!unsafe(c)) {
+      if (!isControlCharacter(c, keepLineBreaks)) {
         out.append(c);
       } else if (c == '\n') {
         out.append("\\n");
@@ -107,7 +105,21 @@ public final class QuotedValue {
     return out.toString();
   }
 
-  private static boolean unsafe(char c) {
+  /** The index of the first character {@link #escapeControlCharacters(String, boolean)} escapes; -1 if none. */
+  public static int firstControlCharacter(String text, boolean keepLineBreaks) {
+    for (int i = 0; i < text.length(); i++) {
+      if (isControlCharacter(text.charAt(i), keepLineBreaks)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** Whether {@link #escapeControlCharacters(String, boolean)} escapes {@code c}. */
+  public static boolean isControlCharacter(char c, boolean keepLineBreaks) {
+    if (keepLineBreaks && (c == '\n' || c == '\r' || c == '\t')) {
+      return false;
+    }
     return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == '\u2028' || c == '\u2029';
   }
 }
