@@ -20,7 +20,7 @@ import io.servo.cli.client.ApiClient;
 import io.servo.cli.server.Services;
 import io.servo.orchestrator.OrchestratorConfig;
 import io.servo.orchestrator.OrchestratorServer;
-import io.servo.storage.PostgresTestDatabase;
+import io.servo.testing.postgres.PostgresTestDatabase;
 import io.servo.telemetry.ServoTelemetry;
 import io.servo.telemetry.config.TracingConfig;
 import io.servo.telemetry.logging.ServoLogEncoder;

@@ -83,10 +83,17 @@ class CloudTasksQueueTest {
   }
 
   CloudTasksQueue inProcessQueue() {
-    return CloudTasksQueue.builder(CloudTasksConfig.fromEnvironment(env(worker)))
+    return inProcessQueue(FAST);
+  }
+
+  CloudTasksQueue inProcessQueue(RetrySettings retries, ClientInterceptor... interceptors) {
+    CloudTasksQueue.Builder builder = CloudTasksQueue.builder(CloudTasksConfig.fromEnvironment(env(worker)))
         .setSettings(fake.inProcessSettings())
-        .setRetrySettings(FAST)
-        .build();
+        .setRetrySettings(retries);
+    for (ClientInterceptor interceptor : interceptors) {
+      builder.addClientInterceptor(interceptor);
+    }
+    return builder.build();
   }
 
   static QueuedTask signedTask(String name) {
@@ -214,11 +221,7 @@ class CloudTasksQueueTest {
         };
       }
     };
-    queue = CloudTasksQueue.builder(CloudTasksConfig.fromEnvironment(env(worker)))
-        .setSettings(fake.inProcessSettings())
-        .setRetrySettings(FAST)
-        .addClientInterceptor(losesTheFirstResponse)
-        .build();
+    queue = inProcessQueue(FAST, losesTheFirstResponse);
 
     queue.enqueue(signedTask("exec-lost"));
 
@@ -229,10 +232,7 @@ class CloudTasksQueueTest {
 
   @Test
   void noRetriesMeansOneCall() {
-    queue = CloudTasksQueue.builder(CloudTasksConfig.fromEnvironment(env(worker)))
-        .setSettings(fake.inProcessSettings())
-        .setRetrySettings(CloudTasksQueue.NO_RETRIES)
-        .build();
+    queue = inProcessQueue(CloudTasksQueue.NO_RETRIES);
     fake.failNextCreateTasks(3, Status.UNAVAILABLE);
 
     QueueException e = catchThrowableOfType(QueueException.class, () -> queue.enqueue(signedTask("exec-once")));
@@ -293,11 +293,7 @@ class CloudTasksQueueTest {
         return next.newCall(method, options);
       }
     };
-    queue = CloudTasksQueue.builder(CloudTasksConfig.fromEnvironment(env(worker)))
-        .setSettings(fake.inProcessSettings())
-        .setRetrySettings(FAST)
-        .addClientInterceptor(recording)
-        .build();
+    queue = inProcessQueue(FAST, recording);
 
     queue.enqueue(signedTask("exec-traced"));
 
