@@ -218,10 +218,13 @@ class SamplingConsistencyTest {
     public String generateTraceId() {
       long high;
       long low;
-      do {
-        high = traceIds.nextLong();
-        low = traceIds.nextLong();
-      } while (high == 0 && low == 0);
+      // Both halves from one turn: threads interleaving their draws would mix halves of two ids.
+      synchronized (traceIds) {
+        do {
+          high = traceIds.nextLong();
+          low = traceIds.nextLong();
+        } while (high == 0 && low == 0);
+      }
       return TraceId.fromLongs(high, low);
     }
 
