@@ -11,6 +11,7 @@ import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.ReadWriteSpan;
 import io.opentelemetry.sdk.trace.ReadableSpan;
+import io.opentelemetry.sdk.trace.IdGenerator;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.SdkTracerProviderBuilder;
 import io.opentelemetry.sdk.trace.SpanProcessor;
@@ -290,6 +291,7 @@ public final class ServoTelemetry implements AutoCloseable {
     private URI metadataServer = CloudTraceAuth.METADATA_SERVER;
     private boolean detectGcpResource = true;
     private Clock clock = Clock.systemUTC();
+    private IdGenerator idGenerator = IdGenerator.random();
 
     private Builder(TracingConfig config, String serviceName) {
       this.config = config;
@@ -318,6 +320,15 @@ public final class ServoTelemetry implements AutoCloseable {
      */
     public Builder googleCredentials(GoogleCredentials credentials) {
       this.googleCredentials = Objects.requireNonNull(credentials, "credentials");
+      return this;
+    }
+
+    /**
+     * Where trace and span ids come from; by default the SDK's random generator. A test passes a
+     * seeded one so that head sampling, which reads the trace id, samples a known set.
+     */
+    public Builder idGenerator(IdGenerator generator) {
+      this.idGenerator = Objects.requireNonNull(generator, "generator");
       return this;
     }
 
@@ -371,6 +382,7 @@ public final class ServoTelemetry implements AutoCloseable {
 
       SdkTracerProviderBuilder tracerProvider = SdkTracerProvider.builder()
           .setResource(resource)
+          .setIdGenerator(idGenerator)
           .setSampler(sampler(config));
       List<ExportLedger> ledgers = new ArrayList<>();
       for (SpanExporter exporter : exporters) {

@@ -10,7 +10,7 @@ import io.servo.core.execution.ExecutionState;
 import io.servo.storage.AssetResult;
 import io.servo.storage.Execution;
 import io.servo.worker.support.CallLog;
-import io.servo.worker.support.CapturedLogs;
+import io.servo.testing.logs.CapturedLogs;
 import io.servo.worker.support.TestPrograms;
 import io.servo.worker.support.WorkerHarness;
 import java.net.http.HttpResponse;

@@ -7,7 +7,7 @@ import com.nimbusds.jose.jwk.RSAKey;
 import io.servo.storage.AssetResult;
 import io.servo.storage.Execution;
 import io.servo.worker.support.CallLog;
-import io.servo.worker.support.CapturedLogs;
+import io.servo.testing.logs.CapturedLogs;
 import io.servo.worker.support.IdTokens;
 import io.servo.worker.support.WorkerHarness;
 import java.net.http.HttpResponse;

@@ -5,7 +5,7 @@ import io.servo.bench.e2e.BenchDatabase;
 import io.servo.bench.e2e.Configuration;
 import io.servo.bench.e2e.HealthPoll;
 import io.servo.bench.e2e.Javaagent;
-import io.servo.bench.e2e.OtlpReceiver;
+import io.servo.testing.otlp.OtlpReceiver;
 import io.servo.bench.e2e.Percentiles;
 import java.io.File;
 import java.io.IOException;
@@ -114,13 +114,13 @@ public final class ColdStartBenchmark {
       drop(database);
     }, "servo-bench-coldstart-cleanup");
     Runtime.getRuntime().addShutdownHook(cleanup);
-    try (OtlpReceiver receiver = new OtlpReceiver()) {
+    try (OtlpReceiver receiver = OtlpReceiver.counting()) {
       try {
         for (int round = 0; round < schedule.size(); round++) {
           StringBuilder line = new StringBuilder();
           for (Start start : schedule.get(round)) {
             ColdStart took = launcher.start(start.service(), start.configuration(),
-                receiver.endpoint(start.configuration()));
+                receiver.tracesEndpoint(start.configuration().label()));
             measured.computeIfAbsent(start, k -> new TreeMap<>()).put(round, took);
             line.append(String.format(Locale.ROOT, " %s/%s=%.0f", start.service(),
                 start.configuration().label(), took.wallNanos() / 1e6));
@@ -133,7 +133,7 @@ public final class ColdStartBenchmark {
         drop(database);
       }
       Map<Configuration, Long> spans = new EnumMap<>(Configuration.class);
-      CONFIGURATIONS.forEach(c -> spans.put(c, receiver.spans(c)));
+      CONFIGURATIONS.forEach(c -> spans.put(c, receiver.spans(c.label())));
       return new Result(effort, SEED, figures(measured), spans);
     }
   }

@@ -1,6 +1,7 @@
 package io.servo.bench.e2e;
 
 import io.servo.bench.coldstart.MedianInterval;
+import io.servo.testing.otlp.OtlpReceiver;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -86,7 +87,7 @@ public final class EndToEndBenchmark {
     // Ctrl-C or SIGTERM: stop the children and drop the databases all the same.
     Thread cleanup = new Thread(() -> stopAndDrop(children, databases, states), "servo-bench-cleanup");
     Runtime.getRuntime().addShutdownHook(cleanup);
-    try (OtlpReceiver receiver = new OtlpReceiver(); WebhookStub hook = new WebhookStub()) {
+    try (OtlpReceiver receiver = OtlpReceiver.counting(); WebhookStub hook = new WebhookStub()) {
       try {
         for (Configuration c : all) {
           databases.put(c, BenchDatabase.create(server, run + "_" + c.label()));
@@ -98,7 +99,7 @@ public final class EndToEndBenchmark {
           for (int i = 0; i < all.length; i++) {
             Configuration c = all[(i + rep) % all.length];
             try (ServedProcess child = ServedProcess.start(c, javaOptions, agent, databases.get(c).url(),
-                receiver.endpoint(c), hook.url(), client)) {
+                receiver.tracesEndpoint(c.label()), hook.url(), client)) {
               coldStarts.get(c).add(child.coldStartNanos());
             }
           }
@@ -112,7 +113,7 @@ public final class EndToEndBenchmark {
                 + ",settings=profile,dumponexit=true");
           }
           ServedProcess child = ServedProcess.start(c, options, agent, database.url(),
-              receiver.endpoint(c), hook.url(), client);
+              receiver.tracesEndpoint(c.label()), hook.url(), client);
           children.put(c, child);
           coldStarts.get(c).add(child.coldStartNanos());
           log.printf(Locale.ROOT, "  e2e: %s up, cold start %.0f ms%n", c, child.coldStartNanos() / 1e6);
@@ -273,8 +274,8 @@ public final class EndToEndBenchmark {
           latency.at(50), latency.at(99), (double) allocated / Math.max(1, executions),
           RatioEstimate.of(allocationRatios), (double) cpu / Math.max(1, executions), RatioEstimate.of(cpuRatios),
           (double) jit / Math.max(1, executions), RatioEstimate.of(servingCpuRatios),
-          (double) receiver.bytes(c) / Math.max(1, allExecutions.getOrDefault(c, 0)),
-          (double) receiver.spans(c) / Math.max(1, allExecutions.getOrDefault(c, 0)),
+          (double) receiver.bytes(c.label()) / Math.max(1, allExecutions.getOrDefault(c, 0)),
+          (double) receiver.spans(c.label()) / Math.max(1, allExecutions.getOrDefault(c, 0)),
           new Percentiles(coldStarts.get(c).stream().mapToLong(Long::longValue).toArray()).at(50),
           executions, failed, busy / Math.max(1, measured.size())));
     }

@@ -1,5 +1,6 @@
 package io.servo.bench.e2e;
 
+import io.servo.testing.otlp.OtlpReceiver;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.http.HttpClient;
@@ -35,12 +36,12 @@ public final class WarmupCurve {
     Thread cleanup = new Thread(() -> EndToEndBenchmark.stopAndDrop(children, databases, states),
         "servo-bench-cleanup");
     Runtime.getRuntime().addShutdownHook(cleanup);
-    try (OtlpReceiver receiver = new OtlpReceiver(); WebhookStub hook = new WebhookStub()) {
+    try (OtlpReceiver receiver = OtlpReceiver.counting(); WebhookStub hook = new WebhookStub()) {
       try {
         BenchDatabase database = BenchDatabase.create(EndToEndBenchmark.postgresServer(), name);
         databases.put(configuration, database);
         ServedProcess child = ServedProcess.start(configuration, List.of("-Xmx1g"), Javaagent.locate(),
-            database.url(), receiver.endpoint(configuration), hook.url(), client);
+            database.url(), receiver.tracesEndpoint(configuration.label()), hook.url(), client);
         children.put(configuration, child);
         EndToEndBenchmark.deploy(client, child.orchestrator, hook.url());
         log.printf(Locale.ROOT, "%s: cold start %.0f ms; %d clients without a pause%n", configuration,

@@ -13,7 +13,7 @@ import io.servo.core.execution.ExecutionState;
 import io.servo.orchestrator.OrchestratorConfig;
 import io.servo.orchestrator.OrchestratorServer;
 import io.servo.storage.Execution;
-import io.servo.storage.PostgresTestDatabase;
+import io.servo.testing.postgres.PostgresTestDatabase;
 import io.servo.storage.ServoStorage;
 import io.servo.worker.WorkerConfig;
 import java.net.ServerSocket;

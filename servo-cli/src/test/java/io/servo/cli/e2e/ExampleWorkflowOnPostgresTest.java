@@ -1,6 +1,6 @@
 package io.servo.cli.e2e;
 
-import io.servo.storage.PostgresTestDatabase;
+import io.servo.testing.postgres.PostgresTestDatabase;
 import java.sql.Connection;
 import org.junit.jupiter.api.AfterEach;
 

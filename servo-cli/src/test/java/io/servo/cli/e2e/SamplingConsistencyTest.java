@@ -6,13 +6,21 @@ import static org.awaitility.Awaitility.await;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.SpanId;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.TraceId;
+import io.opentelemetry.context.Context;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.IdGenerator;
 import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
+import io.opentelemetry.sdk.trace.samplers.SamplingDecision;
 import io.servo.cli.client.ApiClient;
 import io.servo.cli.server.Services;
 import io.servo.orchestrator.OrchestratorConfig;
 import io.servo.orchestrator.OrchestratorServer;
-import io.servo.storage.PostgresTestDatabase;
+import io.servo.testing.postgres.PostgresTestDatabase;
 import io.servo.telemetry.ServoTelemetry;
 import io.servo.telemetry.config.TracingConfig;
 import io.servo.telemetry.logging.ServoLogEncoder;
@@ -26,6 +34,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
@@ -38,9 +47,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The sampling decision is made once, at the root, and every later hop follows it: over thousands
- * of executions at 1% the sampled share is binomial, and every trace is whole or absent.
+ * of executions at 1% exactly the traces whose ids the ratio sampler accepts are recorded, and every
+ * trace is whole or absent. The services draw their ids from seeded generators, so the sampled set
+ * is the same on every run.
  */
 class SamplingConsistencyTest {
+  private static final long ORCHESTRATOR_SEED = 20261207L;
+  private static final long WORKER_SEED = 42L;
+  /** How many of the executions' trace ids (draws 2 to 2001 of ORCHESTRATOR_SEED) the 1% ratio sampler accepts. */
+  private static final int EXPECTED_SAMPLED = 24;
+
   private final Services services = new Services();
   private final InMemorySpanExporter workerSpans = InMemorySpanExporter.create();
   private final InMemorySpanExporter orchestratorSpans = InMemorySpanExporter.create();
@@ -51,6 +67,9 @@ class SamplingConsistencyTest {
   @AfterEach
   void stop() {
     services.close();
+    if (telemetries != null) {
+      telemetries.forEach(t -> t.shutdown(Duration.ofSeconds(5)));
+    }
     if (database != null) {
       database.close();
     }
@@ -66,8 +85,10 @@ class SamplingConsistencyTest {
     env.put("SERVO_TRACE_EXPORTER", "none");
     env.put("SERVO_WORKER_THREADS", "16");
     TracingConfig tracing = TracingConfig.from(env);
-    ServoTelemetry workerTelemetry = services.telemetry(tracing, "servo-worker", workerSpans);
-    ServoTelemetry orchestratorTelemetry = services.telemetry(tracing, "servo-orchestrator", orchestratorSpans);
+    ServoTelemetry workerTelemetry = ServoTelemetry.builder(tracing, "servo-worker")
+        .idGenerator(new SeededIds(WORKER_SEED)).addSpanExporter(workerSpans).start();
+    ServoTelemetry orchestratorTelemetry = ServoTelemetry.builder(tracing, "servo-orchestrator")
+        .idGenerator(new SeededIds(ORCHESTRATOR_SEED)).addSpanExporter(orchestratorSpans).start();
     telemetries = List.of(workerTelemetry, orchestratorTelemetry);
     Map<String, String> workerEnv = new HashMap<>(env);
     workerEnv.put("PORT", "0");
@@ -96,9 +117,6 @@ class SamplingConsistencyTest {
     }
     clients.shutdown();
     await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(500)).until(() -> ended() == executions);
-    telemetries.forEach(t -> t.forceFlush(Duration.ofSeconds(5)));
-    Thread.sleep(200);
-    telemetries.forEach(t -> t.forceFlush(Duration.ofSeconds(5)));
     return traceIds;
   }
 
@@ -116,24 +134,37 @@ class SamplingConsistencyTest {
   }
 
   @Test
-  void atOnePercentTheSampledShareIsBinomialAndNoTraceIsPartial() throws Exception {
+  void atOnePercentExactlyTheRatioSamplersTracesAreRecordedAndNoneIsPartial() throws Exception {
     start(0.01);
     int n = 2000;
 
     List<String> traceIds = runAll(n);
 
-    Set<String> orchestratorSampled = traceIdsOf(orchestratorSpans, "orchestrator.enqueue_execution");
-    Set<String> producerSampled = traceIdsOf(orchestratorSpans, "cloud_tasks.enqueue");
-    Set<String> workerSampled = traceIdsOf(workerSpans, "worker.execute_workflow");
-    Set<String> assetSampled = traceIdsOf(workerSpans, "worker.execute_asset");
-    double sd = Math.sqrt(n * 0.01 * 0.99);
-    System.out.printf("sampled %d of %d executions at rate 0.01 (expected %.0f ± %.1f)%n",
-        orchestratorSampled.size(), n, n * 0.01, 3 * sd);
-    assertThat(orchestratorSampled.size()).isBetween((int) Math.ceil(n * 0.01 - 3 * sd), (int) Math.floor(n * 0.01 + 3 * sd));
-    assertThat(producerSampled).isEqualTo(orchestratorSampled);
-    assertThat(workerSampled).as("worker sampled ⇔ orchestrator sampled").isEqualTo(orchestratorSampled);
-    assertThat(assetSampled).as("assets sampled ⇔ execution sampled").isEqualTo(orchestratorSampled);
-    assertThat(traceIds).containsAll(orchestratorSampled).doesNotHaveDuplicates();
+    // The orchestrator's first trace id went to the PUT of the workflow, the next n to the executions.
+    SeededIds replay = new SeededIds(ORCHESTRATOR_SEED);
+    List<String> drawn = new ArrayList<>();
+    for (int i = 0; i <= n; i++) {
+      drawn.add(replay.generateTraceId());
+    }
+    assertThat(traceIds).containsExactlyInAnyOrderElementsOf(drawn.subList(1, n + 1));
+    Sampler ratio = Sampler.traceIdRatioBased(0.01);
+    Set<String> expected = traceIds.stream()
+        .filter(id -> ratio.shouldSample(Context.root(), id, "POST", SpanKind.SERVER, Attributes.empty(), List.of())
+            .getDecision() == SamplingDecision.RECORD_AND_SAMPLE)
+        .collect(Collectors.toSet());
+    System.out.printf("sampled %d of %d executions at rate 0.01%n", expected.size(), n);
+    assertThat(expected).as("the seeded ids give a fixed share near 1%").hasSize(EXPECTED_SAMPLED);
+
+    // The worker ends its spans after it records the result: wait until the whole traces arrived.
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+      telemetries.forEach(t -> t.forceFlush(Duration.ofSeconds(5)));
+      assertThat(traceIdsOf(orchestratorSpans, "orchestrator.enqueue_execution")).isEqualTo(expected);
+      assertThat(traceIdsOf(orchestratorSpans, "cloud_tasks.enqueue")).isEqualTo(expected);
+      assertThat(traceIdsOf(workerSpans, "worker.execute_workflow")).as("worker sampled ⇔ orchestrator sampled")
+          .isEqualTo(expected);
+      assertThat(traceIdsOf(workerSpans, "worker.execute_asset")).as("assets sampled ⇔ execution sampled")
+          .isEqualTo(expected);
+    });
   }
 
   @Test
@@ -155,14 +186,55 @@ class SamplingConsistencyTest {
     try {
       start(0.0);
       List<String> traceIds = runAll(20);
+      // Every trace id reached the logs: the work those ids name has been logged, and traced if it were.
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+        String logs = String.join("", lines);
+        assertThat(traceIds).allSatisfy(id -> assertThat(logs).contains("trace_id=" + id));
+      });
+      telemetries.forEach(t -> t.forceFlush(Duration.ofSeconds(5)));
 
       assertThat(orchestratorSpans.getFinishedSpanItems()).isEmpty();
       assertThat(workerSpans.getFinishedSpanItems()).isEmpty();
       assertThat(traceIds).allSatisfy(id -> assertThat(id).matches("[0-9a-f]{32}"));
-      String logs = String.join("", lines);
-      assertThat(traceIds).allSatisfy(id -> assertThat(logs).contains("trace_id=" + id));
     } finally {
       root.detachAppender(capture);
+    }
+  }
+
+  /**
+   * Trace ids from one seeded stream and span ids from another: the set of trace ids a service hands
+   * out does not depend on how its threads interleave span ids.
+   */
+  private static final class SeededIds implements IdGenerator {
+    private final Random traceIds;
+    private final Random spanIds;
+
+    SeededIds(long seed) {
+      traceIds = new Random(seed);
+      spanIds = new Random(~seed);
+    }
+
+    @Override
+    public String generateTraceId() {
+      long high;
+      long low;
+      // Both halves from one turn: threads interleaving their draws would mix halves of two ids.
+      synchronized (traceIds) {
+        do {
+          high = traceIds.nextLong();
+          low = traceIds.nextLong();
+        } while (high == 0 && low == 0);
+      }
+      return TraceId.fromLongs(high, low);
+    }
+
+    @Override
+    public String generateSpanId() {
+      long id;
+      do {
+        id = spanIds.nextLong();
+      } while (id == 0);
+      return SpanId.fromLong(id);
     }
   }
 }

@@ -11,7 +11,7 @@ import io.servo.orchestrator.OrchestratorConfig;
 import io.servo.orchestrator.OrchestratorServer;
 import io.servo.storage.AssetResult;
 import io.servo.storage.Execution;
-import io.servo.storage.PostgresTestDatabase;
+import io.servo.testing.postgres.PostgresTestDatabase;
 import io.servo.storage.ServoStorage;
 import io.servo.storage.Storage;
 import java.io.File;

@@ -2,10 +2,12 @@ package io.servo.cli.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.servo.cli.reliability.OtlpReceiver.Mode;
+import io.servo.testing.logs.CapturedLogs;
+import io.servo.testing.otlp.OtlpReceiver.Mode;
 import io.servo.core.execution.ExecutionState;
 import io.servo.storage.Execution;
-import io.servo.storage.PostgresTestDatabase;
+import io.servo.testing.otlp.OtlpReceiver;
+import io.servo.testing.postgres.PostgresTestDatabase;
 import io.servo.telemetry.ServoTelemetry;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
-import io.servo.storage.PostgresTestDatabase;
+import io.servo.testing.otlp.OtlpReceiver;
+import io.servo.testing.postgres.PostgresTestDatabase;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

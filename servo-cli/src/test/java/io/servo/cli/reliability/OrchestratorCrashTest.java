@@ -11,7 +11,7 @@ import io.servo.core.execution.ExecutionState;
 import io.servo.orchestrator.OrchestratorConfig;
 import io.servo.storage.AssetResult;
 import io.servo.storage.Execution;
-import io.servo.storage.PostgresTestDatabase;
+import io.servo.testing.postgres.PostgresTestDatabase;
 import io.servo.storage.ServoStorage;
 import io.servo.storage.Storage;
 import io.servo.telemetry.ServoTelemetry;

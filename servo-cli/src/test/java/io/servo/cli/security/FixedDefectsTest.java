@@ -22,7 +22,7 @@ class FixedDefectsTest {
 
   @Test
   void aHeadRequestIsAnsweredWithoutAnExceptionEscapingTheHandler(@TempDir Path dir) {
-    try (SecurityStack stack = SecurityStack.sqlite(dir).start(); CapturedLogs logs = CapturedLogs.start()) {
+    try (SecurityStack stack = SecurityStack.sqlite(dir).start(); EncodedLogs logs = EncodedLogs.start()) {
       RawHttp.Response response = RawHttp.send(stack.apiPort(), "HEAD", "/v1/executions/" + java.util.UUID.randomUUID(),
           List.of(new Header("Authorization", "Bearer " + SecurityStack.ACME_TOKEN)), null);
 
@@ -38,7 +38,7 @@ class FixedDefectsTest {
    */
   @Test
   void anOpaqueRequestTargetIsDroppedByTheJdkServerBeforeAnyServoHandler(@TempDir Path dir) {
-    try (SecurityStack stack = SecurityStack.sqlite(dir).start(); CapturedLogs logs = CapturedLogs.start()) {
+    try (SecurityStack stack = SecurityStack.sqlite(dir).start(); EncodedLogs logs = EncodedLogs.start()) {
       String before = stack.dump();
       for (int port : new int[] {stack.apiPort(), stack.workerPort()}) {
         for (String target : List.of("a:b", "mailto:acme@example.com", "v1:executions")) {

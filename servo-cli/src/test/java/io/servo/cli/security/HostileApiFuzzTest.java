@@ -34,7 +34,7 @@ class HostileApiFuzzTest {
   private static final String TINY = "workflow: tiny\nassets: [{name: one, kind: sql, sql: SELECT 1}]\n";
 
   private SecurityStack stack;
-  private CapturedLogs logs;
+  private EncodedLogs logs;
   private String example;
   private String exampleJson;
   private String acmeExecution;
@@ -48,7 +48,7 @@ class HostileApiFuzzTest {
     acmeExecution = stack.runToEnd(SecurityStack.ACME_TOKEN, "tiny", TINY).path("execution_id").asText();
     globexExecution = stack.runToEnd(SecurityStack.GLOBEX_TOKEN, "tiny", TINY).path("execution_id").asText();
     stack.awaitQuiet();
-    logs = CapturedLogs.start();
+    logs = EncodedLogs.start();
   }
 
   @AfterAll

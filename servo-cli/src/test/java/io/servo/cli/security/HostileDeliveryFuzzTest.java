@@ -40,7 +40,7 @@ class HostileDeliveryFuzzTest {
   private static final String SIGNED_TRACE_ID = "0af7651916cd43dd8448eb211c80319c";
 
   private SecurityStack stack;
-  private CapturedLogs logs;
+  private EncodedLogs logs;
   private String acmeExecution;
   private String globexExecution;
 
@@ -50,7 +50,7 @@ class HostileDeliveryFuzzTest {
     acmeExecution = stack.runToEnd(SecurityStack.ACME_TOKEN, "tiny", TINY).path("execution_id").asText();
     globexExecution = stack.runToEnd(SecurityStack.GLOBEX_TOKEN, "tiny", TINY).path("execution_id").asText();
     stack.awaitQuiet();
-    logs = CapturedLogs.start();
+    logs = EncodedLogs.start();
   }
 
   @AfterAll

@@ -52,7 +52,7 @@ class SecretsEndToEndTest {
   private HttpServer hook;
   private HttpServer otlp;
   private SecurityStack stack;
-  private CapturedLogs logs;
+  private EncodedLogs logs;
 
   @AfterEach
   void stop() {
@@ -79,7 +79,7 @@ class SecretsEndToEndTest {
     // The stdout exporter keeps the stream current when its service starts: tee it.
     originalOut = System.out;
     System.setOut(new PrintStream(new Tee(originalOut, stdout), true, StandardCharsets.UTF_8));
-    logs = CapturedLogs.start();
+    logs = EncodedLogs.start();
     String hookUrl = "http://hookuser:" + URL_PASSWORD + "@127.0.0.1:" + hook.getAddress().getPort()
         + "/hook?token=" + URL_TOKEN;
     String otlpEndpoint = "http://127.0.0.1:" + otlp.getAddress().getPort();

@@ -11,7 +11,7 @@ import io.servo.cloud.gcp.fake.oidc.JwksServer;
 import io.servo.cloud.gcp.fake.tasks.FakeCloudTasks;
 import io.servo.orchestrator.OrchestratorConfig;
 import io.servo.orchestrator.OrchestratorServer;
-import io.servo.storage.PostgresTestDatabase;
+import io.servo.testing.postgres.PostgresTestDatabase;
 import io.servo.storage.ServoStorage;
 import io.servo.telemetry.ServoTelemetry;
 import io.servo.telemetry.config.TracingConfig;
@@ -366,7 +366,7 @@ final class SecurityStack implements AutoCloseable {
     if (postgres != null) {
       postgres.close();
       if (role != null) {
-        String server = PostgresTestDatabase.baseUrl().replaceFirst("/[^/?]*(\\?|$)", "/postgres$1");
+        String server = PostgresTestDatabase.withDatabase("postgres");
         try (Connection c = DriverManager.getConnection(server); Statement s = c.createStatement()) {
           s.execute("DROP ROLE IF EXISTS " + role);
         } catch (SQLException e) {

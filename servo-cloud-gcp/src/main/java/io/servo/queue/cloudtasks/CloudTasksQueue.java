@@ -1,5 +1,6 @@
 package io.servo.queue.cloudtasks;
 
+import com.google.api.core.ApiFuture;
 import com.google.api.gax.core.NoCredentialsProvider;
 import com.google.api.gax.grpc.InstantiatingGrpcChannelProvider;
 import com.google.api.gax.retrying.RetrySettings;
@@ -26,7 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -41,28 +42,62 @@ import org.slf4j.LoggerFactory;
  * a second CreateTask with the same name (a retry after a lost response, or a second relay of the
  * same outbox row) gets {@code ALREADY_EXISTS}, which this queue treats as success.
  *
- * <p>Transient failures are retried per {@link EnqueueRetryPolicy}; the client library's own
- * CreateTask retries are switched off so there is one policy, not two multiplied together.
+ * <p>Transient failures ({@link #RETRYABLE_CODES}) are retried by the client library (gax) with
+ * the CreateTask {@link RetrySettings}: {@link #DEFAULT_RETRY_SETTINGS} unless the builder is given
+ * others. A retry after a lost response finds the task created and gets {@code ALREADY_EXISTS},
+ * which ends the call as a success like any duplicate.
  *
  * <p>Create one with {@link #create(CloudTasksConfig)} (Application Default Credentials, or no
  * credentials and plaintext when {@code SERVO_CLOUD_TASKS_ENDPOINT} is set), or with {@link
- * #builder(CloudTasksConfig)} to pass client settings, a retry policy or gRPC client interceptors.
+ * #builder(CloudTasksConfig)} to pass client settings, retry settings or gRPC client interceptors.
  */
 public final class CloudTasksQueue implements TaskQueue {
   private static final Logger log = LoggerFactory.getLogger(CloudTasksQueue.class);
   /** Cloud Tasks' rule for task ids. */
   private static final Pattern TASK_ID = Pattern.compile("[A-Za-z0-9_-]{1,500}");
 
+  /** Codes worth retrying at once: the service or the network hiccupped, nothing is wrong with us. */
+  public static final Set<StatusCode.Code> RETRYABLE_CODES = Set.of(
+      StatusCode.Code.UNAVAILABLE,
+      StatusCode.Code.DEADLINE_EXCEEDED,
+      StatusCode.Code.RESOURCE_EXHAUSTED,
+      StatusCode.Code.INTERNAL);
+
+  /**
+   * CreateTask's retries: at most 5 attempts, the delay between them from 250 ms doubling to at most
+   * 4 s (gax jitters each delay, so many orchestrator instances do not retry in lockstep), 30 s in
+   * all, each attempt bounded by 10 s.
+   */
+  public static final RetrySettings DEFAULT_RETRY_SETTINGS = RetrySettings.newBuilder()
+      .setMaxAttempts(5)
+      .setInitialRetryDelayDuration(Duration.ofMillis(250))
+      .setRetryDelayMultiplier(2.0)
+      .setMaxRetryDelayDuration(Duration.ofSeconds(4))
+      .setTotalTimeoutDuration(Duration.ofSeconds(30))
+      .setInitialRpcTimeoutDuration(Duration.ofSeconds(10))
+      .setRpcTimeoutMultiplier(1.0)
+      .setMaxRpcTimeoutDuration(Duration.ofSeconds(10))
+      .build();
+
+  /** A single attempt, bounded like each of {@link #DEFAULT_RETRY_SETTINGS}'s: no retries. */
+  public static final RetrySettings NO_RETRIES = DEFAULT_RETRY_SETTINGS.toBuilder()
+      .setMaxAttempts(1)
+      .setTotalTimeoutDuration(DEFAULT_RETRY_SETTINGS.getMaxRpcTimeoutDuration())
+      .build();
+
   private final CloudTasksConfig config;
   private final CloudTasksClient client;
-  private final EnqueueRetryPolicy retryPolicy;
+  private final RetrySettings retrySettings;
+  private final Set<StatusCode.Code> retryableCodes;
   private final CreateTaskFailures failures;
   private final String queuePath;
 
-  private CloudTasksQueue(CloudTasksConfig config, CloudTasksClient client, EnqueueRetryPolicy retryPolicy) {
+  private CloudTasksQueue(CloudTasksConfig config, CloudTasksClient client) {
     this.config = config;
     this.client = client;
-    this.retryPolicy = retryPolicy;
+    UnaryCallSettings<CreateTaskRequest, Task> createTask = client.getSettings().createTaskSettings();
+    this.retrySettings = createTask.getRetrySettings();
+    this.retryableCodes = createTask.getRetryableCodes();
     this.failures = new CreateTaskFailures(config);
     this.queuePath = config.queuePath();
   }
@@ -99,35 +134,29 @@ public final class CloudTasksQueue implements TaskQueue {
     CreateTaskRequest request =
         CreateTaskRequest.newBuilder().setParent(queuePath).setTask(toTask(taskId, task)).build();
     long start = System.nanoTime();
-    long deadline = start + retryPolicy.totalTimeout().toNanos();
-    for (int attempt = 1; ; attempt++) {
-      ApiException failure;
-      try {
-        client.createTask(request);
-        return;
-      } catch (ApiException e) {
-        failure = e;
+    // The call's future rather than the blocking createTask(request): gax waits for it
+    // uninterruptibly, and an orchestrator shutting down should not sit out the retries.
+    ApiFuture<Task> call = client.createTaskCallable().futureCall(request);
+    try {
+      call.get();
+    } catch (InterruptedException e) {
+      call.cancel(true);
+      Thread.currentThread().interrupt();
+      throw failures.interrupted(taskId);
+    } catch (ExecutionException e) {
+      if (!(e.getCause() instanceof ApiException failure)) {
+        throw new QueueException("Cloud Tasks CreateTask for task " + taskId + " on queue " + queuePath
+            + " failed: " + e.getCause() + "; try again later", true, e.getCause());
       }
       StatusCode.Code code = failure.getStatusCode().getCode();
       if (code == StatusCode.Code.ALREADY_EXISTS) {
         log.debug("task {} already exists in {}: enqueued before", taskId, queuePath);
         return;
       }
-      if (!CreateTaskFailures.TRANSIENT.contains(code)) {
-        throw failures.permanent(taskId, failure);
+      if (retryableCodes.contains(code)) {
+        throw failures.exhausted(taskId, failure, retrySettings, Duration.ofNanos(System.nanoTime() - start));
       }
-      long delayNanos = jittered(retryPolicy.backoffAfter(attempt));
-      if (attempt >= retryPolicy.maxAttempts() || System.nanoTime() + delayNanos >= deadline) {
-        throw failures.exhausted(taskId, failure, attempt, Duration.ofNanos(System.nanoTime() - start));
-      }
-      log.warn("CreateTask {} on {} failed with {} (attempt {}/{}), retrying in {} ms",
-          taskId, queuePath, code, attempt, retryPolicy.maxAttempts(), TimeUnit.NANOSECONDS.toMillis(delayNanos));
-      try {
-        TimeUnit.NANOSECONDS.sleep(delayNanos);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw failures.interrupted(taskId, failure);
-      }
+      throw failures.permanent(taskId, failure);
     }
   }
 
@@ -165,17 +194,11 @@ public final class CloudTasksQueue implements TaskQueue {
     return Task.newBuilder().setName(queuePath + "/tasks/" + taskId).setHttpRequest(http).build();
   }
 
-  /** Between half and all of {@code backoff}: spreads retries of many clients apart. */
-  private static long jittered(Duration backoff) {
-    long nanos = backoff.toNanos();
-    return nanos <= 1 ? nanos : nanos / 2 + ThreadLocalRandom.current().nextLong(nanos / 2 + 1);
-  }
-
   /** Options beyond the {@link CloudTasksConfig}. */
   public static final class Builder {
     private final CloudTasksConfig config;
     private CloudTasksSettings settings;
-    private EnqueueRetryPolicy retryPolicy = EnqueueRetryPolicy.DEFAULT;
+    private RetrySettings retrySettings = DEFAULT_RETRY_SETTINGS;
     private final List<ClientInterceptor> interceptors = new ArrayList<>();
 
     private Builder(CloudTasksConfig config) {
@@ -184,15 +207,20 @@ public final class CloudTasksQueue implements TaskQueue {
 
     /**
      * Client settings to use instead of those derived from the config (endpoint, credentials,
-     * transport). CreateTask's retry settings are still replaced, see {@link EnqueueRetryPolicy}.
+     * transport). CreateTask's retry settings and retryable codes are still replaced, see {@link
+     * #setRetrySettings(RetrySettings)}.
      */
     public Builder setSettings(CloudTasksSettings settings) {
       this.settings = Objects.requireNonNull(settings, "settings");
       return this;
     }
 
-    public Builder setRetryPolicy(EnqueueRetryPolicy retryPolicy) {
-      this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");
+    /**
+     * How gax retries CreateTask on {@link #RETRYABLE_CODES} (default {@link
+     * #DEFAULT_RETRY_SETTINGS}; {@link #NO_RETRIES} for one attempt).
+     */
+    public Builder setRetrySettings(RetrySettings retrySettings) {
+      this.retrySettings = Objects.requireNonNull(retrySettings, "retrySettings");
       return this;
     }
 
@@ -220,9 +248,9 @@ public final class CloudTasksQueue implements TaskQueue {
       } else {
         builder = settingsFromConfig();
       }
-      disableLibraryRetries(builder.createTaskSettings(), retryPolicy.attemptTimeout());
+      builder.createTaskSettings().setRetryableCodes(RETRYABLE_CODES).setRetrySettings(retrySettings);
       try {
-        return new CloudTasksQueue(config, CloudTasksClient.create(builder.build()), retryPolicy);
+        return new CloudTasksQueue(config, CloudTasksClient.create(builder.build()));
       } catch (IOException e) {
         throw new SettingsException(CloudTasksConfig.SUBJECT, List.of(new SettingsException.Problem(
             "GOOGLE_APPLICATION_CREDENTIALS",
@@ -247,20 +275,6 @@ public final class CloudTasksQueue implements TaskQueue {
       });
       // Otherwise the builder's default credentials provider: Application Default Credentials.
       return builder.setTransportChannelProvider(channel.build());
-    }
-
-    private static void disableLibraryRetries(
-        UnaryCallSettings.Builder<CreateTaskRequest, Task> createTask, Duration attemptTimeout) {
-      RetrySettings current = createTask.getRetrySettings();
-      createTask
-          .setRetryableCodes(Set.of())
-          .setRetrySettings(current.toBuilder()
-              .setMaxAttempts(1)
-              .setInitialRpcTimeoutDuration(attemptTimeout)
-              .setMaxRpcTimeoutDuration(attemptTimeout)
-              .setRpcTimeoutMultiplier(1.0)
-              .setTotalTimeoutDuration(attemptTimeout)
-              .build());
     }
   }
 }

@@ -1,42 +1,35 @@
 package io.servo.queue.cloudtasks;
 
+import com.google.api.gax.retrying.RetrySettings;
 import com.google.api.gax.rpc.ApiException;
-import com.google.api.gax.rpc.StatusCode;
 import io.servo.core.queue.QueueException;
 import java.time.Duration;
-import java.util.EnumSet;
-import java.util.Set;
 
 /** Turns a failed CreateTask into a {@link QueueException} whose message says what to do. */
 final class CreateTaskFailures {
-  /** Codes worth retrying at once: the service or the network hiccupped, nothing is wrong with us. */
-  static final Set<StatusCode.Code> TRANSIENT = EnumSet.of(
-      StatusCode.Code.UNAVAILABLE,
-      StatusCode.Code.DEADLINE_EXCEEDED,
-      StatusCode.Code.RESOURCE_EXHAUSTED,
-      StatusCode.Code.INTERNAL);
-
   private final CloudTasksConfig config;
 
   CreateTaskFailures(CloudTasksConfig config) {
     this.config = config;
   }
 
-  QueueException exhausted(String taskId, ApiException last, int attempts, Duration elapsed) {
+  /** A retryable failure that outlasted {@code retries} (gax does not say how many attempts it made). */
+  QueueException exhausted(String taskId, ApiException last, RetrySettings retries, Duration elapsed) {
     return new QueueException(
-        "Cloud Tasks CreateTask for task " + taskId + " on queue " + config.queuePath() + " failed "
-            + attempts + (attempts == 1 ? " time" : " times") + " in " + elapsed.toMillis() + " ms, last with "
-            + describe(last) + "; the task was not enqueued, try again later",
+        "Cloud Tasks CreateTask for task " + taskId + " on queue " + config.queuePath() + " failed with "
+            + describe(last) + " after " + elapsed.toMillis() + " ms of retries (at most "
+            + retries.getMaxAttempts() + " attempts in " + retries.getTotalTimeoutDuration().toMillis()
+            + " ms); the task was not enqueued, try again later",
         true,
         last);
   }
 
-  QueueException interrupted(String taskId, ApiException last) {
+  QueueException interrupted(String taskId) {
     return new QueueException(
-        "interrupted while retrying CreateTask for task " + taskId + " on queue " + config.queuePath()
-            + " after " + describe(last),
+        "interrupted during CreateTask for task " + taskId + " on queue " + config.queuePath()
+            + "; the task may or may not be enqueued, enqueue it again (a duplicate is ignored)",
         true,
-        last);
+        null);
   }
 
   /** A failure that retrying at once cannot fix. */

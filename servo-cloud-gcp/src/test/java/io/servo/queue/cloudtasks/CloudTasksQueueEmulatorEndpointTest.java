@@ -75,7 +75,7 @@ class CloudTasksQueueEmulatorEndpointTest {
 
   @Test
   void transientFailuresAreRetriedOverTcpToo() throws Exception {
-    queue = CloudTasksQueue.builder(config()).setRetryPolicy(CloudTasksQueueTest.FAST).build();
+    queue = CloudTasksQueue.builder(config()).setRetrySettings(CloudTasksQueueTest.FAST).build();
     fake.failNextCreateTasks(1, Status.UNAVAILABLE);
     fake.failNextCreateTasks(1, Status.RESOURCE_EXHAUSTED);
 
@@ -87,7 +87,7 @@ class CloudTasksQueueEmulatorEndpointTest {
 
   @Test
   void permissionDeniedOverTcpIsPermanent() {
-    queue = CloudTasksQueue.builder(config()).setRetryPolicy(CloudTasksQueueTest.FAST).build();
+    queue = CloudTasksQueue.builder(config()).setRetrySettings(CloudTasksQueueTest.FAST).build();
     fake.failNextCreateTasks(1, Status.PERMISSION_DENIED);
 
     QueueException e = catchThrowableOfType(QueueException.class,

@@ -9,10 +9,14 @@ import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jwt.SignedJWT;
+import com.google.api.gax.retrying.RetrySettings;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
+import io.grpc.ForwardingClientCall;
+import io.grpc.ForwardingClientCallListener;
+import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.servo.cloud.gcp.fake.http.RecordingHttpEndpoint;
@@ -29,6 +33,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,8 +42,15 @@ import org.junit.jupiter.api.Test;
 class CloudTasksQueueTest {
   static final String EMAIL = "servo-invoker@acme-prod.iam.gserviceaccount.com";
   static final String QUEUE_PATH = "projects/acme-prod/locations/europe-west1/queues/servo-tasks";
-  static final EnqueueRetryPolicy FAST = new EnqueueRetryPolicy(
-      4, Duration.ofMillis(5), Duration.ofMillis(20), 2.0, Duration.ofSeconds(10), Duration.ofSeconds(5));
+  /** The default's shape with short delays: 4 attempts, 5 ms doubling to 20 ms, 10 s in all. */
+  static final RetrySettings FAST = CloudTasksQueue.DEFAULT_RETRY_SETTINGS.toBuilder()
+      .setMaxAttempts(4)
+      .setInitialRetryDelayDuration(Duration.ofMillis(5))
+      .setMaxRetryDelayDuration(Duration.ofMillis(20))
+      .setTotalTimeoutDuration(Duration.ofSeconds(10))
+      .setInitialRpcTimeoutDuration(Duration.ofSeconds(5))
+      .setMaxRpcTimeoutDuration(Duration.ofSeconds(5))
+      .build();
 
   FakeCloudTasks fake;
   RecordingHttpEndpoint worker;
@@ -71,10 +83,17 @@ class CloudTasksQueueTest {
   }
 
   CloudTasksQueue inProcessQueue() {
-    return CloudTasksQueue.builder(CloudTasksConfig.fromEnvironment(env(worker)))
+    return inProcessQueue(FAST);
+  }
+
+  CloudTasksQueue inProcessQueue(RetrySettings retries, ClientInterceptor... interceptors) {
+    CloudTasksQueue.Builder builder = CloudTasksQueue.builder(CloudTasksConfig.fromEnvironment(env(worker)))
         .setSettings(fake.inProcessSettings())
-        .setRetryPolicy(FAST)
-        .build();
+        .setRetrySettings(retries);
+    for (ClientInterceptor interceptor : interceptors) {
+      builder.addClientInterceptor(interceptor);
+    }
+    return builder.build();
   }
 
   static QueuedTask signedTask(String name) {
@@ -148,8 +167,11 @@ class CloudTasksQueueTest {
 
     assertThat(fake.createTaskCalls()).isEqualTo(3);
     assertThat(fake.createdTaskCount()).isEqualTo(1);
-    Thread.sleep(200);
-    assertThat(worker.requests()).hasSize(1);
+    // No second delivery: a task enqueued afterwards arrives, and still only one of exec-dup came.
+    queue.enqueue(signedTask("exec-after"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> worker.requests().size() >= 2);
+    assertThat(worker.requests()).extracting(r -> r.header("X-CloudTasks-TaskName"))
+        .containsExactlyInAnyOrder("exec-dup", "exec-after");
   }
 
   @Test
@@ -172,16 +194,45 @@ class CloudTasksQueueTest {
     QueueException e = catchThrowableOfType(QueueException.class, () -> queue.enqueue(signedTask("exec-x")));
 
     assertThat(e.retryable()).isTrue();
-    assertThat(e.getMessage()).contains(QUEUE_PATH, "4 times", "DEADLINE_EXCEEDED");
+    assertThat(e.getMessage()).contains(QUEUE_PATH, "DEADLINE_EXCEEDED", "at most 4 attempts", "try again later");
     assertThat(fake.createTaskCalls()).isEqualTo(4);
   }
 
   @Test
-  void theClientLibraryDoesNotRetryOnItsOwn() {
-    queue = CloudTasksQueue.builder(CloudTasksConfig.fromEnvironment(env(worker)))
-        .setSettings(fake.inProcessSettings())
-        .setRetryPolicy(EnqueueRetryPolicy.noRetries())
-        .build();
+  void aRetryAfterALostResponseFindsTheTaskCreatedAndSucceeds() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    ClientInterceptor losesTheFirstResponse = new ClientInterceptor() {
+      @Override
+      public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+        boolean lose = calls.incrementAndGet() == 1;
+        return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+          @Override
+          public void start(Listener<R> listener, Metadata headers) {
+            super.start(!lose ? listener : new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+              @Override
+              public void onMessage(R message) {}
+
+              @Override
+              public void onClose(Status status, Metadata trailers) {
+                super.onClose(Status.UNAVAILABLE.withDescription("connection reset"), trailers);
+              }
+            }, headers);
+          }
+        };
+      }
+    };
+    queue = inProcessQueue(FAST, losesTheFirstResponse);
+
+    queue.enqueue(signedTask("exec-lost"));
+
+    assertThat(fake.createTaskCalls()).isEqualTo(2);
+    assertThat(fake.createdTaskCount()).isEqualTo(1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> worker.requests().size() == 1);
+  }
+
+  @Test
+  void noRetriesMeansOneCall() {
+    queue = inProcessQueue(CloudTasksQueue.NO_RETRIES);
     fake.failNextCreateTasks(3, Status.UNAVAILABLE);
 
     QueueException e = catchThrowableOfType(QueueException.class, () -> queue.enqueue(signedTask("exec-once")));
@@ -242,11 +293,7 @@ class CloudTasksQueueTest {
         return next.newCall(method, options);
       }
     };
-    queue = CloudTasksQueue.builder(CloudTasksConfig.fromEnvironment(env(worker)))
-        .setSettings(fake.inProcessSettings())
-        .setRetryPolicy(FAST)
-        .addClientInterceptor(recording)
-        .build();
+    queue = inProcessQueue(FAST, recording);
 
     queue.enqueue(signedTask("exec-traced"));
 

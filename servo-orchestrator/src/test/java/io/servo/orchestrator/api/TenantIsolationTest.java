@@ -3,6 +3,7 @@ package io.servo.orchestrator.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.servo.core.task.TaskPayloadCodec;
 import io.servo.orchestrator.testing.ApiClient.Response;
 import io.servo.orchestrator.testing.TestOrchestrator;
 import io.servo.storage.StoredWorkflow;
@@ -64,8 +65,7 @@ class TenantIsolationTest {
     Response asA = orchestrator.api().post("/v1/workflows/shared/executions", "tokA", "key-1");
 
     assertThat(asA.status()).isEqualTo(404);
-    Thread.sleep(300);
-    assertThat(orchestrator.worker.received()).hasSize(1);
+    assertOnlyBsTasksAfterAMarker();
   }
 
   @Test
@@ -88,8 +88,19 @@ class TenantIsolationTest {
       assertThat(orchestrator.api().get("/v1/executions/" + bExecution, token).status()).isEqualTo(401);
     }
     assertThat(orchestrator.storage.workflows().latest("b", "shared")).contains(bWorkflow);
-    Thread.sleep(300);
-    assertThat(orchestrator.worker.received()).hasSize(1);
+    assertOnlyBsTasksAfterAMarker();
+  }
+
+  /**
+   * B runs its workflow again: once that task arrives, a task the calls before it had wrongly
+   * created would have arrived too. Only B's two executions were delivered.
+   */
+  private void assertOnlyBsTasksAfterAMarker() {
+    String marker = orchestrator.api().post("/v1/workflows/shared/executions", "tokB", "key-marker")
+        .json().get("execution_id").asText();
+    await().atMost(Duration.ofSeconds(10)).until(() -> orchestrator.worker.received().size() >= 2);
+    assertThat(orchestrator.worker.received()).extracting(r -> TaskPayloadCodec.decode(r.body()).executionId())
+        .containsExactly(bExecution, marker);
   }
 
   @Test

@@ -17,6 +17,7 @@ import io.servo.orchestrator.testing.TestOrchestrator;
 import io.servo.storage.NewExecution;
 import io.servo.storage.OutboxTask;
 import io.servo.storage.StoredWorkflow;
+import io.servo.testing.logs.CapturedLogs;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -93,8 +94,7 @@ class OutboxRelayTest {
     OutboxTask pending = orchestrator.storage.outbox().pendingFor("a", id).orElseThrow();
     byte[] committed = pending.payload();
     assertThat(pending.taskName()).isEqualTo("exec-" + id + "-1");
-    Thread.sleep(200);
-    assertThat(orchestrator.worker.received()).isEmpty();
+    assertThat(orchestrator.worker.received()).isEmpty(); // no relay runs yet
 
     orchestrator.startServer(UnaryOperator.identity());
 
@@ -120,7 +120,8 @@ class OutboxRelayTest {
     String id = r.json().get("execution_id").asText();
     await().atMost(Duration.ofSeconds(10)).until(() -> orchestrator.worker.received().size() == 1);
     assertThat(queue[0].calls.get()).isEqualTo(3);
-    assertThat(orchestrator.storage.outbox().pendingFor("a", id)).isEmpty();
+    // The relay marks the task handed over once the queue's enqueue returned, after the delivery.
+    await().atMost(Duration.ofSeconds(5)).until(() -> orchestrator.storage.outbox().pendingFor("a", id).isEmpty());
     assertThat(TaskPayloadCodec.decode(orchestrator.worker.received().get(0).body()).executionId()).isEqualTo(id);
   }
 
@@ -151,8 +152,11 @@ class OutboxRelayTest {
     String outboxTable = outboxTable();
     sql("ALTER TABLE " + outboxTable + " RENAME TO servo_test_outbox_away");
 
-    orchestrator.startServer(UnaryOperator.identity());
-    Thread.sleep(400); // the relay polls and fails a few times meanwhile
+    try (CapturedLogs logs = CapturedLogs.of(OutboxRelay.class)) {
+      orchestrator.startServer(UnaryOperator.identity());
+      await().atMost(Duration.ofSeconds(10))
+          .until(() -> logs.containing("outbox relay: database error, retrying").size() >= 2);
+    }
     assertThat(orchestrator.worker.received()).isEmpty();
     sql("ALTER TABLE servo_test_outbox_away RENAME TO " + outboxTable);
 
@@ -270,8 +274,7 @@ class OutboxRelayTest {
       second.start();
       await().atMost(Duration.ofSeconds(20)).until(() -> ids.stream()
           .allMatch(id -> orchestrator.storage.outbox().pendingFor("a", id).isEmpty()));
-      Thread.sleep(300); // a duplicate still in flight would land now
-    }
+    } // close() waits for the relays' threads: no hand-over is in flight after this
     assertThat(enqueued).hasSize(tasks).doesNotHaveDuplicates();
   }
 

@@ -54,6 +54,8 @@ class OrchestratorTracingTest {
   private static final String START = "/v1/workflows/nightly/executions";
   private static final String CALLER_TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
   private static final String CALLER_SPAN_ID = "00f067aa0ba902b7";
+  private static final String MARKER_TRACE_ID = "0af7651916cd43dd8448eb211c80319c";
+  private static final String MARKER = "00-" + MARKER_TRACE_ID + "-b7ad6b7169203331-01";
   private static final String CALLER_SAMPLED = "00-" + CALLER_TRACE_ID + "-" + CALLER_SPAN_ID + "-01";
 
   @TempDir Path dir;
@@ -147,11 +149,12 @@ class OrchestratorTracingTest {
     orchestrator.api().get("/v1/executions/" + id, "tokA");
     orchestrator.api().get("/health", null);
 
-    Thread.sleep(2000); // the relay polls every 50 ms here
-
-    assertThat(serverSpan("/v1/workflows/{name}")).isPresent();
-    assertThat(serverSpan("/v1/executions/{id}")).isPresent();
-    assertThat(serverSpan("/health")).isPresent();
+    // The relay polls every 50 ms here, many times while the spans arrive.
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      assertThat(serverSpan("/v1/workflows/{name}")).isPresent();
+      assertThat(serverSpan("/v1/executions/{id}")).isPresent();
+      assertThat(serverSpan("/health")).isPresent();
+    });
     assertThat(serverSpan("/v1/executions/{id}").orElseThrow().getName()).isEqualTo("GET /v1/executions/{id}");
     // Every span belongs to a request's trace: the relay's statements start none of their own.
     List<SpanData> roots = spans.getFinishedSpanItems().stream()
@@ -178,8 +181,7 @@ class OrchestratorTracingTest {
     assertThat(task.header("traceparent")).isEqualTo(traceparent);
     assertThat(task.header("X-Servo-Traceparent")).isEqualTo(traceparent);
     assertThat(TaskSignature.create(TestOrchestrator.SECRET).verify(task::header, task.body())).isNull();
-    Thread.sleep(200);
-    assertThat(spans.getFinishedSpanItems()).isEmpty();
+    assertThat(exportedBeforeAMarker()).isEmpty();
   }
 
   @Test
@@ -210,7 +212,11 @@ class OrchestratorTracingTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> orchestrator.worker.received().size() == 1);
     assertThat(sampled(TaskPayloadCodec.decode(orchestrator.worker.received().get(0).body()).trace()
         .traceparent())).isFalse();
-    Thread.sleep(200);
+    // No caller can sample here (all are anonymous at rate 0), so no marker span: the relay marks the
+    // task handed over after its spans of the hand-over ended.
+    TaskPayload delivered = TaskPayloadCodec.decode(orchestrator.worker.received().get(0).body());
+    await().atMost(Duration.ofSeconds(10)).until(() -> orchestrator.storage.outbox()
+        .pendingFor(delivered.tenant(), delivered.executionId()).isEmpty());
     assertThat(spans.getFinishedSpanItems()).isEmpty();
   }
 
@@ -283,8 +289,7 @@ class OrchestratorTracingTest {
     assertThat(orchestrator.api().send("POST", START, null, Map.of("traceparent", CALLER_SAMPLED)).status())
         .isEqualTo(401);
 
-    Thread.sleep(200);
-    assertThat(spans.getFinishedSpanItems()).isEmpty();
+    assertThat(exportedBeforeAMarker()).isEmpty();
   }
 
   @Test
@@ -326,8 +331,7 @@ class OrchestratorTracingTest {
     assertThat(task.body()).isEqualTo(payload);
     assertThat(task.header("traceparent")).isNull();
     assertThat(task.header("X-Servo-Traceparent")).isNull();
-    Thread.sleep(200);
-    assertThat(spans.getFinishedSpanItems()).isEmpty();
+    assertThat(exportedBeforeAMarker()).isEmpty();
   }
 
   @Test
@@ -428,6 +432,17 @@ class OrchestratorTracingTest {
     orchestrator.startServer(b -> more.apply(b.openTelemetry(sdk)));
     String token = env.containsKey("SERVO_API_TOKENS") ? null : "tokA";
     assertThat(orchestrator.api().put("/v1/workflows/nightly", token, WORKFLOW).status()).isEqualTo(201);
+  }
+
+  /**
+   * What was exported apart from a marker: an authenticated request, sampled by its caller, sent now.
+   * Once the marker's span is exported, the spans that ended before it have been exported too.
+   */
+  private List<SpanData> exportedBeforeAMarker() {
+    orchestrator.api().send("GET", "/v1/executions/" + UUID.randomUUID(), "tokA", Map.of("traceparent", MARKER));
+    await().atMost(Duration.ofSeconds(10)).until(() -> spans.getFinishedSpanItems().stream()
+        .anyMatch(s -> s.getTraceId().equals(MARKER_TRACE_ID)));
+    return spans.getFinishedSpanItems().stream().filter(s -> !s.getTraceId().equals(MARKER_TRACE_ID)).toList();
   }
 
   private Optional<SpanData> named(String name) {

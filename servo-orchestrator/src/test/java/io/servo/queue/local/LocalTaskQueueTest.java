@@ -3,10 +3,12 @@ package io.servo.queue.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
 import io.servo.core.queue.QueuedTask;
 import io.servo.core.queue.TaskHeaders;
 import io.servo.orchestrator.testing.RecordingWorker;
 import io.servo.orchestrator.testing.RecordingWorker.Received;
+import io.servo.testing.logs.CapturedLogs;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -71,16 +73,18 @@ class LocalTaskQueueTest {
   void retries503UntilTheWorkerAccepts() throws Exception {
     worker.answer(503, 503);
 
-    queue.enqueue(task("exec-2-1"));
+    try (CapturedLogs logs = CapturedLogs.of(LocalTaskQueue.class, Level.DEBUG)) {
+      queue.enqueue(task("exec-2-1"));
 
-    await().atMost(Duration.ofSeconds(5)).until(() -> worker.received().size() == 3);
+      // Once the queue counts the task delivered it sends it no more.
+      await().atMost(Duration.ofSeconds(5)).until(() -> logs.hasLineWith("task exec-2-1 delivered"));
+    }
     List<Received> got = worker.received();
+    assertThat(got).hasSize(3);
     assertThat(got).extracting(r -> r.header(TaskHeaders.RETRY_COUNT)).containsExactly("0", "1", "2");
     assertThat(got).extracting(r -> r.header(TaskHeaders.EXECUTION_COUNT)).containsExactly("0", "1", "2");
     assertThat(got.get(2).header(TaskHeaders.PREVIOUS_RESPONSE)).isEqualTo("503");
     assertThat(got).extracting(Received::body).allSatisfy(b -> assertThat(b).isEqualTo(task("exec-2-1").body()));
-    Thread.sleep(200);
-    assertThat(worker.received()).hasSize(3);
   }
 
   @Test
@@ -101,10 +105,11 @@ class LocalTaskQueueTest {
   void givesUpAtOnceOn400() throws Exception {
     worker.answer(400);
 
-    queue.enqueue(task("exec-4-1"));
+    try (CapturedLogs logs = CapturedLogs.of(LocalTaskQueue.class)) {
+      queue.enqueue(task("exec-4-1"));
 
-    await().atMost(Duration.ofSeconds(5)).until(() -> worker.received().size() == 1);
-    Thread.sleep(300);
+      await().atMost(Duration.ofSeconds(5)).until(() -> logs.hasLineWith("task exec-4-1 refused", "not retrying"));
+    }
     assertThat(worker.received()).hasSize(1);
   }
 
@@ -112,10 +117,11 @@ class LocalTaskQueueTest {
   void retries408And500UpToMaxAttempts() throws Exception {
     worker.answer(408, 500, 500, 500, 500);
 
-    queue.enqueue(task("exec-5-1"));
+    try (CapturedLogs logs = CapturedLogs.of(LocalTaskQueue.class)) {
+      queue.enqueue(task("exec-5-1"));
 
-    await().atMost(Duration.ofSeconds(5)).until(() -> worker.received().size() == 4);
-    Thread.sleep(300);
+      await().atMost(Duration.ofSeconds(5)).until(() -> logs.hasLineWith("task exec-5-1 failed 4 times", "giving up"));
+    }
     assertThat(worker.received()).hasSize(4);
   }
 
@@ -124,10 +130,11 @@ class LocalTaskQueueTest {
     RecordingWorker gone = RecordingWorker.start();
     gone.close();
     try (LocalTaskQueue unreachable = LocalTaskQueue.builder(gone.url())
-        .minBackoff(Duration.ofMillis(10)).maxBackoff(Duration.ofMillis(20)).maxAttempts(3).build()) {
-      unreachable.enqueue(task("exec-6-1"));
-      // Nothing to observe but that it neither throws nor blocks; the attempts are logged.
-      Thread.sleep(300);
+        .minBackoff(Duration.ofMillis(10)).maxBackoff(Duration.ofMillis(20)).maxAttempts(3).build();
+        CapturedLogs logs = CapturedLogs.of(LocalTaskQueue.class)) {
+      unreachable.enqueue(task("exec-6-1")); // neither throws nor blocks
+
+      await().atMost(Duration.ofSeconds(5)).until(() -> logs.hasLineWith("task exec-6-1 failed 3 times", "giving up"));
     }
   }
 
@@ -138,10 +145,10 @@ class LocalTaskQueueTest {
     await().atMost(Duration.ofSeconds(5)).until(() -> worker.received().size() == 1);
 
     queue.enqueue(task("exec-7-1")); // after delivery, too
-    queue.enqueue(task("exec-7-2"));
+    queue.enqueue(task("exec-7-2")); // enqueued after the duplicate: it arrives after it would have
 
-    await().atMost(Duration.ofSeconds(5)).until(() -> worker.received().size() == 2);
-    Thread.sleep(200);
+    await().atMost(Duration.ofSeconds(5)).until(() -> worker.received().stream()
+        .anyMatch(r -> "exec-7-2".equals(r.header(TaskHeaders.TASK_NAME))));
     assertThat(worker.received()).extracting(r -> r.header(TaskHeaders.TASK_NAME))
         .containsExactly("exec-7-1", "exec-7-2");
   }

@@ -2,7 +2,6 @@ package io.servo.telemetry.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
@@ -14,9 +13,9 @@ import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import io.servo.testing.postgres.PostgresTestDatabase;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -26,7 +25,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.postgresql.ds.PGSimpleDataSource;
@@ -38,8 +36,6 @@ import org.sqlite.SQLiteDataSource;
  * batches, errors.
  */
 class StatementSpansTest {
-  private static final String DEFAULT_POSTGRES_URL = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
-
   private final InMemorySpanExporter spans = InMemorySpanExporter.create();
   private final OpenTelemetrySdk sdk = OpenTelemetrySdk.builder()
       .setTracerProvider(SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(spans)).build())
@@ -53,7 +49,7 @@ class StatementSpansTest {
   @Test
   void postgresStatementsAreNamedAndDescribedAsTheLibraryDid() throws Exception {
     PGSimpleDataSource postgres = new PGSimpleDataSource();
-    postgres.setUrl(postgresUrl());
+    postgres.setUrl(PostgresTestDatabase.reachableBaseUrl());
 
     List<SpanData> statements = runStatements(postgres);
 
@@ -201,19 +197,4 @@ class StatementSpansTest {
     return map;
   }
 
-  /** SERVO_TEST_POSTGRES_URL (or the default); the test is skipped without a server, fails under CI. */
-  private static String postgresUrl() {
-    String fromEnv = System.getenv("SERVO_TEST_POSTGRES_URL");
-    String url = fromEnv == null || fromEnv.isBlank() ? DEFAULT_POSTGRES_URL : fromEnv;
-    try (Connection ignored = DriverManager.getConnection(url)) {
-      return url;
-    } catch (SQLException e) {
-      String why = "PostgreSQL is not reachable (" + e.getMessage() + "); set SERVO_TEST_POSTGRES_URL";
-      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-        fail(why);
-      }
-      Assumptions.abort(why);
-      throw new AssertionError(why);
-    }
-  }
 }

@@ -5,8 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.servo.core.execution.AssetStatus;
 import io.servo.core.workflow.SqlAsset;
-import io.servo.storage.PostgresTestDatabase;
-import io.servo.storage.TcpFaultProxy;
+import io.servo.testing.postgres.PostgresTestDatabase;
+import io.servo.testing.postgres.TcpFaultProxy;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.servo.core.execution.AssetStatus;
 import io.servo.core.workflow.SqlAsset;
-import io.servo.storage.PostgresTestDatabase;
+import io.servo.testing.postgres.PostgresTestDatabase;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,13 +1,12 @@
 package io.servo.worker.assets;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
+import io.servo.testing.postgres.PostgresTestDatabase;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -20,12 +19,10 @@ import org.junit.jupiter.api.Test;
  * turn that off. Linux shows a socket's keep-alive timer in /proc/net/tcp (timer 2).
  */
 class WarehouseKeepAliveTest {
-  private static final String DEFAULT_URL = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
-
   @Test
   void idleWarehouseConnectionsAreKeptAliveUnlessTheUrlSaysOtherwise() throws Exception {
     Assumptions.assumeTrue(Files.isReadable(Path.of("/proc/net/tcp")), "needs Linux's /proc/net/tcp");
-    String url = postgresUrl();
+    String url = PostgresTestDatabase.reachableBaseUrl();
     try (WarehousePool warehouse = new WarehousePool(url)) {
       assertThat(tcpTimer(clientPort(warehouse))).as("timer of the idle connection (2: keep-alive)").isEqualTo(2);
     }
@@ -60,19 +57,4 @@ class WarehouseKeepAliveTest {
     throw new AssertionError("no established socket on local port " + localPort);
   }
 
-  /** SERVO_TEST_POSTGRES_URL (or the default); the test is skipped without a server, fails under CI. */
-  private static String postgresUrl() {
-    String fromEnv = System.getenv("SERVO_TEST_POSTGRES_URL");
-    String url = fromEnv == null || fromEnv.isBlank() ? DEFAULT_URL : fromEnv;
-    try (Connection ignored = DriverManager.getConnection(url)) {
-      return url;
-    } catch (SQLException e) {
-      String why = "PostgreSQL is not reachable (" + e.getMessage() + "); set SERVO_TEST_POSTGRES_URL";
-      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-        fail(why);
-      }
-      Assumptions.abort(why);
-      throw new AssertionError(why);
-    }
-  }
 }

@@ -1,4 +1,4 @@
-package io.servo.storage;
+package io.servo.testing.postgres;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -3,11 +3,10 @@ package io.servo.cli.security;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.AppenderBase;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.servo.core.json.Json;
 import io.servo.telemetry.logging.ServoLogEncoder;
+import io.servo.testing.logs.CapturedLogs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -19,11 +18,11 @@ import java.util.regex.Pattern;
 import org.slf4j.LoggerFactory;
 
 /**
- * Every log event of the process while open, written by Servo's real encoder in both formats
- * (text and Cloud Logging JSON), plus what the JDK's HTTP server logs through java.util.logging
- * (where an exception escaping a handler ends up).
+ * Every log event of the process while open ({@link CapturedLogs}), written by Servo's real encoder
+ * in both formats (text and Cloud Logging JSON), plus what the JDK's HTTP server logs through
+ * java.util.logging (where an exception escaping a handler ends up).
  */
-final class CapturedLogs implements AutoCloseable {
+final class EncodedLogs implements AutoCloseable {
   /** How a real text line starts. */
   static final Pattern TEXT_LINE_START =
       Pattern.compile("^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3} (TRACE|DEBUG|INFO |WARN |ERROR) \\[");
@@ -33,29 +32,20 @@ final class CapturedLogs implements AutoCloseable {
 
   private final ConcurrentLinkedQueue<Entry> entries = new ConcurrentLinkedQueue<>();
   private final ConcurrentLinkedQueue<LogRecord> jdkHttpServer = new ConcurrentLinkedQueue<>();
-  private final Logger root;
-  private final AppenderBase<ILoggingEvent> appender;
+  private final CapturedLogs captured;
   private final java.util.logging.Logger julLogger = java.util.logging.Logger.getLogger("com.sun.net.httpserver");
   private final java.util.logging.Level julLevel;
   private final Handler julHandler;
 
-  private CapturedLogs() {
-    root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    LoggerContext context = root.getLoggerContext();
+  private EncodedLogs() {
+    LoggerContext context = ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).getLoggerContext();
     ServoLogEncoder text = encoder(context, "text");
     ServoLogEncoder json = encoder(context, "json");
-    appender = new AppenderBase<>() {
-      @Override
-      protected void append(ILoggingEvent event) {
-        entries.add(new Entry(event.getLevel(), event.getLoggerName(),
-            new String(text.encode(event), StandardCharsets.UTF_8),
-            new String(json.encode(event), StandardCharsets.UTF_8),
-            event.getThrowableProxy() != null));
-      }
-    };
-    appender.setContext(context);
-    appender.start();
-    root.addAppender(appender);
+    // Encoded on the logging thread: the encoder takes the ids of the span current there.
+    captured = CapturedLogs.attach(event -> entries.add(new Entry(event.getLevel(), event.getLoggerName(),
+        new String(text.encode(event), StandardCharsets.UTF_8),
+        new String(json.encode(event), StandardCharsets.UTF_8),
+        event.getThrowableProxy() != null)));
     julHandler = new Handler() {
       @Override
       public void publish(LogRecord record) {
@@ -74,8 +64,8 @@ final class CapturedLogs implements AutoCloseable {
     julLogger.addHandler(julHandler);
   }
 
-  static CapturedLogs start() {
-    return new CapturedLogs();
+  static EncodedLogs start() {
+    return new EncodedLogs();
   }
 
   private static ServoLogEncoder encoder(LoggerContext context, String format) {
@@ -185,14 +175,14 @@ final class CapturedLogs implements AutoCloseable {
   }
 
   void clear() {
+    captured.clear();
     entries.clear();
     jdkHttpServer.clear();
   }
 
   @Override
   public void close() {
-    root.detachAppender(appender);
-    appender.stop();
+    captured.close();
     julLogger.removeHandler(julHandler);
     julLogger.setLevel(julLevel);
   }

@@ -1,4 +1,4 @@
-package io.servo.bench.e2e;
+package io.servo.testing.otlp;
 
 /**
  * Counts the spans in an OTLP {@code ExportTraceServiceRequest} by walking the protobuf wire format:

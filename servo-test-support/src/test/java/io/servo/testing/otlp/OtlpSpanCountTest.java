@@ -1,4 +1,4 @@
-package io.servo.bench.e2e;
+package io.servo.testing.otlp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,6 +1,4 @@
-package io.servo.storage;
-
-import static org.assertj.core.api.Assertions.fail;
+package io.servo.testing.postgres;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -10,6 +8,7 @@ import java.util.Locale;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -17,7 +16,7 @@ import org.junit.jupiter.api.Assumptions;
  * the server is unreachable the test is skipped, or fails when {@code CI=true}.
  */
 public final class PostgresTestDatabase implements AutoCloseable {
-  static final String DEFAULT_URL = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
+  private static final String DEFAULT_URL = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
   private static final Pattern URL = Pattern.compile("^(jdbc:postgresql://[^/?]*/)([^?]*)(.*)$");
 
   private final String name;
@@ -67,12 +66,27 @@ public final class PostgresTestDatabase implements AutoCloseable {
     }
   }
 
+  /** {@code SERVO_TEST_POSTGRES_URL}, or the local server's {@code test} database. */
   public static String baseUrl() {
     String fromEnv = System.getenv("SERVO_TEST_POSTGRES_URL");
     return fromEnv == null || fromEnv.isBlank() ? DEFAULT_URL : fromEnv;
   }
 
-  static String withDatabase(String database) {
+  /**
+   * {@link #baseUrl()} once a connection to it succeeded, for a test that uses the server's existing
+   * database; otherwise the test is skipped, or fails when {@code CI=true}.
+   */
+  public static String reachableBaseUrl() {
+    String url = baseUrl();
+    try (Connection ignored = connectOrAbort(url)) {
+      return url;
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot close a test connection to " + url, e);
+    }
+  }
+
+  /** {@link #baseUrl()} with another database name. */
+  public static String withDatabase(String database) {
     Matcher m = URL.matcher(baseUrl());
     if (!m.matches()) {
       throw new IllegalStateException("SERVO_TEST_POSTGRES_URL must look like jdbc:postgresql://HOST:PORT/DB?user=…");
@@ -82,12 +96,16 @@ public final class PostgresTestDatabase implements AutoCloseable {
 
   /** A connection to the server's {@code postgres} database, or a skipped (CI: failed) test. */
   private static Connection admin() {
+    return connectOrAbort(withDatabase("postgres"));
+  }
+
+  private static Connection connectOrAbort(String url) {
     try {
-      return DriverManager.getConnection(withDatabase("postgres"));
+      return DriverManager.getConnection(url);
     } catch (SQLException e) {
-      String why = "PostgreSQL is not reachable (" + e.getMessage() + "); set SERVO_TEST_POSTGRES_URL";
+      String why = "PostgreSQL is not reachable (" + e.getMessage() + "); start it or set SERVO_TEST_POSTGRES_URL";
       if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-        fail(why);
+        Assertions.fail(why, e);
       }
       Assumptions.abort(why);
       throw new AssertionError(why);
