@@ -155,9 +155,13 @@ public final class JsonHttpServer {
               + " log has the details; retrying may help");
         }
       } finally {
+        if (answer != null) {
+          // Before the observer ends: it may record response headers.
+          setHeaders(exchange, answer);
+        }
         observation.end(answer == null ? 500 : answer.status(), error);
       }
-      write(exchange, answer);
+      send(exchange, answer);
     } catch (IOException e) {
       // The client went away (or sent a body it did not finish): nothing left to answer.
       log.debug("{} {}: {}", exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(), e.toString());
@@ -165,14 +169,22 @@ public final class JsonHttpServer {
   }
 
   private static void write(HttpExchange exchange, JsonAnswer answer) throws IOException {
+    setHeaders(exchange, answer);
+    send(exchange, answer);
+  }
+
+  private static void setHeaders(HttpExchange exchange, JsonAnswer answer) {
+    exchange.getResponseHeaders().set("Content-Type", "application/json");
+    answer.headers().forEach(exchange.getResponseHeaders()::set);
+  }
+
+  private static void send(HttpExchange exchange, JsonAnswer answer) throws IOException {
     byte[] bytes;
     try {
       bytes = Json.mapper().writeValueAsBytes(answer.body());
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("an answer's body cannot be written as JSON", e);
     }
-    exchange.getResponseHeaders().set("Content-Type", "application/json");
-    answer.headers().forEach(exchange.getResponseHeaders()::set);
     // A HEAD answer has no body: the JDK closes its stream, and writing to it throws.
     if ("HEAD".equals(exchange.getRequestMethod())) {
       exchange.sendResponseHeaders(answer.status(), -1);
