@@ -100,6 +100,16 @@ class JsonHttpServerTest {
   }
 
   @Test
+  void aLiteralSegmentMatchesItsPercentDecodedFormAndAnEncodedSlashStaysInAVariable() throws Exception {
+    start(2, 2);
+
+    assertThat(send("GET", "/%68ealth", null).statusCode()).isEqualTo(200);
+    assertThat(send("GET", "/v1/things/a%2F..", null).statusCode()).isEqualTo(409);
+    assertThat(send("GET", "/v1%2Fthings/x", null).statusCode()).isEqualTo(404);
+    assertThat(send("GET", "/v1/things/", null).statusCode()).isEqualTo(404);
+  }
+
+  @Test
   void unknownPathIs404NamingTheRoutesAndWrongMethodIs405WithAllow() throws Exception {
     start(2, 2);
 
