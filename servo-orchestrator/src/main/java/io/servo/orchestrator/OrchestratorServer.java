@@ -1,14 +1,13 @@
 package io.servo.orchestrator;
 
-import com.sun.net.httpserver.HttpServer;
 import io.opentelemetry.api.OpenTelemetry;
 import io.servo.core.queue.TaskQueue;
 import io.servo.core.task.TaskSignature;
 import io.servo.core.tenant.WorkerRoute;
 import io.servo.core.workflow.Workflow;
-import io.servo.orchestrator.api.ApiHandler;
+import io.servo.core.http.JsonHttpServer;
+import io.servo.orchestrator.api.ApiRoutes;
 import io.servo.orchestrator.api.TraceViews;
-import io.servo.orchestrator.api.BoundedRequestExecutor;
 import io.servo.orchestrator.api.TenantAuthenticator;
 import io.servo.orchestrator.execution.ExecutionLauncher;
 import io.servo.orchestrator.execution.StoreExecutionLauncher;
@@ -20,9 +19,7 @@ import io.servo.orchestrator.sweeper.ExecutionSweeper;
 import io.servo.orchestrator.tracing.OrchestratorTracing;
 import io.servo.settings.SettingsException;
 import io.servo.storage.ServoStorage;
-import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -67,12 +64,9 @@ public final class OrchestratorServer implements AutoCloseable {
   private final List<LocalTaskQueue> localQueues = new ArrayList<>();
   private final OutboxRelay relay;
   private final ExecutionSweeper sweeper;
-  private final ApiHandler handler;
-  private final int workerThreads;
-  private final int maxQueuedRequests;
+  private final JsonHttpServer httpServer;
   private final Duration shutdownGrace;
-  private HttpServer httpServer;
-  private BoundedRequestExecutor executor;
+  private boolean started;
   private boolean closed;
 
   private OrchestratorServer(Builder b) {
@@ -125,12 +119,15 @@ public final class OrchestratorServer implements AutoCloseable {
         b.traceContext == TraceContextSource.NONE ? tracing.traceContext() : b.traceContext;
     ExecutionLauncher launcher = tracing.wrapLauncher(
         b.launcherDecorator.apply(StoreExecutionLauncher.create(b.storage, traceContext, b.clock)));
-    this.handler = ApiHandler.create(TenantAuthenticator.create(config.apiTokens()), config.tenants(), b.storage, launcher,
-        relay, config.maxBodyBytes(), b.handOverTimeout, new TraceViews(b.traceLinks, b.traceWaterfall), tracing.requestObserver(),
-        this::dispatchWait);
+    ApiRoutes api = ApiRoutes.create(TenantAuthenticator.create(config.apiTokens()), config.tenants(), b.storage,
+        launcher, relay, config.maxBodyBytes(), b.handOverTimeout, new TraceViews(b.traceLinks, b.traceWaterfall),
+        tracing.requestObserver(), this::dispatchWait);
+    this.httpServer = JsonHttpServer.builder("orchestrator", api.routes())
+        .observer(api.observer())
+        .port(config.port())
+        .requestLimits(b.workerThreads, b.maxQueuedRequests)
+        .build();
     this.shutdownGrace = b.shutdownGrace;
-    this.workerThreads = b.workerThreads;
-    this.maxQueuedRequests = b.maxQueuedRequests;
   }
 
   /**
@@ -173,19 +170,11 @@ public final class OrchestratorServer implements AutoCloseable {
    * @throws UncheckedIOException when the port cannot be bound
    */
   public synchronized void start() {
-    if (httpServer != null || closed) {
+    if (started || closed) {
       throw new IllegalStateException("start() may be called once, before close()");
     }
-    try {
-      httpServer = HttpServer.create(new InetSocketAddress(config.port()), 128);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot listen on port " + config.port()
-          + " (PORT): is another process using it?", e);
-    }
-    executor = BoundedRequestExecutor.create(workerThreads, maxQueuedRequests);
-    httpServer.setExecutor(executor);
-    httpServer.createContext("/", handler);
     httpServer.start();
+    started = true;
     relay.start();
     sweeper.start();
     log.info("orchestrator listening on port {} ({}, queue {} '{}')", port(), config.environment().id(),
@@ -194,10 +183,7 @@ public final class OrchestratorServer implements AutoCloseable {
 
   /** The port the API listens on (the bound one when {@code PORT} was 0). */
   public synchronized int port() {
-    if (httpServer == null) {
-      throw new IllegalStateException("not started");
-    }
-    return httpServer.getAddress().getPort();
+    return httpServer.port();
   }
 
   /** The queue backend tasks end up in (the one passed in, or the local queue created). */
@@ -216,17 +202,7 @@ public final class OrchestratorServer implements AutoCloseable {
       return;
     }
     closed = true;
-    if (httpServer != null) {
-      // JDK 17's HttpServer.stop(n) always waits the full n seconds (JDK-8304065, fixed in 22), so
-      // the server counts its exchanges itself and waits only while there are some.
-      handler.refuseNewRequests();
-      if (!executor.awaitIdle(shutdownGrace)) {
-        log.warn("stopping with {} API requests still in flight after {} ms", executor.inFlight(),
-            shutdownGrace.toMillis());
-      }
-      httpServer.stop(0);
-      executor.close();
-    }
+    httpServer.close(shutdownGrace);
     sweeper.close();
     relay.close();
     if (ownsQueue) {

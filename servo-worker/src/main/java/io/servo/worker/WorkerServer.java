@@ -13,7 +13,6 @@ import io.servo.worker.execution.WorkflowExecutor;
 import io.servo.worker.http.WorkerHttpService;
 import io.servo.worker.ratelimit.TenantRateLimiter;
 import io.servo.worker.tracing.WorkerTracing;
-import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
@@ -137,11 +136,7 @@ public final class WorkerServer implements AutoCloseable {
     if (closed || started) {
       throw new IllegalStateException(closed ? "worker is closed" : "worker already started");
     }
-    try {
-      http.start();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot listen on port " + config.port() + " (PORT)", e);
-    }
+    http.start();
     started = true;
     log.info("worker listening on port {} ({})", http.port(), config);
     return this;

@@ -129,6 +129,19 @@ class ModuleDependencyRulesTest {
         .resideInAnyPackage(packages(ORCHESTRATOR, WORKER, STORAGE, CLI, BENCH)));
   }
 
+  /**
+   * Tracing is wired in one place per service: its {@code tracing} package, plugged in by the server
+   * class through seams ({@code RequestObserver}, {@code DeliveryObserver}, decorators). Servo-core,
+   * the HTTP scaffold {@code io.servo.core.http} included, never touches OpenTelemetry.
+   */
+  @Test
+  void outsideTheTracingPackagesOnlyTheTwoServerClassesTouchOpenTelemetry() {
+    check(noClasses().that().resideInAnyPackage(packages(CORE, ORCHESTRATOR, WORKER))
+        .and().resideOutsideOfPackages("io.servo.orchestrator.tracing..", "io.servo.worker.tracing..")
+        .and().haveNameNotMatching("io\\.servo\\.(orchestrator\\.OrchestratorServer|worker\\.WorkerServer)(\\$.*)?")
+        .should().dependOnClassesThat().resideInAPackage("io.opentelemetry.."));
+  }
+
   @Test
   void libraryClassNamesAreDomainFree() {
     check(noClasses().that().resideInAnyPackage(SETTINGS, TELEMETRY).should()

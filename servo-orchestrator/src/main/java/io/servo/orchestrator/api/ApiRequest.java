@@ -1,10 +1,15 @@
 package io.servo.orchestrator.api;
 
-import com.sun.net.httpserver.HttpExchange;
+import io.servo.core.http.Request;
 
-/** An authenticated request routed to an endpoint: the caller's tenant and the path's one variable. */
-record ApiRequest(HttpExchange exchange, String tenant, String pathParam) {
+/** An authenticated API request: the routed request and the caller's tenant. */
+record ApiRequest(Request http, String tenant) {
   String header(String name) {
-    return exchange.getRequestHeaders().getFirst(name);
+    return http.header(name);
+  }
+
+  /** The raw path segment of the route's {@code {name}}. */
+  String pathVariable(String name) {
+    return http.pathVariable(name);
   }
 }

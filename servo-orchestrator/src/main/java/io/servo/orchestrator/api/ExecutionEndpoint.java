@@ -3,6 +3,8 @@ package io.servo.orchestrator.api;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.servo.core.execution.ExecutionState;
+import io.servo.core.http.HttpError;
+import io.servo.core.http.JsonAnswer;
 import io.servo.core.json.Json;
 import io.servo.core.workflow.WorkflowLoader;
 import io.servo.orchestrator.execution.ExecutionLauncher;
@@ -41,19 +43,19 @@ final class ExecutionEndpoint {
     this.dispatchWaits = dispatchWaits;
   }
 
-  ApiResponse start(ApiRequest request) {
+  JsonAnswer start(ApiRequest request) {
     String key = request.header(IDEMPOTENCY_KEY);
     if (key != null && !validIdempotencyKey(key)) {
-      throw new ApiException(400, IDEMPOTENCY_KEY + " must be 1-" + MAX_IDEMPOTENCY_KEY_LENGTH
+      throw new HttpError(400, IDEMPOTENCY_KEY + " must be 1-" + MAX_IDEMPOTENCY_KEY_LENGTH
           + " printable ASCII characters: use for example a UUID");
     }
-    String workflow = request.pathParam();
+    String workflow = request.pathVariable("name");
     Optional<LaunchedExecution> launched =
         WorkflowLoader.NAME.matcher(workflow).matches()
             ? launcher.launch(request.tenant(), workflow, key)
             : Optional.empty();
     if (launched.isEmpty()) {
-      throw new ApiException(404, "workflow '" + workflow + "' is not deployed for tenant '"
+      throw new HttpError(404, "workflow '" + workflow + "' is not deployed for tenant '"
           + request.tenant() + "': deploy it first with PUT /v1/workflows/" + workflow);
     }
     Execution execution = launched.get().execution();
@@ -64,22 +66,22 @@ final class ExecutionEndpoint {
     out.put("workflow", execution.workflow());
     out.put("workflow_version", execution.workflowVersion());
     if (!launched.get().created()) {
-      return new ApiResponse(200, out);
+      return JsonAnswer.of(200, out);
     }
     HandOverOutcome handOver = relay.handOverNow(
         execution.tenant(), execution.id(), launched.get().taskName(), handOverTimeout);
     if (handOver.status() == HandOverOutcome.Status.REFUSED) {
       out.put("enqueue_error", handOver.error());
     }
-    return new ApiResponse(201, out);
+    return JsonAnswer.of(201, out);
   }
 
-  ApiResponse get(ApiRequest request) {
-    String id = request.pathParam();
+  JsonAnswer get(ApiRequest request) {
+    String id = request.pathVariable("id");
     Optional<Execution> found = isUuid(id) ? storage.executions().find(request.tenant(), id) : Optional.empty();
     if (found.isEmpty()) {
       // Same answer for another tenant's execution as for none, so existence does not leak.
-      throw new ApiException(404, "execution '" + id + "' not found for tenant '" + request.tenant()
+      throw new HttpError(404, "execution '" + id + "' not found for tenant '" + request.tenant()
           + "': check the id returned by POST /v1/workflows/{name}/executions");
     }
     Execution e = found.get();
@@ -108,7 +110,7 @@ final class ExecutionEndpoint {
     }
     if (e.traceId() != null) {
       traceViews.link().apply(e.traceId()).ifPresent(url -> out.put("trace_url", url));
-      String query = request.exchange().getRequestURI().getRawQuery();
+      String query = request.http().query();
       if (query != null && java.util.Arrays.asList(query.split("&")).contains("include=trace")) {
         traceViews.waterfall().apply(e.traceId(), request.tenant())
             .ifPresent(text -> out.put("trace_waterfall", text));
@@ -126,7 +128,7 @@ final class ExecutionEndpoint {
       a.put("output", r.output());
       a.put("error", r.error());
     }
-    return new ApiResponse(200, out);
+    return JsonAnswer.of(200, out);
   }
 
   static boolean validIdempotencyKey(String key) {

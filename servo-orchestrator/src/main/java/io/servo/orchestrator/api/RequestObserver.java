@@ -1,10 +1,11 @@
 package io.servo.orchestrator.api;
 
 import com.sun.net.httpserver.HttpExchange;
+import io.servo.core.http.ExchangeObserver;
 
 /**
- * Sees every API request once it is routed and its caller authenticated, and its outcome after
- * the response is written. This is the seam of the request's SERVER span: because it starts after
+ * Sees every API request once it is routed and its caller authenticated, and its outcome before
+ * the response is written (through the scaffold's {@link ExchangeObserver}). This is the seam of the request's SERVER span: because it starts after
  * authentication, an observer can decide how far to trust the caller's headers.
  */
 @FunctionalInterface
@@ -20,14 +21,11 @@ public interface RequestObserver {
    */
   Observation start(HttpExchange exchange, String route, CallerAuthentication caller);
 
-  /** One observed request; {@link #end} is called exactly once, on the thread that started it. */
-  interface Observation {
+  /**
+   * One observed request, as the HTTP scaffold sees it: {@link #end} is called exactly once, on the
+   * thread that started it, with the status and the exception behind a 500 or a 503 (else null).
+   */
+  interface Observation extends ExchangeObserver.Observation {
     Observation NONE = (status, error) -> {};
-
-    /**
-     * @param status the status written
-     * @param error the unexpected exception behind a 500, else null
-     */
-    void end(int status, Throwable error);
   }
 }

@@ -36,6 +36,14 @@ public final class TenantAuthenticator {
     return open;
   }
 
+  /** How the caller of a request with this {@code Authorization} header authenticated. */
+  public CallerAuthentication caller(String authorizationHeader) {
+    if (open) {
+      return CallerAuthentication.ANONYMOUS;
+    }
+    return tenant(authorizationHeader).isPresent() ? CallerAuthentication.AUTHENTICATED : CallerAuthentication.REJECTED;
+  }
+
   /** The caller's tenant, or empty when the header is missing or names no known token. */
   public Optional<String> tenant(String authorizationHeader) {
     if (open) {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.servo.core.http.HttpError;
+import io.servo.core.http.JsonAnswer;
 import io.servo.core.json.Json;
 import io.servo.core.plan.PlanCompiler;
 import io.servo.core.tenant.TenantPolicy;
@@ -30,10 +32,10 @@ final class WorkflowEndpoint {
     this.tenants = tenants;
   }
 
-  ApiResponse deploy(ApiRequest request, byte[] body) {
-    String name = request.pathParam();
+  JsonAnswer deploy(ApiRequest request, byte[] body) {
+    String name = request.pathVariable("name");
     if (!WorkflowLoader.NAME.matcher(name).matches()) {
-      throw new ApiException(400, "invalid workflow name '" + name + "' in the path: use 1-63"
+      throw new HttpError(400, "invalid workflow name '" + name + "' in the path: use 1-63"
           + " letters, digits, '_' or '-', starting with a letter or digit");
     }
     String text = new String(body, StandardCharsets.UTF_8);
@@ -41,18 +43,18 @@ final class WorkflowEndpoint {
     try {
       parsed = WorkflowLoader.parse(text);
     } catch (WorkflowValidationException e) {
-      throw new ApiException(400,
+      throw new HttpError(400,
           "the workflow file is not valid (" + e.problems().size() + " problem"
               + (e.problems().size() == 1 ? "" : "s") + "): fix each problem listed and deploy again",
-          e.problems(), Map.of());
+          e.problems(), Map.of(), null);
     }
     if (!parsed.name().equals(name)) {
-      throw new ApiException(400, "the file defines workflow '" + parsed.name()
+      throw new HttpError(400, "the file defines workflow '" + parsed.name()
           + "' but was sent to /v1/workflows/" + name + ": PUT it to /v1/workflows/" + parsed.name()
           + " or change its 'workflow:' field");
     }
     if (declaresTenant(text) && !parsed.tenant().equals(request.tenant())) {
-      throw new ApiException(400, "the file is for tenant '" + parsed.tenant()
+      throw new HttpError(400, "the file is for tenant '" + parsed.tenant()
           + "' but your token belongs to tenant '" + request.tenant()
           + "': remove the 'tenant:' field or deploy with that tenant's token");
     }
@@ -60,11 +62,11 @@ final class WorkflowEndpoint {
     List<String> notGranted = tenants.problems(workflow);
     if (!notGranted.isEmpty()) {
       // Refused before anything is stored: the worker would refuse the same at run time.
-      throw new ApiException(403,
+      throw new HttpError(403,
           "the workflow needs what tenant '" + request.tenant() + "' was not granted ("
               + notGranted.size() + " problem" + (notGranted.size() == 1 ? "" : "s")
               + "): change the workflow, or ask the operator for each grant named; nothing was deployed",
-          notGranted, Map.of());
+          notGranted, Map.of(), null);
     }
     String definition = canonicalJson(workflow);
     Optional<StoredWorkflow> before = storage.workflows().latest(request.tenant(), name);
@@ -76,7 +78,7 @@ final class WorkflowEndpoint {
     out.put("tenant", stored.tenant());
     out.put("version", stored.version());
     PlanCompiler.compile(workflow).assetNames().forEach(out.putArray("assets")::add);
-    return new ApiResponse(unchanged ? 200 : 201, out);
+    return JsonAnswer.of(unchanged ? 200 : 201, out);
   }
 
   /**

@@ -1,6 +1,9 @@
 package io.servo.worker.http;
 
 import com.sun.net.httpserver.HttpExchange;
+import io.servo.core.http.JsonAnswer;
+import io.servo.core.http.Request;
+import io.servo.core.http.Route;
 import io.servo.core.task.InvalidPayloadException;
 import io.servo.core.task.TaskPayload;
 import io.servo.core.task.TaskPayloadCodec;
@@ -27,7 +30,7 @@ import org.slf4j.LoggerFactory;
 final class ExecuteHandler implements Route.Handler {
   private static final Logger log = LoggerFactory.getLogger(ExecuteHandler.class);
   /** When to retry after a transient failure of this worker (its database, a shutdown). */
-  static final String RETRY_AFTER_SECONDS = "5";
+  static final int RETRY_AFTER_SECONDS = 5;
 
   private final TaskAuthenticator authenticator;
   private final TenantRateLimiter rateLimiter;
@@ -51,68 +54,50 @@ final class ExecuteHandler implements Route.Handler {
     this.clock = clock;
   }
 
-  /** An answer decided but not yet written. */
-  private record Answer(int status, Object body, Map<String, String> headers) {
-    static Answer error(int status, String message) {
-      return new Answer(status, new ErrorView(message), Map.of());
-    }
-
-    static Answer error(int status, String message, Map<String, String> headers) {
-      return new Answer(status, new ErrorView(message), headers);
-    }
-  }
-
   @Override
-  public void handle(HttpExchange exchange) throws IOException {
-    byte[] body = RequestBody.read(exchange, maxBodyBytes);
-    if (body == null) {
-      JsonResponses.error(exchange, 413, "the task body is larger than " + maxBodyBytes
-          + " bytes (SERVO_MAX_BODY_BYTES); raise the limit if such workflows are intended",
-          Map.of("Connection", "close"));
-      return;
-    }
+  public JsonAnswer handle(Request request) throws IOException {
+    HttpExchange exchange = request.exchange();
+    byte[] body = request.body(maxBodyBytes, "the task body is larger than " + maxBodyBytes
+        + " bytes (SERVO_MAX_BODY_BYTES); raise the limit if such workflows are intended");
     // Authenticate (ID token, then the signature of the exact bytes) before anything in the
     // request is parsed or used.
     AuthDecision decision = authenticator.authenticate(exchange.getRequestHeaders()::getFirst, body);
     if (decision instanceof AuthDecision.Rejected rejected) {
       log.warn("rejected a task from {}: {}", exchange.getRemoteAddress(), rejected.reason());
-      JsonResponses.error(exchange, 401, "task not authenticated: " + rejected.reason());
-      return;
+      return JsonAnswer.error(401, "task not authenticated: " + rejected.reason());
     }
     if (decision instanceof AuthDecision.Unavailable unavailable) {
       log.warn("cannot authenticate a task now: {}", unavailable.reason());
-      JsonResponses.error(exchange, 503, "cannot authenticate the task now: " + unavailable.reason(),
+      return JsonAnswer.error(503, "cannot authenticate the task now: " + unavailable.reason(),
           Map.of("Retry-After", Long.toString(Math.max(1, unavailable.retryAfter().toSeconds()))));
-      return;
     }
     TaskPayload payload;
     try {
       payload = TaskPayloadCodec.decode(body);
     } catch (InvalidPayloadException e) {
       log.warn("rejected an invalid task payload: {}", e.getMessage());
-      JsonResponses.error(exchange, 400, e.getMessage());
-      return;
+      return JsonAnswer.error(400, e.getMessage());
     }
     // Only now may the request's trace context be looked at: it is authentic and decoded.
     DeliveryObserver.Observation observation = observer.start(exchange, payload);
-    Answer answer = null;
+    JsonAnswer answer = null;
     try {
       answer = deliver(exchange, payload);
     } finally {
-      // A runtime failure escapes to the router, which answers 500.
+      // A runtime failure escapes to the HTTP server, which answers 500.
       observation.end(answer == null ? 500 : answer.status());
       runBeforeResponse();
     }
-    JsonResponses.send(exchange, answer.status(), answer.body(), answer.headers());
+    return answer;
   }
 
-  private Answer deliver(HttpExchange exchange, TaskPayload payload) {
+  private JsonAnswer deliver(HttpExchange exchange, TaskPayload payload) {
     if (rateLimiter != null) {
       Optional<Duration> wait = rateLimiter.tryAcquire(payload.tenant());
       if (wait.isPresent()) {
         log.info("tenant {} is over SERVO_RATE_LIMIT_PER_TENANT; execution {} deferred",
             payload.tenant(), payload.executionId());
-        return Answer.error(429, "tenant " + payload.tenant() + " started more than "
+        return JsonAnswer.error(429, "tenant " + payload.tenant() + " started more than "
             + rateLimiter.perSecond() + " executions per second (SERVO_RATE_LIMIT_PER_TENANT); "
             + "the queue retries the task later",
             Map.of("Retry-After", Long.toString(wait.get().toSeconds())));
@@ -138,19 +123,19 @@ final class ExecuteHandler implements Route.Handler {
     }
   }
 
-  private Answer answer(ExecutionOutcome outcome) {
+  private JsonAnswer answer(ExecutionOutcome outcome) {
     if (outcome instanceof ExecutionOutcome.Ended ended) {
-      return new Answer(200, ExecuteAnswer.of(ended), Map.of());
+      return JsonAnswer.of(200, ExecuteAnswer.of(ended));
     } else if (outcome instanceof ExecutionOutcome.NotFound notFound) {
-      return Answer.error(404, "execution " + notFound.executionId()
+      return JsonAnswer.error(404, "execution " + notFound.executionId()
           + " does not exist for the payload's tenant; the task will not be retried");
     } else if (outcome instanceof ExecutionOutcome.Busy busy) {
-      return Answer.error(503,
+      return JsonAnswer.error(503,
           "execution " + busy.executionId() + " is running on another worker",
           Map.of("Retry-After", retryAfter(busy.leaseUntil())));
     }
     ExecutionOutcome.Interrupted interrupted = (ExecutionOutcome.Interrupted) outcome;
-    return Answer.error(503, interrupted.reason(), Map.of("Retry-After", RETRY_AFTER_SECONDS));
+    return JsonAnswer.error(503, interrupted.reason(), Map.of("Retry-After", Integer.toString(RETRY_AFTER_SECONDS)));
   }
 
   /** Seconds until the other worker's lease lapses: then a redelivery can take over if it died. */

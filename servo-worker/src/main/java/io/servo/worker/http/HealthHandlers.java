@@ -1,5 +1,7 @@
 package io.servo.worker.http;
 
+import io.servo.core.http.JsonAnswer;
+import io.servo.core.http.Route;
 import io.servo.storage.ServoStorage;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -8,23 +10,18 @@ import org.slf4j.LoggerFactory;
 /** {@code GET /health} (the process answers) and {@code GET /ready} (and can reach its database). */
 final class HealthHandlers {
   private static final Logger log = LoggerFactory.getLogger(HealthHandlers.class);
-  private static final Map<String, String> OK = Map.of("status", "ok");
+  private static final JsonAnswer OK = JsonAnswer.of(200, Map.of("status", "ok"));
 
   private HealthHandlers() {}
 
   static Route.Handler health() {
-    return exchange -> JsonResponses.send(exchange, 200, OK);
+    return request -> OK;
   }
 
   static Route.Handler ready(ServoStorage storage) {
-    return exchange -> {
-      if (isReady(storage)) {
-        JsonResponses.send(exchange, 200, OK);
-      } else {
-        JsonResponses.send(exchange, 503, Map.of("status", "unavailable",
-            "error", "Servo's database is not reachable"), Map.of("Retry-After", "5"));
-      }
-    };
+    return request -> isReady(storage) ? OK
+        : new JsonAnswer(503, Map.of("status", "unavailable", "error", "Servo's database is not reachable"),
+            Map.of("Retry-After", "5"));
   }
 
   private static boolean isReady(ServoStorage storage) {
@@ -35,5 +32,4 @@ final class HealthHandlers {
       return false;
     }
   }
-
 }

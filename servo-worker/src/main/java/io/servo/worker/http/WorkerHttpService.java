@@ -1,21 +1,20 @@
 package io.servo.worker.http;
 
-import com.sun.net.httpserver.HttpServer;
+import io.servo.core.http.JsonHttpServer;
+import io.servo.core.http.Route;
 import io.servo.storage.ServoStorage;
 import io.servo.worker.auth.TaskAuthenticator;
 import io.servo.worker.execution.WorkflowExecutor;
 import io.servo.worker.ratelimit.TenantRateLimiter;
-import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
- * The worker's HTTP endpoints on the JDK's {@link HttpServer}: {@code POST /execute}, {@code GET
- * /health}, {@code GET /ready}. Built and owned by {@code WorkerServer}.
+ * The worker's HTTP endpoints on the {@link JsonHttpServer} scaffold: {@code POST /execute}, {@code GET
+ * /health}, {@code GET /ready} (the probes also when the request pool is full). Built and owned by
+ * {@code WorkerServer}.
  */
 public final class WorkerHttpService {
   /** Everything the endpoints need, checked once here. */
@@ -35,14 +34,10 @@ public final class WorkerHttpService {
     }
   }
 
-  private final Settings settings;
-  private final InFlightRequests requests;
-  private HttpServer server;
-  private RequestExecutor executor;
+  private final JsonHttpServer server;
 
-  private WorkerHttpService(Settings settings, Router router) {
-    this.settings = settings;
-    this.requests = new InFlightRequests(router);
+  private WorkerHttpService(JsonHttpServer server) {
+    this.server = server;
   }
 
   public static WorkerHttpService create(Settings settings, TaskAuthenticator authenticator,
@@ -76,31 +71,28 @@ public final class WorkerHttpService {
         Objects.requireNonNull(beforeResponse, "beforeResponse"),
         settings.maxBodyBytes(), settings.lease(), settings.clock());
     Objects.requireNonNull(storage, "storage");
-    Router router = new Router(List.of(
-        new Route("/execute", Map.of("POST", execute), false),
-        new Route("/health", Map.of("GET", HealthHandlers.health(), "HEAD", HealthHandlers.health()), true),
-        new Route("/ready", Map.of("GET", HealthHandlers.ready(storage), "HEAD", HealthHandlers.ready(storage)), true)));
-    return new WorkerHttpService(settings, router);
+    List<Route> routes = List.of(
+        Route.of("POST", "/execute", execute),
+        Route.of("GET", "/health", HealthHandlers.health()).evenWhenOverloaded(),
+        Route.of("HEAD", "/health", HealthHandlers.health()).evenWhenOverloaded(),
+        Route.of("GET", "/ready", HealthHandlers.ready(storage)).evenWhenOverloaded(),
+        Route.of("HEAD", "/ready", HealthHandlers.ready(storage)).evenWhenOverloaded());
+    // As many requests may wait as run: the queue (Cloud Tasks) is a better place to wait.
+    return new WorkerHttpService(JsonHttpServer.builder("worker", routes)
+        .port(settings.port())
+        .requestLimits(settings.threads(), settings.threads())
+        .retryAfterSeconds(ExecuteHandler.RETRY_AFTER_SECONDS)
+        .build());
   }
 
   /** Binds the port and starts accepting requests. */
-  public synchronized void start() throws IOException {
-    if (server != null) {
-      throw new IllegalStateException("already started");
-    }
-    executor = new RequestExecutor(settings.threads());
-    server = HttpServer.create(new InetSocketAddress(settings.port()), 0);
-    server.createContext("/", requests);
-    server.setExecutor(executor);
+  public void start() {
     server.start();
   }
 
   /** The bound port (useful when the settings asked for 0). */
-  public synchronized int port() {
-    if (server == null) {
-      throw new IllegalStateException("not started");
-    }
-    return server.getAddress().getPort();
+  public int port() {
+    return server.port();
   }
 
   /**
@@ -108,18 +100,7 @@ public final class WorkerHttpService {
    * none is left — then stops the server and interrupts what is left (each interrupted execution
    * gives its claim back).
    */
-  public synchronized void stop(Duration grace) {
-    if (server == null) {
-      return;
-    }
-    try {
-      requests.drain(grace);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    // Not stop(grace): on JDK 17 that waits the whole grace even with nothing running (JDK-8304065).
-    server.stop(0);
-    executor.shutdown(Duration.ofSeconds(1));
-    server = null;
+  public void stop(Duration grace) {
+    server.close(grace);
   }
 }
