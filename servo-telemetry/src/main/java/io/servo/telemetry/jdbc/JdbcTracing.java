@@ -1,6 +1,7 @@
 package io.servo.telemetry.jdbc;
 
 import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.instrumentation.jdbc.datasource.JdbcTelemetry;
 import java.util.Objects;
 import javax.sql.DataSource;
 
@@ -31,6 +32,10 @@ public final class JdbcTracing {
   public static DataSource wrapDataSource(OpenTelemetry openTelemetry, DataSource dataSource) {
     Objects.requireNonNull(openTelemetry, "openTelemetry");
     Objects.requireNonNull(dataSource, "dataSource");
-    return new InTraceDataSource(dataSource, new StatementSpans(openTelemetry.getTracer(INSTRUMENTATION_NAME)));
+    DataSource library = "library".equals(System.getProperty("servo.bench.jdbc"))
+        ? JdbcTelemetry.builder(openTelemetry).setDataSourceInstrumenterEnabled(false)
+            .setTransactionInstrumenterEnabled(false).build().wrap(dataSource)
+        : null;
+    return new InTraceDataSource(dataSource, new StatementSpans(openTelemetry.getTracer(INSTRUMENTATION_NAME)), library);
   }
 }

@@ -54,7 +54,7 @@ class JdbcTracingTest {
         statement.execute("CREATE TABLE people (name TEXT)");
       }
       try (PreparedStatement query = connection.prepareStatement(
-          "SELECT name FROM people WHERE name = 'secret-literal'");
+          "SELECT name FROM people WHERE name = 'secret-literal' -- secret-comment");
           ResultSet rows = query.executeQuery()) {
         assertThat(rows.next()).isFalse();
       }
@@ -66,8 +66,8 @@ class JdbcTracingTest {
         .map(JdbcTracingTest::queryText)
         .filter(q -> q != null && q.startsWith("SELECT"))
         .collect(Collectors.toList());
-    assertThat(queries).containsExactly("SELECT name FROM people WHERE name = ?");
-    assertThat(spans.getFinishedSpanItems().toString()).doesNotContain("secret-literal");
+    assertThat(queries).containsExactly("SELECT name FROM people WHERE name = ? ");
+    assertThat(spans.getFinishedSpanItems().toString()).doesNotContain("secret-");
   }
 
   @Test
@@ -165,7 +165,6 @@ class JdbcTracingTest {
   }
 
   private static String queryText(SpanData span) {
-    String old = span.getAttributes().get(AttributeKey.stringKey("db.statement"));
-    return old != null ? old : span.getAttributes().get(AttributeKey.stringKey("db.query.text"));
+    return span.getAttributes().get(AttributeKey.stringKey("db.query.text"));
   }
 }
