@@ -15,8 +15,8 @@ public enum Configuration {
   DISABLED_CONTROL("a2", "tracing disabled, second JVM (control)", false, false, 0.0),
   SERVO_1PCT("b", "Servo tracing, rate 0.01", true, false, 0.01),
   SERVO_100PCT("c", "Servo tracing, rate 1.0", true, false, 1.0),
-  AGENT_100PCT("d", "MEASUREMENT JdbcTelemetry, rate 1.0", true, false, 1.0),
-  AGENT_1PCT("e", "MEASUREMENT JdbcTelemetry, rate 0.01", true, false, 0.01);
+  AGENT_100PCT("d", "Java agent 2.31.1, rate 1.0", false, true, 1.0),
+  AGENT_1PCT("e", "Java agent 2.31.1, rate 0.01", false, true, 0.01);
 
   private final String label;
   private final String description;

@@ -38,8 +38,7 @@ public final class EndToEndBenchmark {
   public record Effort(int rounds, Duration window, Duration warmup, Duration maxWarmup, int clients,
       int coldStarts) {
     public static final Effort QUICK =
-        new Effort(Integer.getInteger("m.rounds", 4), Duration.ofSeconds(Integer.getInteger("m.window", 4)),
-            Duration.ofSeconds(Integer.getInteger("m.warmup", 6)), Duration.ofSeconds(Integer.getInteger("m.warmup", 6)), 4, 1);
+        new Effort(4, Duration.ofSeconds(4), Duration.ofSeconds(6), Duration.ofSeconds(6), 4, 2);
     public static final Effort THOROUGH =
         new Effort(10, Duration.ofSeconds(8), Duration.ofSeconds(20), Duration.ofSeconds(200), 4, 3);
   }
@@ -250,8 +249,6 @@ public final class EndToEndBenchmark {
       for (int round = 0; round < measured.size(); round++) {
         LoadWindow.Result r = measured.get(round);
         LoadWindow.Result base = baseline.get(round);
-        log.printf(Locale.ROOT, "WINDOW %s %d %d %.0f %.0f %.0f %.2f%n", c.label(), round, r.executions(),
-            r.cpuNanosPerExecution(), r.servingCpuNanosPerExecution(), r.allocatedBytesPerExecution(), r.machineBusy());
         ratios.add(r.executionsPerSecond() / base.executionsPerSecond());
         cpuRatios.add(r.cpuNanosPerExecution() / base.cpuNanosPerExecution());
         servingCpuRatios.add(r.servingCpuNanosPerExecution() / base.servingCpuNanosPerExecution());

@@ -62,10 +62,6 @@ final class ServedProcess implements AutoCloseable {
     if (configuration.agent()) {
       command.add("-javaagent:" + javaagent);
     }
-    if (configuration == Configuration.AGENT_100PCT || configuration == Configuration.AGENT_1PCT) {
-      command.add("-Dservo.bench.jdbc=library");
-      command.add("-Dotel.semconv-stability.opt-in=database");
-    }
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), ServoUnderTest.class.getName()));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     Map<String, String> env = builder.environment();

@@ -17,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -92,12 +91,5 @@ public class JdbcStatementBenchmark {
     } finally {
       operation.end();
     }
-  }
-
-  /** The same with the OpenTelemetry JDBC library instrumentation behind the same gate. */
-  @Benchmark
-  @Fork(jvmArgsAppend = {"-Dservo.bench.jdbc=library", "-Dotel.semconv-stability.opt-in=database"})
-  public String oneOperationLibrary() throws SQLException {
-    return oneOperation();
   }
 }

@@ -18,20 +18,14 @@ import javax.sql.DataSource;
 final class InTraceDataSource implements DataSource {
   private final DataSource plain;
   private final StatementSpans spans;
-  // MEASUREMENT ONLY (servo.bench.jdbc=library): the JDBC library instrumentation behind the same gate.
-  private final DataSource library;
 
-  InTraceDataSource(DataSource plain, StatementSpans spans, DataSource library) {
+  InTraceDataSource(DataSource plain, StatementSpans spans) {
     this.plain = plain;
     this.spans = spans;
-    this.library = library;
   }
 
   @Override
   public Connection getConnection() throws SQLException {
-    if (library != null) {
-      return StatementSpans.inSampledTrace() ? library.getConnection() : plain.getConnection();
-    }
     return StatementSpans.inSampledTrace() ? traced(plain.getConnection()) : plain.getConnection();
   }
 

@@ -34,9 +34,10 @@ import org.sqlite.SQLiteDataSource;
 
 /**
  * The database spans users see, in the stable database semantic conventions: names (the query
- * summary), kinds, attributes, batches, errors. Summaries, operations and tables are what the
- * OpenTelemetry JDBC library instrumentation 2.31.1 reports in its stable mode for the same
- * statements; the query text differs where that library leaves a prepared statement's literals.
+ * summary), kinds, attributes, batches, errors. Names and summaries of single statements are what
+ * the OpenTelemetry JDBC library instrumentation 2.31.1 reports in its stable mode for the same
+ * statements; unlike it, a prepared statement's literals are stripped and operation and table are
+ * set beside the summary.
  */
 class StatementSpansTest {
   private static final String DEFAULT_POSTGRES_URL = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
