@@ -30,8 +30,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Summaries, operations and tables are the instrumentation API's own {@link SqlQueryAnalyzer}'s;
  * the query text is {@link SqlText}'s, which also drops what that analyser leaves of comments,
  * unterminated and {@code E'…'} strings. Unlike the JDBC library instrumentation in stable mode, a
- * prepared statement's text is sanitized too: literals may sit beside its {@code ?} markers. The attributes of a SQL text are worked out once and reused: a prepared statement's when
- * it is prepared, a plain statement's from a bounded cache of recent texts.
+ * prepared statement's text is sanitized too: literals may sit beside its {@code ?} markers. The
+ * attributes of a SQL text are worked out once and reused: a prepared statement's when it is
+ * prepared, a plain statement's from a bounded cache of recent texts.
  */
 final class StatementSpans {
   /** Plain statements' texts remembered at most; texts beyond it are analysed at each execution. */
@@ -92,12 +93,15 @@ final class StatementSpans {
   }
 
   private Shape analyse(Database db, String sql) {
-    SqlQuery query = analyzer.analyzeWithSummary(sql, db.dialect());
+    // The analyser reads the text without literals and comments: given the raw text, it takes words
+    // inside an unterminated or E'…\'…' string for table names, and the summary is the span's name.
+    String withoutLiterals = SqlText.removeLiterals(sql, false);
+    SqlQuery query = analyzer.analyzeWithSummary(withoutLiterals, db.dialect());
     String operation = query.getOperationName();
     String table = query.getCollectionName();
     String summary = query.getQuerySummary();
-    AttributesBuilder attributes = db.attributes().toBuilder()
-        .put(DbAttributes.DB_QUERY_TEXT, SqlText.removeLiterals(sql, db.doubleQuotesAreStrings()));
+    AttributesBuilder attributes = db.attributes().toBuilder().put(DbAttributes.DB_QUERY_TEXT,
+        db.doubleQuotesAreStrings() ? SqlText.removeLiterals(sql, true) : withoutLiterals);
     if (summary != null) {
       attributes.put(DbAttributes.DB_QUERY_SUMMARY, summary);
     }
