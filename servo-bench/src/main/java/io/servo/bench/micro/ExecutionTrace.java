@@ -39,12 +39,12 @@ final class ExecutionTrace {
   private static final AttributeKey<String> CLIENT_ADDRESS = AttributeKey.stringKey("client.address");
   private static final AttributeKey<String> USER_AGENT = AttributeKey.stringKey("user_agent.original");
   private static final AttributeKey<String> PROTOCOL_VERSION = AttributeKey.stringKey("network.protocol.version");
-  private static final AttributeKey<String> DB_SYSTEM = AttributeKey.stringKey("db.system");
-  private static final AttributeKey<String> DB_NAME = AttributeKey.stringKey("db.name");
-  private static final AttributeKey<String> DB_STATEMENT = AttributeKey.stringKey("db.statement");
-  private static final AttributeKey<String> DB_OPERATION = AttributeKey.stringKey("db.operation");
-  private static final AttributeKey<String> DB_TABLE = AttributeKey.stringKey("db.sql.table");
-  private static final AttributeKey<String> DB_CONNECTION = AttributeKey.stringKey("db.connection_string");
+  private static final AttributeKey<String> DB_SYSTEM_NAME = AttributeKey.stringKey("db.system.name");
+  private static final AttributeKey<String> DB_NAMESPACE = AttributeKey.stringKey("db.namespace");
+  private static final AttributeKey<String> DB_QUERY_TEXT = AttributeKey.stringKey("db.query.text");
+  private static final AttributeKey<String> DB_QUERY_SUMMARY = AttributeKey.stringKey("db.query.summary");
+  private static final AttributeKey<String> DB_OPERATION_NAME = AttributeKey.stringKey("db.operation.name");
+  private static final AttributeKey<String> DB_COLLECTION_NAME = AttributeKey.stringKey("db.collection.name");
   private static final AttributeKey<String> EXECUTION_ID = AttributeKey.stringKey("servo.execution.id");
   private static final AttributeKey<String> WORKFLOW_ID = AttributeKey.stringKey("servo.workflow.id");
   private static final AttributeKey<String> TENANT_ID = AttributeKey.stringKey("servo.tenant.id");
@@ -210,10 +210,11 @@ final class ExecutionTrace {
   }
 
   private static void statement(Tracer tracer, Context parent, String operation, String table, String sql) {
-    tracer.spanBuilder(operation + " " + table).setSpanKind(SpanKind.CLIENT).setParent(parent)
-        .setAttribute(DB_SYSTEM, "postgresql").setAttribute(DB_NAME, "servo")
-        .setAttribute(DB_CONNECTION, "postgresql://127.0.0.1:5432").setAttribute(DB_STATEMENT, sql)
-        .setAttribute(DB_OPERATION, operation).setAttribute(DB_TABLE, table)
+    String summary = operation + " " + table;
+    tracer.spanBuilder(summary).setSpanKind(SpanKind.CLIENT).setParent(parent)
+        .setAttribute(DB_SYSTEM_NAME, "postgresql").setAttribute(DB_NAMESPACE, "servo")
+        .setAttribute(DB_QUERY_TEXT, sql).setAttribute(DB_QUERY_SUMMARY, summary)
+        .setAttribute(DB_OPERATION_NAME, operation).setAttribute(DB_COLLECTION_NAME, table)
         .setAttribute(SERVER_ADDRESS, "127.0.0.1").setAttribute(SERVER_PORT, 5432L).startSpan().end();
   }
 }

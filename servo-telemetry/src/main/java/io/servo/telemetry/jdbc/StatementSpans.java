@@ -1,6 +1,5 @@
 package io.servo.telemetry.jdbc;
 
-import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Span;
@@ -11,35 +10,31 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.instrumentation.api.incubator.semconv.db.SqlDialect;
 import io.opentelemetry.instrumentation.api.incubator.semconv.db.SqlQuery;
 import io.opentelemetry.instrumentation.api.incubator.semconv.db.SqlQueryAnalyzer;
+import io.opentelemetry.semconv.DbAttributes;
+import io.opentelemetry.semconv.ServerAttributes;
+import io.servo.telemetry.redaction.SqlText;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Collection;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The CLIENT spans of one data source's statements, in the database conventions the OpenTelemetry
- * JDBC library instrumentation emits by default (the old ones): the span is named {@code
- * <operation> <db.name>.<table>} ({@code INSERT test.people}) and carries {@code db.system}, {@code
- * db.name}, {@code db.connection_string}, {@code server.address}, {@code server.port}, {@code
- * db.statement} with every literal replaced by {@code ?}, {@code db.operation} and {@code
- * db.sql.table}. A statement that throws ends its span with status ERROR and the exception.
+ * The CLIENT spans of one data source's statements, in the stable database semantic conventions:
+ * {@code db.system.name}, {@code db.namespace}, {@code server.address} and {@code server.port} (from
+ * the connection's URL), and per SQL text {@code db.query.text} with every literal replaced by
+ * {@code ?}, {@code db.query.summary}, {@code db.operation.name} and {@code db.collection.name}. The
+ * span is named by the summary ({@code UPDATE servo.executions}), else {@code <operation>
+ * <target>}, else {@code db.system.name}, as the conventions say. A statement that throws ends its
+ * span with status ERROR and the exception.
  *
- * <p>It exists because the library's per-statement machinery (a request object, attribute maps built
- * for every extractor, wrappers of every result set) allocated about 29 KB per execution of the
- * benchmark workflow. Here the attributes of a SQL text are worked out once and reused: a prepared
- * statement's when it is prepared, a plain statement's from a bounded cache of recent texts. The
- * SQL is analysed by the instrumentation API's own {@link SqlQueryAnalyzer}, so names, operations
- * and sanitized text are the library's.
+ * <p>Summaries, operations and tables are the instrumentation API's own {@link SqlQueryAnalyzer}'s;
+ * the query text is {@link SqlText}'s, which also drops what that analyser leaves of comments,
+ * unterminated and {@code E'…'} strings. Unlike the JDBC library instrumentation in stable mode, a
+ * prepared statement's text is sanitized too: literals may sit beside its {@code ?} markers. The
+ * attributes of a SQL text are worked out once and reused: a prepared statement's when it is
+ * prepared, a plain statement's from a bounded cache of recent texts.
  */
 final class StatementSpans {
-  private static final AttributeKey<String> DB_SYSTEM = AttributeKey.stringKey("db.system");
-  private static final AttributeKey<String> DB_NAME = AttributeKey.stringKey("db.name");
-  private static final AttributeKey<String> DB_CONNECTION_STRING = AttributeKey.stringKey("db.connection_string");
-  private static final AttributeKey<String> SERVER_ADDRESS = AttributeKey.stringKey("server.address");
-  private static final AttributeKey<Long> SERVER_PORT = AttributeKey.longKey("server.port");
-  private static final AttributeKey<String> DB_STATEMENT = AttributeKey.stringKey("db.statement");
-  private static final AttributeKey<String> DB_OPERATION = AttributeKey.stringKey("db.operation");
-  private static final AttributeKey<String> DB_SQL_TABLE = AttributeKey.stringKey("db.sql.table");
   /** Plain statements' texts remembered at most; texts beyond it are analysed at each execution. */
   static final int MAX_REMEMBERED_TEXTS = 1024;
   /** Longer texts (generated INSERTs of many rows) are analysed each time instead of kept. */
@@ -98,23 +93,35 @@ final class StatementSpans {
   }
 
   private Shape analyse(Database db, String sql) {
-    SqlQuery query = analyzer.analyze(sql, db.dialect());
+    // The analyser reads the text without literals and comments: given the raw text, it takes words
+    // inside an unterminated or E'…\'…' string for table names, and the summary is the span's name.
+    String withoutLiterals = SqlText.removeLiterals(sql, false);
+    SqlQuery query = analyzer.analyzeWithSummary(withoutLiterals, db.dialect());
     String operation = query.getOperationName();
     String table = query.getCollectionName();
-    AttributesBuilder attributes = db.attributes().toBuilder().put(DB_STATEMENT, query.getQueryText());
+    String summary = query.getQuerySummary();
+    AttributesBuilder attributes = db.attributes().toBuilder().put(DbAttributes.DB_QUERY_TEXT,
+        db.doubleQuotesAreStrings() ? SqlText.removeLiterals(sql, true) : withoutLiterals);
+    if (summary != null) {
+      attributes.put(DbAttributes.DB_QUERY_SUMMARY, summary);
+    }
     if (operation != null) {
-      attributes.put(DB_OPERATION, operation);
+      attributes.put(DbAttributes.DB_OPERATION_NAME, operation);
     }
     if (table != null) {
-      attributes.put(DB_SQL_TABLE, table);
+      attributes.put(DbAttributes.DB_COLLECTION_NAME, table);
     }
-    return new Shape(spanName(db, operation, table), attributes.build());
+    return new Shape(summary != null ? summary : spanName(db, operation, table), attributes.build());
   }
 
-  /** {@code <operation> <db.name>.<table>}, leaving out what is unknown; "DB Query" when all is. */
+  /**
+   * The conventions' name of a span without a query summary: {@code <operation> <target>}, the
+   * target being the table, else the database; the target alone without an operation; {@code
+   * db.system.name} when neither is known.
+   */
   private static String spanName(Database db, String operation, String table) {
-    String target = db.name() == null ? table : table == null ? db.name() : db.name() + "." + table;
-    return operation == null ? (target == null ? "DB Query" : target)
+    String target = table != null ? table : db.name();
+    return operation == null ? (target == null ? db.system() : target)
         : target == null ? operation : operation + " " + target;
   }
 
@@ -178,10 +185,9 @@ final class StatementSpans {
       if (query >= 0) {
         remainder = remainder.substring(0, query);
       }
-      AttributesBuilder attributes = Attributes.builder();
-      if (!system.isEmpty()) {
-        attributes.put(DB_SYSTEM, system);
-      }
+      // The conventions' names of the two databases Servo runs on; any other is "other_sql".
+      String systemName = system.equals("postgresql") || system.equals("sqlite") ? system : "other_sql";
+      AttributesBuilder attributes = Attributes.builder().put(DbAttributes.DB_SYSTEM_NAME, systemName);
       String name = null;
       if (system.equals("postgresql")) {
         String host = "localhost";
@@ -205,20 +211,22 @@ final class StatementSpans {
           }
         }
         name = path.isEmpty() ? null : path;
-        attributes.put(DB_CONNECTION_STRING, "postgresql://" + host + ":" + port)
-            .put(SERVER_ADDRESS, host).put(SERVER_PORT, port);
+        attributes.put(ServerAttributes.SERVER_ADDRESS, host).put(ServerAttributes.SERVER_PORT, port);
       } else if (system.equals("sqlite")) {
         String file = remainder.startsWith("file:") ? remainder.substring(5) : remainder;
         String last = file.substring(file.lastIndexOf('/') + 1);
         name = last.isEmpty() ? null : last;
-        attributes.put(DB_CONNECTION_STRING, "sqlite:file:");
       }
       if (name != null) {
-        attributes.put(DB_NAME, name);
+        attributes.put(DbAttributes.DB_NAMESPACE, name);
       }
       SqlDialect dialect = system.equals("postgresql")
           ? SqlDialect.DOUBLE_QUOTES_ARE_IDENTIFIERS : SqlDialect.DOUBLE_QUOTES_ARE_STRING_LITERALS;
-      return new Database(system, name, dialect, attributes.build());
+      return new Database(systemName, name, dialect, attributes.build());
+    }
+
+    boolean doubleQuotesAreStrings() {
+      return dialect == SqlDialect.DOUBLE_QUOTES_ARE_STRING_LITERALS;
     }
 
     private static long parsePort(String text, long otherwise) {

@@ -1,6 +1,7 @@
 package io.servo.telemetry.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
@@ -54,7 +55,7 @@ class JdbcTracingTest {
         statement.execute("CREATE TABLE people (name TEXT)");
       }
       try (PreparedStatement query = connection.prepareStatement(
-          "SELECT name FROM people WHERE name = 'secret-literal'");
+          "SELECT name FROM people WHERE name = 'secret-literal' -- secret-comment");
           ResultSet rows = query.executeQuery()) {
         assertThat(rows.next()).isFalse();
       }
@@ -66,8 +67,31 @@ class JdbcTracingTest {
         .map(JdbcTracingTest::queryText)
         .filter(q -> q != null && q.startsWith("SELECT"))
         .collect(Collectors.toList());
-    assertThat(queries).containsExactly("SELECT name FROM people WHERE name = ?");
-    assertThat(spans.getFinishedSpanItems().toString()).doesNotContain("secret-literal");
+    assertThat(queries).containsExactly("SELECT name FROM people WHERE name = ? ");
+    assertThat(spans.getFinishedSpanItems().toString()).doesNotContain("secret-");
+  }
+
+  @Test
+  void aHostileStatementsLiteralsReachNeitherTheSpanNameNorItsSummary() throws Exception {
+    Span operation = tracer.spanBuilder("operation").startSpan();
+    try (Scope ignored = operation.makeCurrent(); Connection connection = dataSource.getConnection();
+        Statement statement = connection.createStatement()) {
+      for (String sql : List.of("SELECT E'x\\' FROM secret_e' FROM t",
+          "SELECT * FROM t WHERE a = 'x FROM secret_unterminated",
+          "SELECT * FROM t /* secret_comment */ WHERE a = $q$secret_dollar$q$")) {
+        assertThatThrownBy(() -> statement.execute(sql)).isInstanceOf(java.sql.SQLException.class);
+      }
+    } finally {
+      operation.end();
+    }
+
+    List<SpanData> statements = spans.getFinishedSpanItems().stream()
+        .filter(s -> s.getKind() == SpanKind.CLIENT).collect(Collectors.toList());
+    assertThat(statements).hasSize(3).allSatisfy(s -> {
+      assertThat(s.getName()).isEqualTo("SELECT t");
+      assertThat(s.getAttributes().get(AttributeKey.stringKey("db.query.summary"))).isEqualTo("SELECT t");
+      assertThat(queryText(s)).doesNotContain("secret");
+    });
   }
 
   @Test
@@ -165,7 +189,6 @@ class JdbcTracingTest {
   }
 
   private static String queryText(SpanData span) {
-    String old = span.getAttributes().get(AttributeKey.stringKey("db.statement"));
-    return old != null ? old : span.getAttributes().get(AttributeKey.stringKey("db.query.text"));
+    return span.getAttributes().get(AttributeKey.stringKey("db.query.text"));
   }
 }

@@ -220,7 +220,10 @@ class WorkerTracingTest {
     List<SpanData> statements = childrenOf(all, sql);
     assertThat(statements).hasSizeGreaterThanOrEqualTo(3)
         .allSatisfy(s -> assertThat(s.getKind()).isEqualTo(SpanKind.CLIENT));
-    assertThat(statements).extracting(s -> s.getAttributes().get(AttributeKey.stringKey("db.statement")))
+    assertThat(statements).extracting(SpanData::getName).contains("INSERT orders");
+    assertThat(statements).allSatisfy(s -> assertThat(s.getAttributes().get(AttributeKey.stringKey("db.system.name")))
+        .isNotNull());
+    assertThat(statements).extracting(s -> s.getAttributes().get(AttributeKey.stringKey("db.query.text")))
         .anySatisfy(statement -> assertThat(statement).startsWith("INSERT INTO orders"))
         .allSatisfy(statement -> assertThat(statement).doesNotContain("secret-literal"));
 
