@@ -64,13 +64,17 @@ class RunnableDocsIT {
     String transcript = runInOrder(blocks);
 
     assertThat(transcript).contains("webhook-sink: POST /servo -> 204", "✓ notify", "worker.execute_asset notify");
+    // §2: the stdout exporter's lines, one short head line per span.
+    assertThat(transcript).containsPattern("\\d SPAN +\\d+\\.\\d ms CONSUMER servo-worker  worker\\.execute_workflow  OK\n"
+        + "    trace_id=[0-9a-f]{32} span_id=[0-9a-f]{16} parent_id=[0-9a-f]{16}\n");
   }
 
-  /** Runs the blocks' commands one by one in one session; each must exit 0. Returns the transcript. */
+  /** Runs the blocks' commands one by one in one session; each must exit 0. Returns the whole transcript. */
   private String runInOrder(List<ShellBlocks.Block> blocks) throws Exception {
     assertThat(blocks).isNotEmpty();
     Map<String, String> ports = Map.of("8080", freePort(), "8081", freePort(), "9000", freePort());
-    try (ShellSession shell = new ShellSession(HOME, environment(ports))) {
+    ShellSession shell = new ShellSession(HOME, environment(ports));
+    try (shell) {
       String executionId = null;
       for (ShellBlocks.Block block : blocks) {
         for (String written : block.commands()) {
@@ -88,8 +92,9 @@ class RunnableDocsIT {
           }
         }
       }
-      return shell.transcript();
     }
+    // After close: what the background jobs printed as they stopped (the spans they flushed) too.
+    return shell.transcript();
   }
 
   /** 0, or what the command's comment says: {@code # ... exit code N ...}. */

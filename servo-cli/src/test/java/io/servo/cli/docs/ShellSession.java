@@ -25,6 +25,7 @@ final class ShellSession implements AutoCloseable {
   private final Writer stdin;
   private final StringBuffer transcript = new StringBuffer();
   private final Object lock = new Object();
+  private final Thread reader;
 
   ShellSession(Path directory, Map<String, String> environment) throws IOException {
     ProcessBuilder builder = new ProcessBuilder("bash", "-s").directory(directory.toFile()).redirectErrorStream(true);
@@ -32,7 +33,7 @@ final class ShellSession implements AutoCloseable {
     builder.environment().putAll(environment);
     bash = builder.start();
     stdin = new java.io.OutputStreamWriter(bash.getOutputStream(), StandardCharsets.UTF_8);
-    Thread reader = new Thread(() -> {
+    reader = new Thread(() -> {
       try (BufferedReader out = new BufferedReader(new InputStreamReader(bash.getInputStream(), StandardCharsets.UTF_8))) {
         for (String line; (line = out.readLine()) != null; ) {
           synchronized (lock) {
@@ -92,5 +93,6 @@ final class ShellSession implements AutoCloseable {
       bash.destroyForcibly();
     }
     started.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+    reader.join(TimeUnit.SECONDS.toMillis(10)); // the last lines the jobs printed as they stopped
   }
 }

@@ -66,7 +66,8 @@ final class EnvironmentReader {
         servoExporter != null || otelExporter != null, endpoint, propagators,
         Optional.ofNullable(get("GCP_PROJECT_ID")), readRedactKeys(), logFormat,
         flushOnResponse, onCloudRun, gcpServerless, serviceName, resourceAttributes, headers,
-        exportTimeout, maxQueueSize, maxBatch, scheduleDelay, readTraceUiUrl());
+        exportTimeout, maxQueueSize, maxBatch, scheduleDelay, readTraceUiUrl(),
+        readStdoutFormat(logFormat));
   }
 
   private DeploymentEnvironment readEnvironment() {
@@ -320,6 +321,19 @@ final class EnvironmentReader {
       }
     }
     throw invalid("SERVO_LOG_FORMAT", value, "is not one of text, json");
+  }
+
+  private StdoutSpanFormat readStdoutFormat(LogFormat logFormat) {
+    String value = get("SERVO_TRACE_STDOUT_FORMAT");
+    if (value == null) {
+      return logFormat == LogFormat.JSON ? StdoutSpanFormat.OTLP_JSON : StdoutSpanFormat.TEXT;
+    }
+    for (StdoutSpanFormat f : StdoutSpanFormat.values()) {
+      if (f.id().equalsIgnoreCase(value)) {
+        return f;
+      }
+    }
+    throw invalid("SERVO_TRACE_STDOUT_FORMAT", value, "is not one of text, otlp-json");
   }
 
   private void readProtocol() {
