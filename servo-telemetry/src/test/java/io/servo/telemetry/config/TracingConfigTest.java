@@ -139,6 +139,14 @@ class TracingConfigTest {
   }
 
   @Test
+  void theStdoutExporterFollowsTheLogFormatUnlessTold() {
+    assertThat(read().stdoutFormat()).isEqualTo(StdoutSpanFormat.TEXT);
+    assertThat(read("K_SERVICE", "servo-worker").stdoutFormat()).isEqualTo(StdoutSpanFormat.OTLP_JSON);
+    assertThat(read("SERVO_LOG_FORMAT", "json", "SERVO_TRACE_STDOUT_FORMAT", "text").stdoutFormat())
+        .isEqualTo(StdoutSpanFormat.TEXT);
+  }
+
+  @Test
   void projectRedactKeysServiceNameAndResourceAttributes() {
     TracingConfig config = read("GCP_PROJECT_ID", "acme-prod",
         "SERVO_TRACE_REDACT_KEYS", " Customer_Email, ssn ,,",
@@ -191,6 +199,8 @@ class TracingConfigTest {
     assertRejected("SERVO_TRACE_FLUSH_ON_RESPONSE=\"1\" is not true or false",
         "SERVO_TRACE_FLUSH_ON_RESPONSE", "1");
     assertRejected("SERVO_LOG_FORMAT=\"xml\" is not one of text, json", "SERVO_LOG_FORMAT", "xml");
+    assertRejected("SERVO_TRACE_STDOUT_FORMAT=\"json\" is not one of text, otlp-json",
+        "SERVO_TRACE_STDOUT_FORMAT", "json");
     assertRejected("SERVO_TRACE_ENDPOINT=\"localhost:4318\" is not an http:// or https:// URL with"
         + " a host (for example http://localhost:4318)", "SERVO_TRACE_ENDPOINT", "localhost:4318");
     assertRejected("SERVO_TRACE_ENDPOINT=\"http://exa mple\" is not an http:// or https:// URL with"
