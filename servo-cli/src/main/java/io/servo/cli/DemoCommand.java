@@ -1,10 +1,10 @@
 package io.servo.cli;
 
-import com.sun.net.httpserver.HttpServer;
 import io.servo.cli.client.ApiClient;
 import io.servo.cli.client.CliException;
 import io.servo.cli.client.RunCommand;
 import io.servo.cli.server.Services;
+import io.servo.cli.webhook.WebhookSink;
 import io.servo.orchestrator.OrchestratorConfig;
 import io.servo.orchestrator.OrchestratorServer;
 import io.servo.cli.server.LocalTraces;
@@ -44,7 +44,11 @@ final class DemoCommand implements Callable<Integer> {
     Path dir = Files.createTempDirectory("servo-demo-");
     String hookToken = LocalSecrets.randomToken(24);
     AtomicInteger hookCalls = new AtomicInteger();
-    HttpServer hook = webhook(hookToken, hookCalls);
+    WebhookSink hook = WebhookSink.start(new InetSocketAddress("127.0.0.1", 0), hookToken, call -> {
+      if (call.accepted()) {
+        hookCalls.incrementAndGet();
+      }
+    });
     Services services = new Services();
     try {
       Map<String, String> env = demoEnvironment(home, dir, hook, hookToken);
@@ -89,7 +93,7 @@ final class DemoCommand implements Callable<Integer> {
       return exit;
     } finally {
       services.close();
-      hook.stop(0);
+      hook.close();
       deleteRecursively(dir);
     }
   }
@@ -122,7 +126,7 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   /** The services' environment: the user's, with the demo's own database, ports and example secrets. */
-  private static Map<String, String> demoEnvironment(Path home, Path dir, HttpServer hook, String hookToken) {
+  private static Map<String, String> demoEnvironment(Path home, Path dir, WebhookSink hook, String hookToken) {
     Map<String, String> env = new HashMap<>(System.getenv());
     env.keySet().removeIf(k -> k.startsWith("SERVO_") && !k.startsWith("SERVO_TRACE_") && !k.equals("SERVO_LOG_FORMAT"));
     env.put("SERVO_ENVIRONMENT", "development");
@@ -131,28 +135,12 @@ final class DemoCommand implements Callable<Integer> {
     env.put("PORT", "0");
     env.put("REPORT_API_KEY", LocalSecrets.randomToken(24));
     env.put("HOOK_TOKEN", hookToken);
-    env.put("NOTIFY_URL", "http://127.0.0.1:" + hook.getAddress().getPort() + "/hook");
+    env.put("NOTIFY_URL", "http://127.0.0.1:" + hook.port() + "/hook");
     // The demo is its own operator: it grants the example's tenant the variables the example
     // references and its webhook on loopback, which http assets may not reach by default.
     env.put("SERVO_TENANT_DEFAULT_ENV", "REPORT_API_KEY,HOOK_TOKEN,NOTIFY_URL");
-    env.put("SERVO_TENANT_DEFAULT_HTTP_HOSTS", "127.0.0.1:" + hook.getAddress().getPort());
+    env.put("SERVO_TENANT_DEFAULT_HTTP_HOSTS", "127.0.0.1:" + hook.port());
     return env;
-  }
-
-  /** A stand-in for the team's chat webhook: accepts POST /hook with the right bearer token. */
-  private static HttpServer webhook(String token, AtomicInteger calls) throws IOException {
-    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
-    server.createContext("/hook", exchange -> {
-      exchange.getRequestBody().readAllBytes();
-      boolean ok = ("Bearer " + token).equals(exchange.getRequestHeaders().getFirst("Authorization"));
-      if (ok) {
-        calls.incrementAndGet();
-      }
-      exchange.sendResponseHeaders(ok ? 204 : 401, -1);
-      exchange.close();
-    });
-    server.start();
-    return server;
   }
 
   private static void deleteRecursively(Path dir) {

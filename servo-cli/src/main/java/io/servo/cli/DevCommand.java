@@ -65,11 +65,15 @@ final class DevCommand implements Callable<Integer> {
             orchestratorTelemetry.forceFlush(java.time.Duration.ofSeconds(1));
             return traces.waterfall(traceId, tenant);
           });
-      System.out.printf("servo dev: orchestrator http://localhost:%d, worker http://localhost:%d, database %s%n",
-          orchestrator.port(), worker.port(), orchestratorConfig.databaseUrl().replaceAll("\\?.*", ""));
-      System.out.println("tracing " + LocalTracing.describe(tracing)
+      // With JSON logs stdout is a stream of JSON lines (Cloud Logging, jq): the banner is one of them.
+      java.util.function.Consumer<String> banner = tracing.logFormat() == io.servo.telemetry.config.LogFormat.JSON
+          ? org.slf4j.LoggerFactory.getLogger(DevCommand.class)::info
+          : System.out::println;
+      banner.accept(String.format("servo dev: orchestrator http://localhost:%d, worker http://localhost:%d, database %s",
+          orchestrator.port(), worker.port(), orchestratorConfig.databaseUrl().replaceAll("\\?.*", "")));
+      banner.accept("tracing " + LocalTracing.describe(tracing)
           + (tracing.enabled() ? "; `servo status ID` shows an execution's trace" : ""));
-      System.out.println("try: ./servo deploy examples/daily_sales.yaml && ./servo run daily_sales --wait");
+      banner.accept("try: ./servo deploy examples/daily_sales.yaml && ./servo run daily_sales --wait");
     } catch (RuntimeException e) {
       services.close();
       throw e;

@@ -4,6 +4,7 @@ import io.servo.cli.client.CliException;
 import io.servo.cli.client.DeployCommand;
 import io.servo.cli.client.RunCommand;
 import io.servo.cli.client.StatusCommand;
+import io.servo.cli.webhook.WebhookSinkCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -31,6 +32,7 @@ import picocli.CommandLine.Command;
       DeployCommand.class,
       RunCommand.class,
       StatusCommand.class,
+      WebhookSinkCommand.class,
       BenchCommand.class
     })
 public final class ServoCli implements Runnable {

@@ -50,6 +50,41 @@ class ShippedJarIT {
   }
 
   @Test
+  void devWithJsonLogsWritesOnlyJsonLinesWithTraceFieldsToStdout() throws Exception {
+    List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-jar", System.getProperty("servo.jar", HOME.resolve("servo-cli/target/servo.jar").toString()), "dev");
+    Path stdout = dir.resolve("stdout.txt");
+    ProcessBuilder builder = new ProcessBuilder(command).directory(HOME.toFile())
+        .redirectOutput(stdout.toFile()).redirectError(dir.resolve("stderr.txt").toFile());
+    builder.environment().keySet().removeIf(k -> k.startsWith("SERVO_") || k.startsWith("OTEL_"));
+    builder.environment().putAll(java.util.Map.of("SERVO_LOG_FORMAT", "json", "PORT", "0",
+        "SERVO_WORKER_URL", "http://localhost:" + freePort(), "SERVO_DATABASE_URL", "jdbc:sqlite:" + dir.resolve("servo.db")));
+    Process dev = builder.start();
+    try {
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+      while (!Files.readString(stdout).contains("try: ./servo deploy") && dev.isAlive() && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+    } finally {
+      dev.destroy();
+      dev.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    List<String> lines = Files.readAllLines(stdout).stream().filter(l -> !l.isBlank()).toList();
+    assertThat(lines).as("stdout").anyMatch(l -> l.contains("servo dev: orchestrator http://localhost:"));
+    for (String line : lines) {
+      com.fasterxml.jackson.databind.JsonNode json = io.servo.core.json.Json.mapper().readTree(line);
+      assertThat(json.has("trace_id") && json.has("span_id") && json.has("message")).as(line).isTrue();
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  @Test
   void helpRunsFromTheShippedJar() throws Exception {
     Run help = servo("--help");
 

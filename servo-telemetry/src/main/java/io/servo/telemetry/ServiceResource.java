@@ -18,6 +18,8 @@ final class ServiceResource {
   static final AttributeKey<String> DEPLOYMENT_ENVIRONMENT =
       AttributeKey.stringKey("deployment.environment.name");
   static final AttributeKey<String> GCP_PROJECT_ID = AttributeKey.stringKey("gcp.project_id");
+  /** What the GCP resource detector sets to the project id. */
+  static final AttributeKey<String> CLOUD_ACCOUNT_ID = AttributeKey.stringKey("cloud.account.id");
   private static final Duration GCP_DETECTION_BOUND = Duration.ofSeconds(3);
   private static final Logger log = LoggerFactory.getLogger(ServoTelemetry.class);
 
@@ -48,6 +50,17 @@ final class ServiceResource {
     return resource.toBuilder()
         .removeIf(key -> key.getKey().startsWith("process.command"))
         .build();
+  }
+
+  /**
+   * The Google Cloud project the service runs for: {@code GCP_PROJECT_ID}, else the one Cloud
+   * Trace's credentials named, else the one detected on GCP ({@code cloud.account.id}).
+   */
+  static java.util.Optional<String> project(TracingConfig config, String authProject, Resource resource) {
+    return config.gcpProjectId()
+        .or(() -> java.util.Optional.ofNullable(authProject))
+        .or(() -> java.util.Optional.ofNullable(resource.getAttribute(CLOUD_ACCOUNT_ID)))
+        .filter(p -> !p.isBlank());
   }
 
   private static Attributes detectGcp() {

@@ -369,6 +369,9 @@ public final class ServoTelemetry implements AutoCloseable {
           : null;
       Resource resource = ServiceResource.create(config, serviceName, serviceVersion,
           auth == null ? null : auth.projectId(), detectGcpResource);
+      Optional<String> project = ServiceResource.project(config, auth == null ? null : auth.projectId(), resource);
+      // On Cloud Run the project is known only once detected: the JSON log lines' trace field needs it.
+      project.ifPresent(io.servo.telemetry.logging.ServoLogging::useProject);
 
       List<SpanExporter> exporters = new ArrayList<>();
       SpanExporters.create(config, auth, stdout).ifPresent(exporters::add);
@@ -410,8 +413,7 @@ public final class ServoTelemetry implements AutoCloseable {
       log.info("Tracing on: service={}, exporter={}, endpoint={}, sampler={}, propagators={}",
           resource.getAttribute(ServiceResource.SERVICE_NAME), exportsTo, endpoint,
           config.samplerDescription(), config.propagatorIds());
-      TraceLinks traceLinks = TraceLinks.create(config,
-          auth == null ? config.gcpProjectId() : Optional.of(auth.projectId()));
+      TraceLinks traceLinks = TraceLinks.create(config, project);
       return new ServoTelemetry(config, openTelemetry, sdk, droppedSpans, List.copyOf(ledgers),
           redactor, traceLinks);
     }

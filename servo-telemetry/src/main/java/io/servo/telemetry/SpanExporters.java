@@ -25,7 +25,7 @@ final class SpanExporters {
         return Optional.of(deferred(config, builder));
       }
       case STDOUT:
-        return Optional.of(new StdoutSpanExporter(stdout));
+        return Optional.of(new StdoutSpanExporter(stdout, config.stdoutFormat()));
       case NONE:
       default:
         return Optional.empty();

@@ -87,9 +87,40 @@ public final class ApiClient {
     return b;
   }
 
+  /**
+   * How long a command waits for an orchestrator on this machine that refuses connections: right
+   * after {@code ./servo dev &} the next command would otherwise fail while the JVM starts.
+   * A remote server is not waited for.
+   */
+  static final Duration LOCAL_START_WAIT = Duration.ofSeconds(30);
+
+  private HttpResponse<byte[]> exchange(HttpRequest request) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + LOCAL_START_WAIT.toNanos();
+    boolean told = false;
+    while (true) {
+      try {
+        return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+      } catch (ConnectException e) {
+        if (!isLoopback() || System.nanoTime() - deadline > 0) {
+          throw e;
+        }
+        if (!told) {
+          System.err.println("servo: waiting for the orchestrator at " + server + " to start...");
+          told = true;
+        }
+        Thread.sleep(200);
+      }
+    }
+  }
+
+  private boolean isLoopback() {
+    String host = server.getHost();
+    return host != null && (host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]"));
+  }
+
   private Answer send(HttpRequest.Builder builder) {
     try {
-      HttpResponse<byte[]> r = http.send(builder.build(), HttpResponse.BodyHandlers.ofByteArray());
+      HttpResponse<byte[]> r = exchange(builder.build());
       JsonNode body = null;
       if (r.body().length > 0) {
         try {
@@ -101,7 +132,7 @@ public final class ApiClient {
       return new Answer(r.statusCode(), body);
     } catch (ConnectException e) {
       throw new CliException("cannot reach the orchestrator at " + server
-          + ": is it running? Start one with `./servo dev`, or pass --server URL");
+          + (isLoopback() ? " (waited " + LOCAL_START_WAIT.toSeconds() + " s)" : "") + ": is it running? Start one with `./servo dev`, or pass --server URL");
     } catch (IOException e) {
       throw new CliException("request to " + server + " failed: " + e.getMessage());
     } catch (InterruptedException e) {

@@ -72,13 +72,19 @@ final class EnvironmentReader {
     Optional<String> traceUiUrl = Optional.ofNullable(settings.value("SERVO_TRACE_UI_URL", null,
         EnvironmentReader::traceUiUrl, "an http:// or https:// URL with a host that contains "
             + TRACE_ID_PLACEHOLDER + ", e.g. http://localhost:16686/trace/" + TRACE_ID_PLACEHOLDER));
+    Map<String, StdoutSpanFormat> stdoutFormats = new LinkedHashMap<>();
+    for (StdoutSpanFormat f : StdoutSpanFormat.values()) {
+      stdoutFormats.put(f.id(), f);
+    }
+    StdoutSpanFormat stdoutFormat = settings.choice("SERVO_TRACE_STDOUT_FORMAT", stdoutFormats,
+        logFormat == LogFormat.JSON ? StdoutSpanFormat.OTLP_JSON : StdoutSpanFormat.TEXT);
     settings.check();
     return new TracingConfig(environment, enabled != null && enabled, enabled != null,
         sampling.sampler(), sampling.rate(), sampling.explicit(), exporter,
         servoExporter != null || otelExporter != null, endpoint, propagators,
         settings.raw("GCP_PROJECT_ID"), redactKeys, logFormat,
         flushOnResponse, onCloudRun, gcpServerless, serviceName, resourceAttributes, headers,
-        exportTimeout, maxQueueSize, maxBatch, scheduleDelay, traceUiUrl);
+        exportTimeout, maxQueueSize, maxBatch, scheduleDelay, traceUiUrl, stdoutFormat);
   }
 
   /**

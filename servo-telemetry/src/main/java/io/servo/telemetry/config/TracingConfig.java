@@ -51,6 +51,8 @@ import java.util.stream.Collectors;
  * @param scheduleDelay delay between exports ({@code OTEL_BSP_SCHEDULE_DELAY}, default 2 s)
  * @param traceUiUrl {@code SERVO_TRACE_UI_URL}: an http(s) URL template containing {@code
  *     {trace_id}}, for links to a trace (see {@code io.servo.telemetry.view.TraceLinks})
+ * @param stdoutFormat {@code SERVO_TRACE_STDOUT_FORMAT}: how the stdout exporter writes spans; by
+ *     default text with text logs and OTLP/JSON lines with JSON logs, so stdout stays one format
  */
 public record TracingConfig(
     DeploymentEnvironment environment,
@@ -76,7 +78,8 @@ public record TracingConfig(
     int maxQueueSize,
     int maxExportBatchSize,
     Duration scheduleDelay,
-    Optional<String> traceUiUrl) {
+    Optional<String> traceUiUrl,
+    StdoutSpanFormat stdoutFormat) {
 
   /** Validates the components; programmatic changes go through the {@code with…} methods. */
   public TracingConfig {
@@ -90,6 +93,7 @@ public record TracingConfig(
     Objects.requireNonNull(exportTimeout, "exportTimeout");
     Objects.requireNonNull(scheduleDelay, "scheduleDelay");
     Objects.requireNonNull(traceUiUrl, "traceUiUrl");
+    Objects.requireNonNull(stdoutFormat, "stdoutFormat");
     if (!(sampleRate >= 0.0 && sampleRate <= 1.0)) {
       throw new IllegalArgumentException("sampleRate must be between 0.0 and 1.0, was " + sampleRate);
     }
@@ -129,7 +133,7 @@ public record TracingConfig(
         exporter, exporterExplicit, tracesEndpoint, propagators, gcpProjectId, extraRedactKeys,
         logFormat, flushOnResponse, onCloudRun, gcpServerless, serviceNameOverride,
         resourceAttributes, otlpHeaders, exportTimeout, maxQueueSize, maxExportBatchSize,
-        scheduleDelay, traceUiUrl);
+        scheduleDelay, traceUiUrl, stdoutFormat);
   }
 
   /**
@@ -141,7 +145,7 @@ public record TracingConfig(
         TraceSampler.PARENTBASED_TRACEIDRATIO, value, true, exporter, exporterExplicit,
         tracesEndpoint, propagators, gcpProjectId, extraRedactKeys, logFormat, flushOnResponse,
         onCloudRun, gcpServerless, serviceNameOverride, resourceAttributes, otlpHeaders,
-        exportTimeout, maxQueueSize, maxExportBatchSize, scheduleDelay, traceUiUrl);
+        exportTimeout, maxQueueSize, maxExportBatchSize, scheduleDelay, traceUiUrl, stdoutFormat);
   }
 
   /**
@@ -156,7 +160,7 @@ public record TracingConfig(
         samplerExplicit, value, true, endpoint, propagators, gcpProjectId, extraRedactKeys,
         logFormat, flushOnResponse, onCloudRun, gcpServerless, serviceNameOverride,
         resourceAttributes, otlpHeaders, exportTimeout, maxQueueSize, maxExportBatchSize,
-        scheduleDelay, traceUiUrl);
+        scheduleDelay, traceUiUrl, stdoutFormat);
   }
 
   /** This configuration with another maximum number of queued spans. */
@@ -165,7 +169,7 @@ public record TracingConfig(
         samplerExplicit, exporter, exporterExplicit, tracesEndpoint, propagators, gcpProjectId,
         extraRedactKeys, logFormat, flushOnResponse, onCloudRun, gcpServerless,
         serviceNameOverride, resourceAttributes, otlpHeaders, exportTimeout, value,
-        Math.min(maxExportBatchSize, value), scheduleDelay, traceUiUrl);
+        Math.min(maxExportBatchSize, value), scheduleDelay, traceUiUrl, stdoutFormat);
   }
 
   /** The sampler as a person would name it: {@code parentbased_traceidratio 0.01}, {@code always_off}. */
@@ -185,7 +189,7 @@ public record TracingConfig(
     return "TracingConfig{environment=" + environment.id() + ", enabled=" + enabled
         + ", sampler=" + sampler.id() + ", sampleRate=" + sampleRate + ", exporter=" + exporter.id()
         + ", tracesEndpoint=" + tracesEndpoint.map(u -> QuotedValue.of(u.toString(), 300)).orElse("-")
-        + ", propagators=" + propagatorIds() + ", gcpProjectId=" + gcpProjectId.orElse("-") + ", logFormat=" + logFormat.id()
+        + ", propagators=" + propagatorIds() + ", gcpProjectId=" + gcpProjectId.orElse("-") + ", logFormat=" + logFormat.id() + ", stdoutFormat=" + stdoutFormat.id()
         + ", flushOnResponse=" + flushOnResponse + ", otlpHeaders=" + otlpHeaders.keySet()
         + ", traceUiUrl=" + traceUiUrl.map(u -> QuotedValue.of(u, 300)).orElse("-") + "}";
   }

@@ -47,7 +47,8 @@ public final class ServoLogEncoder extends EncoderBase<ILoggingEvent> {
   private static final int JSON_LINE_OVERHEAD = 448;
 
   private LogFormat format;
-  private String projectId;
+  // Set once more after start when the project is detected (ServoLogging.useProject).
+  private volatile String projectId;
   private Redactor redactor = Redactor.defaults();
 
   /** Creates an encoder configured from the environment (or from XML properties). */
@@ -72,6 +73,11 @@ public final class ServoLogEncoder extends EncoderBase<ILoggingEvent> {
   /** The Google Cloud project named in {@code logging.googleapis.com/trace}. */
   public void setProjectId(String value) {
     this.projectId = value == null || value.isBlank() ? null : value.trim();
+  }
+
+  /** The project named in {@code logging.googleapis.com/trace}, or null. */
+  public String getProjectId() {
+    return projectId;
   }
 
   void setRedactor(Redactor value) {
@@ -152,7 +158,11 @@ public final class ServoLogEncoder extends EncoderBase<ILoggingEvent> {
     out.append(',');
     field(out, "thread", event.getThreadName());
     TraceIds ids = TraceIds.of(event);
-    if (ids != null) {
+    if (ids == null) {
+      // Outside any request (start-up, shutdown, timers): the fields are there, empty, so every
+      // line has the same shape; Cloud Logging's own trace fields would be invalid empty.
+      out.append(",\"trace_id\":\"\",\"span_id\":\"\"");
+    } else {
       out.append(',');
       field(out, "trace_id", ids.traceId());
       out.append(',');

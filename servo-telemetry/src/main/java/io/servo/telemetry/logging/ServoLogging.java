@@ -28,6 +28,25 @@ public final class ServoLogging {
   private ServoLogging() {}
 
   /**
+   * Names {@code projectId} in Cloud Logging's trace field of every Servo JSON encoder attached in
+   * Logback that has no project yet ({@code GCP_PROJECT_ID} and {@code GOOGLE_CLOUD_PROJECT} set one
+   * at start): on Cloud Run the project is usually known only once the resource was detected.
+   */
+  public static void useProject(String projectId) {
+    Objects.requireNonNull(projectId, "projectId");
+    if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+      for (Logger logger : context.getLoggerList()) {
+        logger.iteratorForAppenders().forEachRemaining(appender -> {
+          if (appender instanceof ch.qos.logback.core.OutputStreamAppender<ILoggingEvent> out
+              && out.getEncoder() instanceof ServoLogEncoder encoder && encoder.getProjectId() == null) {
+            encoder.setProjectId(projectId);
+          }
+        });
+      }
+    }
+  }
+
+  /**
    * Replaces the Logback configuration with Servo's console output at INFO, in {@code
    * config.logFormat()}, naming {@code config.gcpProjectId()} in Cloud Logging's trace field and
    * redacting with {@code SERVO_TRACE_REDACT_KEYS} too, and sends the OpenTelemetry SDK's

@@ -141,6 +141,14 @@ class TracingConfigTest {
   }
 
   @Test
+  void theStdoutExporterFollowsTheLogFormatUnlessTold() {
+    assertThat(read().stdoutFormat()).isEqualTo(StdoutSpanFormat.TEXT);
+    assertThat(read("K_SERVICE", "servo-worker").stdoutFormat()).isEqualTo(StdoutSpanFormat.OTLP_JSON);
+    assertThat(read("SERVO_LOG_FORMAT", "json", "SERVO_TRACE_STDOUT_FORMAT", "text").stdoutFormat())
+        .isEqualTo(StdoutSpanFormat.TEXT);
+  }
+
+  @Test
   void projectRedactKeysServiceNameAndResourceAttributes() {
     TracingConfig config = read("GCP_PROJECT_ID", "acme-prod",
         "SERVO_TRACE_REDACT_KEYS", " Customer_Email, ssn ,,",
@@ -188,6 +196,8 @@ class TracingConfigTest {
     assertRejected("tracing cannot start: SERVO_TRACE_FLUSH_ON_RESPONSE has invalid value '1': expected true or false",
         "SERVO_TRACE_FLUSH_ON_RESPONSE", "1");
     assertRejected("tracing cannot start: SERVO_LOG_FORMAT has invalid value 'xml': expected one of text, json", "SERVO_LOG_FORMAT", "xml");
+    assertRejected("tracing cannot start: SERVO_TRACE_STDOUT_FORMAT has invalid value 'json': expected one of text, otlp-json",
+        "SERVO_TRACE_STDOUT_FORMAT", "json");
     assertRejected("tracing cannot start: SERVO_TRACE_ENDPOINT has invalid value 'localhost:4318': expected an http:// or https:// URL with"
         + " a host, without query, e.g. http://localhost:4318", "SERVO_TRACE_ENDPOINT", "localhost:4318");
     assertRejected("tracing cannot start: SERVO_TRACE_ENDPOINT has invalid value 'http://exa mple': expected an http:// or https:// URL with"

@@ -104,10 +104,40 @@ class ServoLogEncoderTest {
   }
 
   @Test
-  void withoutASpanTheIdsAreAbsent() {
+  void withoutASpanTheIdsArePresentAndEmpty() {
     logger("json", "acme").info("plain");
     logger("text", null).info("plain");
-    assertThat(out()).doesNotContain("logging.googleapis.com/trace").contains("trace_id=- span_id=-");
+    assertThat(out()).doesNotContain("logging.googleapis.com/trace")
+        .contains("\"trace_id\":\"\",\"span_id\":\"\"", "trace_id=- span_id=-");
+  }
+
+  @Test
+  void theTraceFieldNamesTheProjectServoDetected() {
+    Logger global = (Logger) org.slf4j.LoggerFactory.getLogger("io.servo.test.detected");
+    ServoLogEncoder encoder = new ServoLogEncoder();
+    encoder.setContext(global.getLoggerContext());
+    encoder.setFormat("json");
+    encoder.start();
+    OutputStreamAppender<ILoggingEvent> appender = new OutputStreamAppender<>();
+    appender.setContext(global.getLoggerContext());
+    appender.setEncoder(encoder);
+    appender.setOutputStream(output);
+    appender.start();
+    global.addAppender(appender);
+    // What the GCP resource detector finds on Cloud Run, where GCP_PROJECT_ID is usually not set.
+    try (ServoTelemetry telemetry = ServoTelemetry.start(TracingConfig.from(Map.of("SERVO_TRACE_ENABLED", "true",
+        "SERVO_TRACE_EXPORTER", "none", "OTEL_RESOURCE_ATTRIBUTES", "cloud.account.id=detected-project")), "servo-worker")) {
+      Span span = telemetry.openTelemetry().getTracer("t").spanBuilder("request").startSpan();
+      try (Scope ignored = span.makeCurrent()) {
+        global.info("in a request");
+      }
+      span.end();
+
+      assertThat(out()).contains("\"logging.googleapis.com/trace\":\"projects/detected-project/traces/"
+          + span.getSpanContext().getTraceId() + "\"");
+    } finally {
+      global.detachAppender(appender);
+    }
   }
 
   @Test
