@@ -47,6 +47,15 @@ public interface ExecutionStore {
    */
   Optional<Claim> claim(String tenant, String executionId, Duration lease, String openSpans);
 
+  /**
+   * Takes what {@code attempt} recorded of its open spans (see {@link #claim(String, String,
+   * Duration, String)}) while it still holds the running execution under a lease that has expired:
+   * for the sweeper, which re-enqueues such an execution, to end them. Fenced like the claim: the
+   * spans go to this call or to the claim that takes the execution over, never to both. Empty when
+   * there is nothing to take.
+   */
+  Optional<LostAttempt> takeLostAttempt(String tenant, String executionId, int attempt);
+
   /** Extends the lease if {@code attempt} still holds it. */
   boolean renewLease(String tenant, String executionId, int attempt, Duration lease);
 

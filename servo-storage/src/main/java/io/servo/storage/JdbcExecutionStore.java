@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.servo.core.execution.AssetStatus;
 import io.servo.core.execution.ExecutionState;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -34,6 +35,7 @@ final class JdbcExecutionStore implements ExecutionStore {
   private final String selectExpired;
   private final String selectPendingWithoutTask;
   private final String selectLostAssetSpans;
+  private final String takeLost;
 
   JdbcExecutionStore(Database db, JdbcOutboxStore outbox) {
     this.db = db;
@@ -89,6 +91,11 @@ final class JdbcExecutionStore implements ExecutionStore {
         + "WHERE e.state = 'pending' AND e.created_at < ? "
         + "AND NOT EXISTS (SELECT 1 FROM {s}task_outbox t WHERE t.execution_id = e.id) "
         + "ORDER BY e.created_at, e.id LIMIT ?");
+    // Like a take-over claim, without claiming: open_spans moves to lost_* and is returned once.
+    // updated_at is left alone: it orders the sweep, and no state changed.
+    takeLost = d.sql("UPDATE {s}executions SET lost_spans = open_spans, lost_lease_until = lease_until, "
+        + "open_spans = NULL WHERE tenant_id = ? AND id = ? AND state = 'running' AND attempt = ? "
+        + "AND open_spans IS NOT NULL AND lease_until < ? RETURNING lost_spans, lost_lease_until");
     selectLostAssetSpans = d.sql("SELECT open_spans FROM {s}asset_results WHERE tenant_id = ? AND execution_id = ? "
         + "AND attempt = ? AND status = 'running' AND open_spans IS NOT NULL ORDER BY started_at, id");
   }
@@ -213,24 +220,50 @@ final class JdbcExecutionStore implements ExecutionStore {
           lostLease = db.dialect().instant(r, "lost_lease_until");
         }
       }
-      if (lostSpans == null) {
-        return Optional.of(new Claim(execution, null));
-      }
-      int lostAttempt = execution.attempt() - 1;
-      List<String> spans = new ArrayList<>();
-      spans.add(lostSpans);
-      try (PreparedStatement s = c.prepareStatement(selectLostAssetSpans)) {
+      return Optional.of(new Claim(execution, lostSpans == null ? null
+          : lostAttempt(c, tenant, executionId, execution.attempt() - 1, lostSpans, lostLease)));
+    });
+  }
+
+  @Override
+  public Optional<LostAttempt> takeLostAttempt(String tenant, String executionId, int attempt) {
+    requireNonNull(executionId, "executionId");
+    return db.write(tenant, "taking a lost attempt's open spans", c -> {
+      String spans;
+      Instant lease;
+      try (PreparedStatement s = c.prepareStatement(takeLost)) {
         s.setString(1, tenant);
         s.setString(2, executionId);
-        s.setInt(3, lostAttempt);
+        s.setInt(3, attempt);
+        db.dialect().bindInstant(s, 4, db.now());
         try (ResultSet r = s.executeQuery()) {
-          while (r.next()) {
-            spans.add(r.getString(1));
+          if (!r.next()) {
+            return Optional.empty();
           }
+          spans = r.getString("lost_spans");
+          lease = db.dialect().instant(r, "lost_lease_until");
         }
       }
-      return Optional.of(new Claim(execution, new LostAttempt(lostAttempt, lostLease, spans)));
+      return Optional.of(lostAttempt(c, tenant, executionId, attempt, spans, lease));
     });
+  }
+
+  /** The lost attempt with what its running assets recorded, read in the taker's transaction. */
+  private LostAttempt lostAttempt(Connection c, String tenant, String executionId, int attempt,
+      String executionSpans, Instant leaseUntil) throws SQLException {
+    List<String> spans = new ArrayList<>();
+    spans.add(executionSpans);
+    try (PreparedStatement s = c.prepareStatement(selectLostAssetSpans)) {
+      s.setString(1, tenant);
+      s.setString(2, executionId);
+      s.setInt(3, attempt);
+      try (ResultSet r = s.executeQuery()) {
+        while (r.next()) {
+          spans.add(r.getString(1));
+        }
+      }
+    }
+    return new LostAttempt(attempt, leaseUntil, spans);
   }
 
   @Override

@@ -17,4 +17,9 @@ public record LostAttempt(int attempt, Instant leaseUntil, List<String> openSpan
   public LostAttempt {
     openSpans = List.copyOf(openSpans);
   }
+
+  /** How the lost attempt's spans describe why they ended: the status a user sees on them. */
+  public String description() {
+    return "worker lost; lease expired at " + leaseUntil + "; attempt " + attempt + " was taken over";
+  }
 }

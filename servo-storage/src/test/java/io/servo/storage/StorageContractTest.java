@@ -342,6 +342,28 @@ abstract class StorageContractTest {
   }
 
   @Test
+  void theSweeperTakesAnExpiredAttemptsOpenSpansInsteadOfTheNextClaim() {
+    Execution e = create("a");
+    Claim first = executions.claim("a", e.id(), LEASE, "attempt-1 spans").orElseThrow();
+    int attempt = first.execution().attempt();
+    assertThat(executions.recordAssetResult("a", running(e, "raw_orders", attempt), "raw spans")).isTrue();
+    assertThat(executions.takeLostAttempt("a", e.id(), attempt)).as("the lease is live").isEmpty();
+    clock.advance(LEASE.plusMillis(1));
+    assertThat(executions.takeLostAttempt("a", e.id(), attempt + 1)).as("not that attempt").isEmpty();
+    assertThat(executions.takeLostAttempt("b", e.id(), attempt)).as("another tenant").isEmpty();
+
+    LostAttempt lost = executions.takeLostAttempt("a", e.id(), attempt).orElseThrow();
+
+    assertThat(lost).isEqualTo(new LostAttempt(attempt, first.execution().leaseUntil(),
+        List.of("attempt-1 spans", "raw spans")));
+    assertThat(lost.description()).isEqualTo(
+        "worker lost; lease expired at " + first.execution().leaseUntil() + "; attempt 1 was taken over");
+    assertThat(executions.takeLostAttempt("a", e.id(), attempt)).as("taken once").isEmpty();
+    Claim next = executions.claim("a", e.id(), LEASE, null).orElseThrow();
+    assertThat(next.lostAttempt()).as("the claim finds nothing left to end").isEmpty();
+  }
+
+  @Test
   void twoClaimsRacingForAnExpiredLeaseHandTheLostSpansToOneOfThem() throws Exception {
     Execution e = create("a");
     executions.claim("a", e.id(), LEASE, "lost spans").orElseThrow();

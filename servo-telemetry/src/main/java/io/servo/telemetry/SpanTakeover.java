@@ -16,6 +16,7 @@ import io.opentelemetry.sdk.trace.data.LinkData;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.data.StatusData;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -88,6 +89,15 @@ public final class SpanTakeover {
         processor.onEnd(ended);
       }
     }
+  }
+
+  /** {@link #end} of the spans in {@code records}, each written by {@link OpenSpan#encode}. */
+  public void endRecorded(List<String> records, Instant end, String description, Attributes attributes) {
+    List<OpenSpan> spans = new ArrayList<>();
+    for (String record : records) {
+      spans.addAll(OpenSpan.decode(record));
+    }
+    end(spans, end, description, attributes);
   }
 
   /** An ended span built from an {@link OpenSpan}: the SDK's view of it and its export data at once. */

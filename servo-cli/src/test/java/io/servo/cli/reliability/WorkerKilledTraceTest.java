@@ -11,8 +11,9 @@ import io.servo.storage.PostgresTestDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -37,10 +38,8 @@ class WorkerKilledTraceTest {
           + "status=(\\S+)(?: error=\"([^\"]*)\")?", Pattern.MULTILINE);
 
   @TempDir Path dir;
-  private PostgresTestDatabase database;
-  private InProcessServo orchestratorSide;
-  private ServoProcess first;
-  private ServoProcess second;
+  /** Closed last-opened first: the workers, then the orchestrator, then the database. */
+  private final Deque<AutoCloseable> opened = new ArrayDeque<>();
 
   /** One exported span, as the stdout exporter printed it. */
   private record Line(String name, String kind, String traceId, String spanId, String parentId,
@@ -48,43 +47,34 @@ class WorkerKilledTraceTest {
 
   @AfterEach
   void stop() throws Exception {
-    for (ServoProcess p : new ServoProcess[] {first, second}) {
-      if (p != null) {
-        p.close();
-      }
+    while (!opened.isEmpty()) {
+      opened.pop().close();
     }
-    if (orchestratorSide != null) {
-      orchestratorSide.close();
-    }
-    if (database != null) {
-      database.close();
-    }
+  }
+
+  private <T extends AutoCloseable> T opened(T resource) {
+    opened.push(resource);
+    return resource;
   }
 
   @Test
   void aKilledAttemptLeavesNoOrphanSpanAndShowsAsAnError() throws Exception {
-    database = PostgresTestDatabase.create();
+    PostgresTestDatabase database = opened(PostgresTestDatabase.create());
     Path marker = dir.resolve("started-once");
-    Map<String, String> workerEnv = new HashMap<>();
-    workerEnv.put("PATH", System.getenv("PATH"));
-    workerEnv.put("SERVO_ENVIRONMENT", "development");
-    workerEnv.put("SERVO_DATABASE_URL", database.url());
-    workerEnv.put("SERVO_HMAC_SECRET", InProcessServo.SECRET);
-    workerEnv.put("SERVO_WORKDIR", io.servo.cli.SandboxedDirs.openToCommands(dir).toString());
-    workerEnv.put("PORT", Integer.toString(ServoProcess.freePort()));
+    Map<String, String> workerEnv = ServoProcess.workerEnvironment(database.url(), dir);
     workerEnv.put("SERVO_EXECUTION_LEASE", "3s");
     workerEnv.put("SERVO_TRACE_ENABLED", "true");
     workerEnv.put("SERVO_TRACE_SAMPLE_RATE", "1.0");
     workerEnv.put("SERVO_TRACE_EXPORTER", "stdout");
     // Spans that ended before the kill are out before it: the orphans the issue saw.
     workerEnv.put("OTEL_BSP_SCHEDULE_DELAY", "50");
-    first = ServoProcess.start("worker", workerEnv, dir.resolve("worker-1.log")).awaitListening(Duration.ofSeconds(30));
+    ServoProcess first = opened(ServoProcess.start("worker", workerEnv, dir.resolve("worker-1.log"))).awaitListening(Duration.ofSeconds(30));
 
-    orchestratorSide = InProcessServo.builder(database.url())
+    InProcessServo orchestratorSide = opened(InProcessServo.builder(database.url())
         .env(Map.of("SERVO_TRACE_ENABLED", "true", "SERVO_TRACE_SAMPLE_RATE", "1.0", "SERVO_TRACE_EXPORTER", "none"))
         .orchestrator(b -> b.localQueue(q -> q.maxBackoff(Duration.ofMillis(500)).maxAttempts(100)))
         .workerUrl(first.url())
-        .start();
+        .start());
     orchestratorSide.deploy("crashy", """
         workflow: crashy
         assets:
@@ -99,7 +89,8 @@ class WorkerKilledTraceTest {
     first.kill();
     List<Line> beforeKill = spans(first.output(), started.traceId());
 
-    second = ServoProcess.start("worker", workerEnv, dir.resolve("worker-2.log")).awaitListening(Duration.ofSeconds(30));
+    ServoProcess second = opened(ServoProcess.start("worker", workerEnv, dir.resolve("worker-2.log")))
+        .awaitListening(Duration.ofSeconds(30));
     Execution ended = orchestratorSide.awaitEnded(started.id(), Duration.ofSeconds(90)).orElseThrow();
     assertThat(ended.state()).as(second.output()).isEqualTo(ExecutionState.SUCCEEDED);
     assertThat(ended.attempt()).isEqualTo(2);

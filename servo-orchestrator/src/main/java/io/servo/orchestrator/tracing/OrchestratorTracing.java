@@ -13,7 +13,9 @@ import io.servo.orchestrator.api.RequestObserver;
 import io.servo.orchestrator.execution.ExecutionLauncher;
 import io.servo.orchestrator.execution.LaunchedExecution;
 import io.servo.orchestrator.execution.TraceContextSource;
+import io.servo.orchestrator.sweeper.LostAttemptSpans;
 import io.servo.orchestrator.sweeper.RedeliveryTrace;
+import io.servo.telemetry.SpanTakeover;
 import io.servo.telemetry.http.ExchangeAttributesGetter;
 import java.util.Objects;
 
@@ -30,7 +32,8 @@ import java.util.Objects;
  * tracing work at all.
  */
 public final class OrchestratorTracing {
-  private static final OrchestratorTracing DISABLED = new OrchestratorTracing(null, null, null, null, null, null);
+  private static final OrchestratorTracing DISABLED = new OrchestratorTracing(null, null, null, null, null, null,
+      LostAttemptSpans.NONE);
 
   private final Instrumenter<TracingExecutionLauncher.Launch, LaunchedExecution> launches;
   private final Instrumenter<QueueHandOff, Void> producer;
@@ -38,6 +41,7 @@ public final class OrchestratorTracing {
   private final RequestObserver requests;
   private final TraceContextSource traceContext;
   private final RedeliveryTrace redeliveries;
+  private final LostAttemptSpans lostAttempts;
 
   private OrchestratorTracing(
       Instrumenter<TracingExecutionLauncher.Launch, LaunchedExecution> launches,
@@ -45,13 +49,15 @@ public final class OrchestratorTracing {
       Instrumenter<QueueHandOff, Void> localClient,
       RequestObserver requests,
       TraceContextSource traceContext,
-      RedeliveryTrace redeliveries) {
+      RedeliveryTrace redeliveries,
+      LostAttemptSpans lostAttempts) {
     this.launches = launches;
     this.producer = producer;
     this.localClient = localClient;
     this.requests = requests;
     this.traceContext = traceContext;
     this.redeliveries = redeliveries;
+    this.lostAttempts = lostAttempts;
   }
 
   /**
@@ -97,7 +103,12 @@ public final class OrchestratorTracing {
             .addAttributesExtractor(TracingRedelivery.ATTRIBUTES)
             .buildInstrumenter(SpanKindExtractor.alwaysInternal());
     return new OrchestratorTracing(launches, producer, localClient, requests,
-        CurrentSpanTraceContext.INSTANCE, new TracingRedelivery(redeliveries));
+        CurrentSpanTraceContext.INSTANCE, new TracingRedelivery(redeliveries), lostAttempts(openTelemetry));
+  }
+
+  private static LostAttemptSpans lostAttempts(OpenTelemetry openTelemetry) {
+    SpanTakeover takeover = SpanTakeover.of(openTelemetry);
+    return takeover.enabled() ? new LostAttemptTakeover(takeover) : LostAttemptSpans.NONE;
   }
 
   /** Whether spans are made at all (false for a no-op {@code OpenTelemetry}). */
@@ -122,6 +133,14 @@ public final class OrchestratorTracing {
    */
   public RedeliveryTrace redeliveryTrace() {
     return enabled() ? redeliveries : RedeliveryTrace.NONE;
+  }
+
+  /**
+   * Ends a dead worker's open spans when the sweeper re-enqueues its execution ({@link
+   * LostAttemptTakeover}); {@link LostAttemptSpans#NONE} when the spans could not be exported.
+   */
+  public LostAttemptSpans lostAttemptSpans() {
+    return lostAttempts;
   }
 
   /**

@@ -139,13 +139,7 @@ final class ExecutionSpans implements ExecutionInterceptor {
     if (!takeover.enabled()) {
       return;
     }
-    List<OpenSpan> spans = new ArrayList<>();
-    for (String recorded : lost.openSpans()) {
-      spans.addAll(OpenSpan.decode(recorded));
-    }
-    String description = "worker lost; lease expired at " + lost.leaseUntil()
-        + "; attempt " + lost.attempt() + " was taken over";
-    takeover.end(spans, clock.instant(), description, Attributes.builder()
+    takeover.endRecorded(lost.openSpans(), clock.instant(), lost.description(), Attributes.builder()
         .put(WorkerSpans.EXECUTION_ID, request.executionId())
         .put(WorkerSpans.TENANT_ID, request.tenant())
         .put(WorkerSpans.ATTEMPT, (long) lost.attempt())

@@ -26,7 +26,7 @@ final class WorkerSpans {
   static final AttributeKey<String> EXECUTION_STATE = AttributeKey.stringKey("servo.execution.state");
   /** On the spans of a lost attempt that another worker ended. */
   static final AttributeKey<String> ERROR_TYPE = AttributeKey.stringKey("error.type");
-  static final String WORKER_LOST = "io.servo.worker.WorkerLost";
+  static final String WORKER_LOST = ExecutionSpanAttributes.ERROR_TYPE_WORKER_LOST;
   static final AttributeKey<Boolean> REDELIVERED = AttributeKey.booleanKey("servo.execution.redelivered");
   static final AttributeKey<Long> QUEUE_WAIT_MS = AttributeKey.longKey("servo.queue.wait_ms");
 
