@@ -112,6 +112,7 @@ public final class OrchestratorServer implements AutoCloseable {
     this.sweeper = b.sweeper.apply(ExecutionSweeper.builder(b.storage)
             .clock(b.clock)
             .redeliveryTrace(tracing.redeliveryTrace())
+            .lostAttemptSpans(tracing.lostAttemptSpans())
             .pendingWithoutTask(b.storage.executions()::pendingWithoutTask)
             .afterEnqueue(relay::kick))
         .build();

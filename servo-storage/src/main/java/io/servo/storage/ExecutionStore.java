@@ -32,7 +32,29 @@ public interface ExecutionStore {
    * worker died) taken over. Increments {@code attempt} and sets the lease. Empty when the
    * execution cannot be claimed now (ended, or running under a live lease).
    */
-  Optional<Execution> claim(String tenant, String executionId, Duration lease);
+  default Optional<Execution> claim(String tenant, String executionId, Duration lease) {
+    return claim(tenant, executionId, lease, null).map(Claim::execution);
+  }
+
+  /**
+   * {@link #claim(String, String, Duration)} that also records {@code openSpans}: what the claiming
+   * attempt's tracing needs to end its open spans should its worker die (null when it traces
+   * nothing). It is kept until the attempt gives the claim back or ends the execution. A claim
+   * that takes over an expired lease whose attempt still had spans recorded returns them as {@link
+   * Claim#lostAttempt()}, with those its running asset recorded ({@link #recordAssetResult(String,
+   * AssetResult, String)}), and no other claim ever returns them again: the take-over is fenced by
+   * the attempt number like every other write.
+   */
+  Optional<Claim> claim(String tenant, String executionId, Duration lease, String openSpans);
+
+  /**
+   * Takes what {@code attempt} recorded of its open spans (see {@link #claim(String, String,
+   * Duration, String)}) while it still holds the running execution under a lease that has expired:
+   * for the sweeper, which re-enqueues such an execution, to end them. Fenced like the claim: the
+   * spans go to this call or to the claim that takes the execution over, never to both. Empty when
+   * there is nothing to take.
+   */
+  Optional<LostAttempt> takeLostAttempt(String tenant, String executionId, int attempt);
 
   /** Extends the lease if {@code attempt} still holds it. */
   boolean renewLease(String tenant, String executionId, int attempt, Duration lease);
@@ -56,7 +78,16 @@ public interface ExecutionStore {
    * the execution over, or it ended. Throws {@link IllegalArgumentException} when {@code tenant} has
    * no such execution.
    */
-  boolean recordAssetResult(String tenant, AssetResult result);
+  default boolean recordAssetResult(String tenant, AssetResult result) {
+    return recordAssetResult(tenant, result, null);
+  }
+
+  /**
+   * {@link #recordAssetResult(String, AssetResult)} that also records {@code openSpans} with a
+   * running result: what ends the asset's span should its worker die (see {@link #claim(String,
+   * String, Duration, String)}). Any other write of the result clears it.
+   */
+  boolean recordAssetResult(String tenant, AssetResult result, String openSpans);
 
   /** Results in the order the assets started. */
   List<AssetResult> assetResults(String tenant, String executionId);

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.servo.core.execution.AssetStatus;
 import io.servo.core.execution.ExecutionState;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -33,6 +34,8 @@ final class JdbcExecutionStore implements ExecutionStore {
   private final String selectAssets;
   private final String selectExpired;
   private final String selectPendingWithoutTask;
+  private final String selectLostAssetSpans;
+  private final String takeLost;
 
   JdbcExecutionStore(Database db, JdbcOutboxStore outbox) {
     this.db = db;
@@ -46,20 +49,26 @@ final class JdbcExecutionStore implements ExecutionStore {
         + "WHERE tenant_id = ? AND workflow = ? AND idempotency_key = ?");
     // A state change ends any lease: an ended execution holds none, and one sent back to running
     // by hand holds none until a worker claims it.
-    transition = d.sql("UPDATE {s}executions SET state = ?, error = ?, ended_at = ?, lease_until = NULL, updated_at = ? "
+    transition = d.sql("UPDATE {s}executions SET state = ?, error = ?, ended_at = ?, lease_until = NULL, "
+        + "open_spans = NULL, updated_at = ? "
         + "WHERE tenant_id = ? AND id = ? AND state = ?");
     // A running execution without a lease (released, or sent back to running by hand) is as
-    // claimable as one whose lease ran out.
+    // claimable as one whose lease ran out. SET reads the row as it was: the lost attempt's open
+    // spans and lease move to lost_* in the same statement that records the new attempt's, so the
+    // one claim that wins the row is the one that gets them (released and ended attempts hold none).
     claim = d.sql("UPDATE {s}executions SET state = 'running', attempt = attempt + 1, lease_until = ?, "
-        + "started_at = COALESCE(started_at, ?), updated_at = ? "
+        + "started_at = COALESCE(started_at, ?), updated_at = ?, "
+        + "lost_spans = CASE WHEN state = 'running' THEN open_spans END, "
+        + "lost_lease_until = CASE WHEN state = 'running' THEN lease_until END, open_spans = ? "
         + "WHERE tenant_id = ? AND id = ? "
         + "AND (state = 'pending' OR (state = 'running' AND (lease_until IS NULL OR lease_until < ?))) "
-        + "RETURNING " + COLUMNS);
+        + "RETURNING " + COLUMNS + ", lost_spans, lost_lease_until");
     renew = d.sql("UPDATE {s}executions SET lease_until = ?, updated_at = ? "
         + "WHERE tenant_id = ? AND id = ? AND state = 'running' AND attempt = ?");
-    release = d.sql("UPDATE {s}executions SET lease_until = NULL, updated_at = ? "
+    release = d.sql("UPDATE {s}executions SET lease_until = NULL, open_spans = NULL, updated_at = ? "
         + "WHERE tenant_id = ? AND id = ? AND state = 'running' AND attempt = ?");
-    finish = d.sql("UPDATE {s}executions SET state = ?, error = ?, ended_at = ?, lease_until = NULL, updated_at = ? "
+    finish = d.sql("UPDATE {s}executions SET state = ?, error = ?, ended_at = ?, lease_until = NULL, "
+        + "open_spans = NULL, updated_at = ? "
         + "WHERE tenant_id = ? AND id = ? AND state = 'running' AND attempt = ?");
     // Takes tenant and id from the execution row, so a result can only join an execution of the
     // same tenant; the upsert then only ever meets that execution's own rows. Fenced like finish:
@@ -68,12 +77,12 @@ final class JdbcExecutionStore implements ExecutionStore {
     // condition is re-checked against it and fails, or waits until this result is committed, and
     // the new attempt reads it. SQLite's one writer (BEGIN IMMEDIATE) orders them anyway.
     upsertAsset = d.sql("INSERT INTO {s}asset_results (execution_id, tenant_id, asset_name, kind, status, attempt, "
-        + "started_at, ended_at, output, error) "
-        + "SELECT id, tenant_id, ?, ?, ?, ?, ?, ?, ?, ? FROM {s}executions "
+        + "started_at, ended_at, output, error, open_spans) "
+        + "SELECT id, tenant_id, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM {s}executions "
         + "WHERE tenant_id = ? AND id = ? AND state = 'running' AND attempt = ?{forShare} "
         + "ON CONFLICT (execution_id, asset_name) DO UPDATE SET kind = excluded.kind, status = excluded.status, "
         + "attempt = excluded.attempt, started_at = excluded.started_at, ended_at = excluded.ended_at, "
-        + "output = excluded.output, error = excluded.error");
+        + "output = excluded.output, error = excluded.error, open_spans = excluded.open_spans");
     selectAssets = d.sql("SELECT " + ASSET_COLUMNS + " FROM {s}asset_results WHERE tenant_id = ? AND execution_id = ? "
         + "ORDER BY started_at NULLS LAST, id");
     selectExpired = d.sql("SELECT " + COLUMNS + " FROM {s}executions "
@@ -82,6 +91,13 @@ final class JdbcExecutionStore implements ExecutionStore {
         + "WHERE e.state = 'pending' AND e.created_at < ? "
         + "AND NOT EXISTS (SELECT 1 FROM {s}task_outbox t WHERE t.execution_id = e.id) "
         + "ORDER BY e.created_at, e.id LIMIT ?");
+    // Like a take-over claim, without claiming: open_spans moves to lost_* and is returned once.
+    // updated_at is left alone: it orders the sweep, and no state changed.
+    takeLost = d.sql("UPDATE {s}executions SET lost_spans = open_spans, lost_lease_until = lease_until, "
+        + "open_spans = NULL WHERE tenant_id = ? AND id = ? AND state = 'running' AND attempt = ? "
+        + "AND open_spans IS NOT NULL AND lease_until < ? RETURNING lost_spans, lost_lease_until");
+    selectLostAssetSpans = d.sql("SELECT open_spans FROM {s}asset_results WHERE tenant_id = ? AND execution_id = ? "
+        + "AND attempt = ? AND status = 'running' AND open_spans IS NOT NULL ORDER BY started_at, id");
   }
 
   /**
@@ -172,22 +188,82 @@ final class JdbcExecutionStore implements ExecutionStore {
     });
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Costs nothing beyond the claim's own UPDATE unless it takes over an attempt that left spans
+   * open; then one more SELECT, in the same transaction, reads what its running asset recorded.
+   */
   @Override
-  public Optional<Execution> claim(String tenant, String executionId, Duration lease) {
+  public Optional<Claim> claim(String tenant, String executionId, Duration lease, String openSpans) {
     requireNonNull(executionId, "executionId");
     checkLease(lease);
     return db.write(tenant, "claiming an execution", c -> {
       Instant now = db.now();
+      Execution execution;
+      String lostSpans;
+      Instant lostLease;
       try (PreparedStatement s = c.prepareStatement(claim)) {
         db.dialect().bindInstant(s, 1, now.plus(lease));
         db.dialect().bindInstant(s, 2, now);
         db.dialect().bindInstant(s, 3, now);
-        s.setString(4, tenant);
-        s.setString(5, executionId);
-        db.dialect().bindInstant(s, 6, now);
-        return one(s);
+        s.setString(4, openSpans);
+        s.setString(5, tenant);
+        s.setString(6, executionId);
+        db.dialect().bindInstant(s, 7, now);
+        try (ResultSet r = s.executeQuery()) {
+          if (!r.next()) {
+            return Optional.empty();
+          }
+          execution = execution(r);
+          lostSpans = r.getString("lost_spans");
+          lostLease = db.dialect().instant(r, "lost_lease_until");
+        }
       }
+      return Optional.of(new Claim(execution, lostSpans == null ? null
+          : lostAttempt(c, tenant, executionId, execution.attempt() - 1, lostSpans, lostLease)));
     });
+  }
+
+  @Override
+  public Optional<LostAttempt> takeLostAttempt(String tenant, String executionId, int attempt) {
+    requireNonNull(executionId, "executionId");
+    return db.write(tenant, "taking a lost attempt's open spans", c -> {
+      String spans;
+      Instant lease;
+      try (PreparedStatement s = c.prepareStatement(takeLost)) {
+        s.setString(1, tenant);
+        s.setString(2, executionId);
+        s.setInt(3, attempt);
+        db.dialect().bindInstant(s, 4, db.now());
+        try (ResultSet r = s.executeQuery()) {
+          if (!r.next()) {
+            return Optional.empty();
+          }
+          spans = r.getString("lost_spans");
+          lease = db.dialect().instant(r, "lost_lease_until");
+        }
+      }
+      return Optional.of(lostAttempt(c, tenant, executionId, attempt, spans, lease));
+    });
+  }
+
+  /** The lost attempt with what its running assets recorded, read in the taker's transaction. */
+  private LostAttempt lostAttempt(Connection c, String tenant, String executionId, int attempt,
+      String executionSpans, Instant leaseUntil) throws SQLException {
+    List<String> spans = new ArrayList<>();
+    spans.add(executionSpans);
+    try (PreparedStatement s = c.prepareStatement(selectLostAssetSpans)) {
+      s.setString(1, tenant);
+      s.setString(2, executionId);
+      s.setInt(3, attempt);
+      try (ResultSet r = s.executeQuery()) {
+        while (r.next()) {
+          spans.add(r.getString(1));
+        }
+      }
+    }
+    return new LostAttempt(attempt, leaseUntil, spans);
   }
 
   @Override
@@ -261,7 +337,7 @@ final class JdbcExecutionStore implements ExecutionStore {
    * @throws IllegalArgumentException when {@code tenant} has no such execution
    */
   @Override
-  public boolean recordAssetResult(String tenant, AssetResult result) {
+  public boolean recordAssetResult(String tenant, AssetResult result, String openSpans) {
     requireNonNull(result, "result");
     requireNonNull(result.executionId(), "result.executionId");
     requireNonNull(result.assetName(), "result.assetName");
@@ -277,9 +353,10 @@ final class JdbcExecutionStore implements ExecutionStore {
         db.dialect().bindInstant(s, 6, result.endedAt());
         s.setString(7, result.output());
         s.setString(8, result.error());
-        s.setString(9, tenant);
-        s.setString(10, result.executionId());
-        s.setInt(11, result.attempt());
+        s.setString(9, result.status() == AssetStatus.RUNNING ? openSpans : null);
+        s.setString(10, tenant);
+        s.setString(11, result.executionId());
+        s.setInt(12, result.attempt());
         if (s.executeUpdate() == 1) {
           return true;
         }

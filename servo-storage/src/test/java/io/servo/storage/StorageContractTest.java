@@ -297,6 +297,98 @@ abstract class StorageContractTest {
     assertThat(executions.claim("a", "missing", LEASE)).isEmpty();
   }
 
+  // --- the open spans of an attempt ---
+
+  private AssetResult running(Execution e, String asset, int attempt) {
+    return new AssetResult(e.id(), asset, "sql", AssetStatus.RUNNING, attempt, clock.instant(), null, null, null);
+  }
+
+  @Test
+  void aClaimThatTakesOverAnExpiredLeaseGetsTheLostAttemptsOpenSpansOnce() {
+    Execution e = create("a");
+    Claim first = executions.claim("a", e.id(), LEASE, "attempt-1 spans").orElseThrow();
+    assertThat(first.lostAttempt()).isEmpty();
+    int attempt = first.execution().attempt();
+    assertThat(executions.recordAssetResult("a", running(e, "raw_orders", attempt), "raw spans")).isTrue();
+    assertThat(executions.recordAssetResult("a", new AssetResult(e.id(), "raw_orders", "sql",
+        AssetStatus.SUCCEEDED, attempt, clock.instant(), clock.instant(), "1 row", null), "ignored")).isTrue();
+    assertThat(executions.recordAssetResult("a", running(e, "cleaned", attempt), "cleaned spans")).isTrue();
+    Instant leaseUntil = first.execution().leaseUntil();
+    clock.advance(LEASE.plusMillis(1));
+
+    Claim second = executions.claim("a", e.id(), LEASE, "attempt-2 spans").orElseThrow();
+
+    // The succeeded asset ended its span itself: only the running one is handed over.
+    assertThat(second.lostAttempt()).contains(
+        new LostAttempt(attempt, leaseUntil, List.of("attempt-1 spans", "cleaned spans")));
+    clock.advance(LEASE.plusMillis(1));
+    Claim third = executions.claim("a", e.id(), LEASE, null).orElseThrow();
+    assertThat(third.lostAttempt()).map(LostAttempt::openSpans).contains(List.of("attempt-2 spans"));
+    clock.advance(LEASE.plusMillis(1));
+    assertThat(executions.claim("a", e.id(), LEASE, null).orElseThrow().lostAttempt())
+        .as("an attempt that recorded nothing (not traced) hands nothing over").isEmpty();
+  }
+
+  @Test
+  void anAttemptThatGaveItsClaimBackOrFinishedLeavesNoOpenSpans() {
+    Execution e = create("a");
+    int attempt = executions.claim("a", e.id(), LEASE, "spans").orElseThrow().execution().attempt();
+    assertThat(executions.releaseLease("a", e.id(), attempt)).isTrue();
+    Claim resumed = executions.claim("a", e.id(), LEASE, "spans").orElseThrow();
+    assertThat(resumed.lostAttempt()).isEmpty();
+
+    assertThat(executions.finish("a", e.id(), resumed.execution().attempt(), ExecutionState.SUCCEEDED, null)).isTrue();
+    assertThat(executions.claim("a", e.id(), LEASE, "spans")).isEmpty();
+  }
+
+  @Test
+  void theSweeperTakesAnExpiredAttemptsOpenSpansInsteadOfTheNextClaim() {
+    Execution e = create("a");
+    Claim first = executions.claim("a", e.id(), LEASE, "attempt-1 spans").orElseThrow();
+    int attempt = first.execution().attempt();
+    assertThat(executions.recordAssetResult("a", running(e, "raw_orders", attempt), "raw spans")).isTrue();
+    assertThat(executions.takeLostAttempt("a", e.id(), attempt)).as("the lease is live").isEmpty();
+    clock.advance(LEASE.plusMillis(1));
+    assertThat(executions.takeLostAttempt("a", e.id(), attempt + 1)).as("not that attempt").isEmpty();
+    assertThat(executions.takeLostAttempt("b", e.id(), attempt)).as("another tenant").isEmpty();
+
+    LostAttempt lost = executions.takeLostAttempt("a", e.id(), attempt).orElseThrow();
+
+    assertThat(lost).isEqualTo(new LostAttempt(attempt, first.execution().leaseUntil(),
+        List.of("attempt-1 spans", "raw spans")));
+    assertThat(lost.description()).isEqualTo(
+        "worker lost; lease expired at " + first.execution().leaseUntil() + "; attempt 1 was taken over");
+    assertThat(executions.takeLostAttempt("a", e.id(), attempt)).as("taken once").isEmpty();
+    Claim next = executions.claim("a", e.id(), LEASE, null).orElseThrow();
+    assertThat(next.lostAttempt()).as("the claim finds nothing left to end").isEmpty();
+  }
+
+  @Test
+  void twoClaimsRacingForAnExpiredLeaseHandTheLostSpansToOneOfThem() throws Exception {
+    Execution e = create("a");
+    executions.claim("a", e.id(), LEASE, "lost spans").orElseThrow();
+    clock.advance(LEASE.plusMillis(1));
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<java.util.Optional<Claim>>> claims = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        claims.add(pool.submit(() -> {
+          go.await();
+          return executions.claim("a", e.id(), LEASE, "taker spans");
+        }));
+      }
+      go.countDown();
+      List<LostAttempt> handedOver = new ArrayList<>();
+      for (Future<java.util.Optional<Claim>> claim : claims) {
+        claim.get(30, TimeUnit.SECONDS).flatMap(Claim::lostAttempt).ifPresent(handedOver::add);
+      }
+      assertThat(handedOver).extracting(LostAttempt::openSpans).containsExactly(List.of("lost spans"));
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   @Test
   void anExpiredLeaseIsTakenOverAndTheOldAttemptIsFencedOff() {
     Execution e = create("a");

@@ -388,17 +388,20 @@ public final class ServoTelemetry implements AutoCloseable {
           .setIdGenerator(idGenerator)
           .setSampler(sampler(config));
       List<ExportLedger> ledgers = new ArrayList<>();
+      List<SpanProcessor> exportProcessors = new ArrayList<>();
       for (SpanExporter exporter : exporters) {
         ExportLedger ledger = new ExportLedger(config.maxQueueSize(), droppedSpans);
         ledgers.add(ledger);
         SpanExporter chain = new DropReportingSpanExporter(
             RedactingSpanExporter.create(exporter, redactor), droppedSpans, ledger);
-        tracerProvider.addSpanProcessor(ledger.counting(BatchSpanProcessor.builder(chain)
+        SpanProcessor processor = ledger.counting(BatchSpanProcessor.builder(chain)
             .setMaxQueueSize(config.maxQueueSize())
             .setMaxExportBatchSize(config.maxExportBatchSize())
             .setScheduleDelay(config.scheduleDelay())
             .setExporterTimeout(config.exportTimeout())
-            .build()));
+            .build());
+        exportProcessors.add(processor);
+        tracerProvider.addSpanProcessor(processor);
       }
       if (exporters.isEmpty()) {
         // Without any processor the SDK hands out invalid span contexts; logs and propagation
@@ -406,7 +409,8 @@ public final class ServoTelemetry implements AutoCloseable {
         tracerProvider.addSpanProcessor(new IdsOnlySpanProcessor());
       }
       SdkTracerProvider sdk = tracerProvider.build();
-      OpenTelemetry openTelemetry = new TracingOnly(sdk, propagators(config));
+      OpenTelemetry openTelemetry = new TracingOnly(sdk, propagators(config),
+          SpanTakeover.create(exportProcessors, resource));
       // "exporter=none" alone read as "traces go nowhere" where servo dev keeps them in memory.
       String exportsTo = config.exporter().id()
           + (extraExporters.isEmpty() ? "" : " (and " + extraExporters.size() + " in-process)");
@@ -464,8 +468,8 @@ public final class ServoTelemetry implements AutoCloseable {
    * API's no-ops; {@code OpenTelemetrySdk} would start a meter and a logger provider per service
    * that nothing reads (about 25 ms of start-up).
    */
-  private record TracingOnly(TracerProvider tracerProvider, ContextPropagators propagators)
-      implements OpenTelemetry {
+  private record TracingOnly(TracerProvider tracerProvider, ContextPropagators propagators,
+      SpanTakeover takeover) implements OpenTelemetry {
     @Override
     public TracerProvider getTracerProvider() {
       return tracerProvider;
@@ -475,6 +479,11 @@ public final class ServoTelemetry implements AutoCloseable {
     public ContextPropagators getPropagators() {
       return propagators;
     }
+  }
+
+  /** {@link SpanTakeover#of(OpenTelemetry)}: the takeover rides on the instance the service hands out. */
+  static SpanTakeover takeoverOf(OpenTelemetry openTelemetry) {
+    return openTelemetry instanceof TracingOnly tracing ? tracing.takeover() : SpanTakeover.NONE;
   }
 
   /** Keeps the SDK recording ids when no exporter is configured. */

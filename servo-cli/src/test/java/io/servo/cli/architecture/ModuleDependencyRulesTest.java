@@ -70,9 +70,10 @@ class ModuleDependencyRulesTest {
     return all.toArray(String[]::new);
   }
 
-  /** servo-cloud-gcp's and servo-storage's test-jars (fakes, test databases) are no module's main code. */
+  /** servo-cloud-gcp's test-jar (fakes) and servo-test-support (test helpers) are no module's main code. */
   private static boolean notATestJar(Location location) {
-    return !location.contains("-tests.jar") && !location.contains("/test-classes/");
+    return !location.contains("-tests.jar") && !location.contains("/test-classes/")
+        && !location.contains("servo-test-support");
   }
 
   @Test

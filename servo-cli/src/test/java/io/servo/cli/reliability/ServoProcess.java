@@ -7,6 +7,7 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -35,6 +36,22 @@ final class ServoProcess implements AutoCloseable {
     File out = log.toFile();
     pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(out));
     return new ServoProcess(pb.start(), log, Integer.parseInt(env.get("PORT")));
+  }
+
+  /**
+   * What every worker process of these tests is started with: Servo's database at {@code
+   * databaseUrl}, the orchestrator's signing key, commands' work directory under {@code dir} and a
+   * free {@code PORT}. Tests add their own variables (tracing, lease) to the map.
+   */
+  static Map<String, String> workerEnvironment(String databaseUrl, Path dir) throws IOException {
+    Map<String, String> env = new HashMap<>();
+    env.put("PATH", System.getenv("PATH"));
+    env.put("SERVO_ENVIRONMENT", "development");
+    env.put("SERVO_DATABASE_URL", databaseUrl);
+    env.put("SERVO_HMAC_SECRET", InProcessServo.SECRET);
+    env.put("SERVO_WORKDIR", io.servo.cli.SandboxedDirs.openToCommands(dir).toString());
+    env.put("PORT", Integer.toString(freePort()));
+    return env;
   }
 
   static int freePort() throws IOException {

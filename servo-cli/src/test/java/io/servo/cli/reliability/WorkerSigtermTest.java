@@ -12,7 +12,6 @@ import io.servo.testing.postgres.PostgresTestDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -90,13 +89,7 @@ class WorkerSigtermTest {
   private InProcessServo.Started startAndStopMidAsset(String script, Path marker) throws Exception {
     database = PostgresTestDatabase.create();
     workerBackend = OtlpReceiver.start(OtlpReceiver.Mode.OK);
-    workerEnv = new HashMap<>();
-    workerEnv.put("PATH", System.getenv("PATH"));
-    workerEnv.put("SERVO_ENVIRONMENT", "development");
-    workerEnv.put("SERVO_DATABASE_URL", database.url());
-    workerEnv.put("SERVO_HMAC_SECRET", InProcessServo.SECRET);
-    workerEnv.put("SERVO_WORKDIR", io.servo.cli.SandboxedDirs.openToCommands(dir).toString());
-    workerEnv.put("PORT", Integer.toString(ServoProcess.freePort()));
+    workerEnv = ServoProcess.workerEnvironment(database.url(), dir);
     workerEnv.put("SERVO_TRACE_ENABLED", "true");
     workerEnv.put("SERVO_TRACE_SAMPLE_RATE", "1.0");
     workerEnv.put("SERVO_TRACE_EXPORTER", "otlp");

@@ -14,6 +14,11 @@ public final class ExecutionSpanAttributes {
   /** The execution's claim count (a long). */
   public static final String EXECUTION_ATTEMPT = "servo.execution.attempt";
   /**
+   * {@code error.type} of the spans a dead worker's attempt left open, as whoever took the execution
+   * over (the next worker, or the orchestrator's sweeper) ended them.
+   */
+  public static final String ERROR_TYPE_WORKER_LOST = "io.servo.worker.WorkerLost";
+  /**
    * {@code messaging.system} of the queue hop. Semantic conventions name no value for Cloud Tasks;
    * the local queue imitates Cloud Tasks, so both backends report this one.
    */

@@ -54,6 +54,7 @@ public final class ExecutionSweeper implements AutoCloseable {
   private final int batchSize;
   private final PendingWithoutTask pendingWithoutTask;
   private final RedeliveryTrace trace;
+  private final LostAttemptSpans lostAttemptSpans;
   private final Runnable afterEnqueue;
   private final ScheduledExecutorService scheduler;
   /** When this sweeper first saw a claim-less running execution (keyed by id and attempt). */
@@ -71,6 +72,7 @@ public final class ExecutionSweeper implements AutoCloseable {
     this.batchSize = b.batchSize;
     this.pendingWithoutTask = b.pendingWithoutTask;
     this.trace = b.trace;
+    this.lostAttemptSpans = b.lostAttemptSpans;
     this.afterEnqueue = b.afterEnqueue;
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "servo-execution-sweeper");
@@ -174,7 +176,25 @@ public final class ExecutionSweeper implements AutoCloseable {
     requeuedAt.put(key, now);
     log.warn("execution sweeper: execution {} of {}/{} was stuck ({}, state {}, attempt {}); re-enqueued as task {}",
         e.id(), e.tenant(), e.workflow(), reason.id(), e.state().wireName(), e.attempt(), taskName);
+    if (reason == StuckReason.LEASE_EXPIRED && e.leaseUntil() != null) {
+      endLostAttemptSpans(e, now);
+    }
     return true;
+  }
+
+  /** The dead worker's open spans end now rather than whenever (if ever) a worker claims the execution. */
+  private void endLostAttemptSpans(Execution e, Instant now) {
+    if (lostAttemptSpans == LostAttemptSpans.NONE) {
+      return;
+    }
+    try {
+      storage.executions().takeLostAttempt(e.tenant(), e.id(), e.attempt())
+          .ifPresent(lost -> lostAttemptSpans.end(e, lost, now));
+    } catch (RuntimeException ex) {
+      // The task is in the outbox already; the claim of its delivery ends the spans instead.
+      log.warn("execution sweeper: could not take the open spans of execution {} attempt {}: {}", e.id(),
+          e.attempt(), ex.toString());
+    }
   }
 
   private static String key(Execution e) {
@@ -191,6 +211,7 @@ public final class ExecutionSweeper implements AutoCloseable {
     private int batchSize = 100;
     private PendingWithoutTask pendingWithoutTask = PendingWithoutTask.NONE;
     private RedeliveryTrace trace = RedeliveryTrace.NONE;
+    private LostAttemptSpans lostAttemptSpans = LostAttemptSpans.NONE;
     private Runnable afterEnqueue = () -> {};
 
     private Builder(ServoStorage storage) {
@@ -246,6 +267,12 @@ public final class ExecutionSweeper implements AutoCloseable {
     /** The trace context of a re-enqueued task; tracing installs one. */
     public Builder redeliveryTrace(RedeliveryTrace value) {
       this.trace = Objects.requireNonNull(value, "redeliveryTrace");
+      return this;
+    }
+
+    /** Ends a dead worker's open spans when its execution is re-enqueued; tracing installs one. */
+    public Builder lostAttemptSpans(LostAttemptSpans value) {
+      this.lostAttemptSpans = Objects.requireNonNull(value, "lostAttemptSpans");
       return this;
     }
 

@@ -14,7 +14,9 @@ import io.servo.orchestrator.execution.ExecutionLauncher;
 import io.servo.orchestrator.execution.LaunchedExecution;
 import io.servo.orchestrator.execution.TraceContextSource;
 import io.servo.orchestrator.outbox.HandOverTrace;
+import io.servo.orchestrator.sweeper.LostAttemptSpans;
 import io.servo.orchestrator.sweeper.RedeliveryTrace;
+import io.servo.telemetry.SpanTakeover;
 import io.servo.telemetry.http.ExchangeAttributesGetter;
 import java.util.Objects;
 
@@ -31,7 +33,8 @@ import java.util.Objects;
  * work at all.
  */
 public final class OrchestratorTracing {
-  private static final OrchestratorTracing DISABLED = new OrchestratorTracing(null, null, null, null, null, null);
+  private static final OrchestratorTracing DISABLED = new OrchestratorTracing(null, null, null, null, null, null,
+      LostAttemptSpans.NONE);
 
   private final Instrumenter<TracingExecutionLauncher.Launch, LaunchedExecution> launches;
   private final HandOverTrace handOvers;
@@ -39,6 +42,7 @@ public final class OrchestratorTracing {
   private final RequestObserver requests;
   private final TraceContextSource traceContext;
   private final RedeliveryTrace redeliveries;
+  private final LostAttemptSpans lostAttempts;
 
   private OrchestratorTracing(
       Instrumenter<TracingExecutionLauncher.Launch, LaunchedExecution> launches,
@@ -46,13 +50,15 @@ public final class OrchestratorTracing {
       Instrumenter<HandOverTrace.Task, Void> localClient,
       RequestObserver requests,
       TraceContextSource traceContext,
-      RedeliveryTrace redeliveries) {
+      RedeliveryTrace redeliveries,
+      LostAttemptSpans lostAttempts) {
     this.launches = launches;
     this.handOvers = handOvers;
     this.localClient = localClient;
     this.requests = requests;
     this.traceContext = traceContext;
     this.redeliveries = redeliveries;
+    this.lostAttempts = lostAttempts;
   }
 
   /**
@@ -98,7 +104,12 @@ public final class OrchestratorTracing {
             .addAttributesExtractor(RedeliverySpans.ATTRIBUTES)
             .buildInstrumenter(SpanKindExtractor.alwaysInternal());
     return new OrchestratorTracing(launches, new HandOverSpans(producer), localClient, requests,
-        CurrentSpanTraceContext.INSTANCE, new RedeliverySpans(redeliveries));
+        CurrentSpanTraceContext.INSTANCE, new RedeliverySpans(redeliveries), lostAttempts(openTelemetry));
+  }
+
+  private static LostAttemptSpans lostAttempts(OpenTelemetry openTelemetry) {
+    SpanTakeover takeover = SpanTakeover.of(openTelemetry);
+    return takeover.enabled() ? new LostAttemptTakeover(takeover) : LostAttemptSpans.NONE;
   }
 
   /** Whether spans are made at all (false for a no-op {@code OpenTelemetry}). */
@@ -123,6 +134,14 @@ public final class OrchestratorTracing {
    */
   public RedeliveryTrace redeliveryTrace() {
     return enabled() ? redeliveries : RedeliveryTrace.NONE;
+  }
+
+  /**
+   * Ends a dead worker's open spans when the sweeper re-enqueues its execution ({@link
+   * LostAttemptTakeover}); {@link LostAttemptSpans#NONE} when the spans could not be exported.
+   */
+  public LostAttemptSpans lostAttemptSpans() {
+    return lostAttempts;
   }
 
   /**

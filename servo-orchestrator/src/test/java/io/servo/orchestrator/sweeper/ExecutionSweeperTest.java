@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
@@ -28,6 +29,9 @@ import io.servo.storage.ServoStorage;
 import io.servo.storage.Storage;
 import io.servo.storage.StorageOptions;
 import io.servo.storage.StoredWorkflow;
+import io.servo.telemetry.OpenSpan;
+import io.servo.telemetry.ServoTelemetry;
+import io.servo.telemetry.config.TracingConfig;
 import io.servo.telemetry.propagation.ServoTraceContextPropagator;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -41,6 +45,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -199,6 +204,45 @@ class ExecutionSweeperTest {
       assertThat(context.traceparent()).isEqualTo("00-" + traceId + "-" + span.getSpanId() + "-01");
       assertThat(span.getAttributes().get(AttributeKey.stringKey("servo.execution.id"))).isEqualTo(id);
       assertThat(span.getAttributes().get(AttributeKey.stringKey("servo.redelivery.reason"))).isEqualTo("lease_expired");
+    }
+  }
+
+  @Test
+  void aReEnqueuedExecutionsDeadAttemptHasItsOpenSpansEndedOnceWithTheirIds() {
+    String id = dispatchedExecution(null);
+    InMemorySpanExporter exported = InMemorySpanExporter.create();
+    TracingConfig tracing = TracingConfig.from(java.util.Map.of("SERVO_TRACE_ENABLED", "true",
+        "SERVO_TRACE_EXPORTER", "none", "SERVO_TRACE_SAMPLE_RATE", "1.0"));
+    try (ServoTelemetry deadWorker = ServoTelemetry.start(tracing, "servo-worker");
+        ServoTelemetry orchestrator = ServoTelemetry.builder(tracing, "servo-orchestrator")
+            .addSpanExporter(exported).start()) {
+      Span consumer = deadWorker.openTelemetry().getTracer("io.servo.worker")
+          .spanBuilder("worker.execute_workflow").startSpan();
+      Execution claimed = storage.executions().claim(TENANT, id, Duration.ofSeconds(30),
+          OpenSpan.encode(List.of(OpenSpan.of(consumer).orElseThrow()))).orElseThrow().execution();
+      ExecutionSweeper sweeper = ExecutionSweeper.builder(storage).clock(clock).lostAttemptSpans(
+          OrchestratorTracing.create(orchestrator.openTelemetry(), OrchestratorConfig.TraceInbound.PARENT)
+              .lostAttemptSpans()).build();
+
+      clock.set(T0.plusSeconds(90));
+      assertThat(sweeper.sweepOnce()).isEqualTo(1);
+      dispatchAll();
+      clock.set(T0.plusSeconds(90 + 60));
+      assertThat(sweeper.sweepOnce()).as("re-enqueued again: nothing left to end").isEqualTo(1);
+      assertThat(orchestrator.forceFlush(Duration.ofSeconds(5))).isTrue();
+
+      List<SpanData> lost = exported.getFinishedSpanItems().stream()
+          .filter(s -> s.getName().equals("worker.execute_workflow")).toList();
+      assertThat(lost).hasSize(1);
+      assertThat(lost.get(0).getSpanContext().getSpanId()).isEqualTo(consumer.getSpanContext().getSpanId());
+      assertThat(lost.get(0).getTraceId()).isEqualTo(consumer.getSpanContext().getTraceId());
+      assertThat(lost.get(0).getStatus().getDescription())
+          .isEqualTo("worker lost; lease expired at " + claimed.leaseUntil() + "; attempt 1 was taken over");
+      // Ended at the sweep, or at its start when the test's clock is behind the span's real start.
+      assertThat(lost.get(0).getEndEpochNanos()).isEqualTo(Math.max(lost.get(0).getStartEpochNanos(),
+          TimeUnit.SECONDS.toNanos(T0.plusSeconds(90).getEpochSecond())));
+      assertThat(storage.executions().claim(TENANT, id, Duration.ofSeconds(30), null).orElseThrow().lostAttempt())
+          .as("the next claim finds them ended").isEmpty();
     }
   }
 

@@ -1,6 +1,7 @@
 package io.servo.worker.execution;
 
 import io.servo.core.workflow.Asset;
+import io.servo.storage.LostAttempt;
 import io.servo.worker.assets.AssetOutcome;
 import java.util.Objects;
 
@@ -26,7 +27,29 @@ public interface ExecutionInterceptor {
    */
   default void claimed(ExecutionRequest request, int attempt) {}
 
-  /** Around one run of one asset (assets resumed from an earlier attempt or skipped are not run). */
+  /**
+   * What this interceptor has open on the current thread that another worker must end should this
+   * one die: called inside {@link #aroundExecution} (stored with the claim) and inside {@link
+   * #aroundAsset} (stored with the asset's running result). Null when there is nothing to record.
+   * Must be cheap and must not throw.
+   */
+  default String openWork() {
+    return null;
+  }
+
+  /**
+   * The delivery's claim took the execution over from {@code lost}, an attempt whose worker died
+   * (its lease expired) with work open; ends what that attempt recorded with {@link #openWork()}.
+   * Called at most once per lost attempt across all workers, inside {@link #aroundExecution},
+   * right after {@link #claimed}. Must not throw.
+   */
+  default void attemptLost(ExecutionRequest request, LostAttempt lost) {}
+
+  /**
+   * Around one run of one asset (assets resumed from an earlier attempt or skipped are not run):
+   * {@code next} records the asset running, then runs it. When that record is refused (the claim
+   * was lost), {@code next} throws {@link ClaimLostException} and the asset did not run.
+   */
   default AssetOutcome aroundAsset(ExecutionRequest request, int attempt, Asset asset,
       Proceed<AssetOutcome> next) throws InterruptedException {
     return next.proceed();
@@ -55,6 +78,19 @@ public interface ExecutionInterceptor {
       public void claimed(ExecutionRequest request, int attempt) {
         outer.claimed(request, attempt);
         inner.claimed(request, attempt);
+      }
+
+      /** Each interceptor records in its own way; the first one that records anything is kept. */
+      @Override
+      public String openWork() {
+        String work = outer.openWork();
+        return work != null ? work : inner.openWork();
+      }
+
+      @Override
+      public void attemptLost(ExecutionRequest request, LostAttempt lost) {
+        outer.attemptLost(request, lost);
+        inner.attemptLost(request, lost);
       }
 
       @Override

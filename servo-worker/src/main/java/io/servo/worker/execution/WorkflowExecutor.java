@@ -9,6 +9,7 @@ import io.servo.core.tenant.TenantPolicy;
 import io.servo.core.workflow.Asset;
 import io.servo.core.workflow.WorkflowLoader;
 import io.servo.storage.AssetResult;
+import io.servo.storage.Claim;
 import io.servo.storage.Execution;
 import io.servo.storage.ExecutionStore;
 import io.servo.storage.StorageException;
@@ -99,9 +100,11 @@ public final class WorkflowExecutor {
   private ExecutionOutcome claimAndRun(ExecutionRequest request) {
     String tenant = request.tenant();
     String id = request.executionId();
-    Optional<Execution> claimed;
+    Optional<Claim> claimed;
     try {
-      claimed = store.claim(tenant, id, lease);
+      // With what ends this attempt's open spans should the worker die; a column of the claim's
+      // own UPDATE, so recording it costs no round trip.
+      claimed = store.claim(tenant, id, lease, interceptor.openWork());
       if (claimed.isEmpty()) {
         return unclaimable(tenant, id);
       }
@@ -109,8 +112,13 @@ public final class WorkflowExecutor {
       log.warn("execution {}: Servo's database is unavailable, the queue will retry", id, e);
       return new ExecutionOutcome.Interrupted(id, "Servo's database is unavailable; retry later", e);
     }
-    int attempt = claimed.get().attempt();
+    int attempt = claimed.get().execution().attempt();
     interceptor.claimed(request, attempt);
+    claimed.get().lostAttempt().ifPresent(lost -> {
+      log.warn("execution {} attempt {}: took over attempt {}, whose worker was lost (lease expired at {})",
+          id, attempt, lost.attempt(), lost.leaseUntil());
+      interceptor.attemptLost(request, lost);
+    });
     log.info("execution {} of {}/{} claimed: attempt {}, {} assets, delivery {}", id, tenant,
         request.payload().workflow(), attempt, request.plan().steps().size(), request.delivery());
     try (LeaseHeartbeat.Beat beat = heartbeat.start(tenant, id, attempt)) {
@@ -183,15 +191,13 @@ public final class WorkflowExecutor {
           return lostClaim(id, attempt);
         }
       } else {
-        // Recorded as running first, so a status query shows it and a resumed attempt re-runs it.
-        // Every write is fenced by the attempt: once another worker took the execution over (this
-        // one stalled past its lease), nothing more is written and no further asset runs.
         Instant started = clock.instant();
-        if (!store.recordAssetResult(tenant, new AssetResult(id, asset.name(), asset.kind().wireName(),
-            AssetStatus.RUNNING, attempt, started, null, null, null))) {
+        AssetOutcome outcome;
+        try {
+          outcome = runAsset(request, attempt, asset, started);
+        } catch (ClaimLostException e) {
           return lostClaim(id, attempt);
         }
-        AssetOutcome outcome = runAsset(request, attempt, asset);
         result = new AssetResult(id, asset.name(), asset.kind().wireName(), outcome.status(),
             attempt, started, clock.instant(), outcome.output(), outcome.error());
         if (!store.recordAssetResult(tenant, result)) {
@@ -225,14 +231,26 @@ public final class WorkflowExecutor {
     return new ExecutionOutcome.Ended(id, end, results, false);
   }
 
-  private AssetOutcome runAsset(ExecutionRequest request, int attempt, Asset asset)
+  private AssetOutcome runAsset(ExecutionRequest request, int attempt, Asset asset, Instant started)
       throws InterruptedException {
     long t0 = System.nanoTime();
     AssetOutcome outcome;
     try {
-      outcome = interceptor.aroundAsset(request, attempt, asset, () -> runner.run(
-          new AssetContext(request.tenant(), request.executionId(), policy.grants(request.tenant())), asset));
-    } catch (StorageException e) {
+      outcome = interceptor.aroundAsset(request, attempt, asset, () -> {
+        // Recorded as running first, so a status query shows it and a resumed attempt re-runs it,
+        // with what ends the asset's span should this worker die (inside the interceptor, where the
+        // span is open). Every write is fenced by the attempt: once another worker took the
+        // execution over (this one stalled past its lease), nothing more is written and no further
+        // asset runs.
+        if (!store.recordAssetResult(request.tenant(), new AssetResult(request.executionId(), asset.name(),
+            asset.kind().wireName(), AssetStatus.RUNNING, attempt, started, null, null, null),
+            interceptor.openWork())) {
+          throw new ClaimLostException();
+        }
+        return runner.run(
+            new AssetContext(request.tenant(), request.executionId(), policy.grants(request.tenant())), asset);
+      });
+    } catch (StorageException | ClaimLostException e) {
       throw e;
     } catch (RuntimeException e) {
       // A bug in a runner, not a failure of the asset; its message may quote resolved values.

@@ -14,14 +14,21 @@ import io.servo.core.execution.AssetStatus;
 import io.servo.core.execution.ExecutionState;
 import io.servo.core.workflow.Asset;
 import io.servo.storage.AssetResult;
+import io.servo.storage.LostAttempt;
+import io.servo.storage.StorageException;
+import io.servo.telemetry.OpenSpan;
+import io.servo.telemetry.SpanTakeover;
 import io.servo.telemetry.TraceSampling;
 import io.servo.worker.assets.AssetOutcome;
+import io.servo.worker.execution.ClaimLostException;
 import io.servo.worker.execution.Delivery;
 import io.servo.worker.execution.ExecutionInterceptor;
 import io.servo.worker.execution.ExecutionOutcome;
 import io.servo.worker.execution.ExecutionRequest;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The CONSUMER span of each delivery ({@code worker.execute_workflow}) and an INTERNAL span per
@@ -31,16 +38,24 @@ import java.time.Duration;
  * <p>Status follows the queue's retry signal: a delivery the queue retries (5xx) records why as an
  * exception event and leaves the status unset, since a later attempt may still succeed; only a
  * delivery that ends the execution failed or timed out marks it an error.
+ *
+ * <p>A worker that dies (kill -9, out of memory, a lost instance) cannot end its open spans: its
+ * SERVER, CONSUMER and running asset span. Their ids are recorded with the claim and with the asset's
+ * running result ({@link #openWork()}); the delivery that takes the execution over ends them with
+ * those ids as errors ({@link #attemptLost}), so the spans the dead worker had exported (statements,
+ * HTTP calls) still find their parents.
  */
 final class ExecutionSpans implements ExecutionInterceptor {
   private static final int MAX_DESCRIPTION_CHARS = 200;
 
   private final Tracer tracer;
   private final Clock clock;
+  private final SpanTakeover takeover;
 
-  ExecutionSpans(Tracer tracer, Clock clock) {
+  ExecutionSpans(Tracer tracer, Clock clock, SpanTakeover takeover) {
     this.tracer = tracer;
     this.clock = clock;
+    this.takeover = takeover;
   }
 
   @Override
@@ -82,7 +97,10 @@ final class ExecutionSpans implements ExecutionInterceptor {
       builder.addLink(frontEnd, Attributes.of(WorkerSpans.LINK_REASON, WorkerSpans.FRONT_END_TRACEPARENT));
     }
     Span span = builder.startSpan();
-    try (Scope ignored = parent.with(span).with(WorkerSpans.DELIVERY_SPAN, span).makeCurrent()) {
+    // The parent is the SERVER span when this worker started one (a remote parent is not recorded).
+    Context context = parent.with(span).with(WorkerSpans.DELIVERY_SPAN, span)
+        .with(WorkerSpans.OPEN_WORK, List.of(span, Span.fromContext(parent)));
+    try (Scope ignored = context.makeCurrent()) {
       ExecutionOutcome outcome = next.proceed();
       describe(span, outcome);
       return outcome;
@@ -104,6 +122,32 @@ final class ExecutionSpans implements ExecutionInterceptor {
   }
 
   @Override
+  public String openWork() {
+    List<Span> open = Context.current().get(WorkerSpans.OPEN_WORK);
+    if (open == null) {
+      return null;
+    }
+    List<OpenSpan> spans = new ArrayList<>(open.size());
+    for (Span span : open) {
+      OpenSpan.of(span).ifPresent(spans::add);
+    }
+    return spans.isEmpty() ? null : OpenSpan.encode(spans);
+  }
+
+  @Override
+  public void attemptLost(ExecutionRequest request, LostAttempt lost) {
+    if (!takeover.enabled()) {
+      return;
+    }
+    takeover.endRecorded(lost.openSpans(), clock.instant(), lost.description(), Attributes.builder()
+        .put(WorkerSpans.EXECUTION_ID, request.executionId())
+        .put(WorkerSpans.TENANT_ID, request.tenant())
+        .put(WorkerSpans.ATTEMPT, (long) lost.attempt())
+        .put(WorkerSpans.ERROR_TYPE, WorkerSpans.WORKER_LOST)
+        .build());
+  }
+
+  @Override
   public AssetOutcome aroundAsset(ExecutionRequest request, int attempt, Asset asset,
       Proceed<AssetOutcome> next) throws InterruptedException {
     Context parent = Context.current();
@@ -116,7 +160,8 @@ final class ExecutionSpans implements ExecutionInterceptor {
         .setAttribute(WorkerSpans.ASSET_NAME, asset.name())
         .setAttribute(WorkerSpans.ASSET_KIND, asset.kind().wireName())
         .startSpan();
-    try (Scope ignored = parent.with(span).with(WorkerSpans.RUNNING_ASSET, asset).makeCurrent()) {
+    try (Scope ignored = parent.with(span).with(WorkerSpans.RUNNING_ASSET, asset)
+        .with(WorkerSpans.OPEN_WORK, List.of(span)).makeCurrent()) {
       AssetOutcome outcome = next.proceed();
       if (!outcome.succeeded()) {
         if (outcome.timedOut()) {
@@ -133,6 +178,13 @@ final class ExecutionSpans implements ExecutionInterceptor {
       return outcome;
     } catch (InterruptedException e) {
       span.recordException(e); // the worker is shutting down; the next delivery runs the asset again
+      throw e;
+    } catch (ClaimLostException e) {
+      // Not run: recording it running was refused. The CONSUMER span says why the delivery stopped.
+      retried(span, ClaimLostException.class.getName(), e.getMessage());
+      throw e;
+    } catch (StorageException e) {
+      retried(span, StorageException.class.getName(), "Servo's database failed recording the asset as running");
       throw e;
     } catch (RuntimeException e) {
       span.recordException(e);

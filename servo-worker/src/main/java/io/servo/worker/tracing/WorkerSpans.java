@@ -7,6 +7,7 @@ import io.opentelemetry.context.ContextKey;
 import io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes;
 import io.servo.core.execution.ExecutionSpanAttributes;
 import io.servo.core.workflow.Asset;
+import java.util.List;
 
 /** Span names, attribute keys and context keys of the worker's spans, in one place. */
 final class WorkerSpans {
@@ -23,6 +24,9 @@ final class WorkerSpans {
   static final AttributeKey<Long> ASSET_COUNT = AttributeKey.longKey("servo.asset_count");
   static final AttributeKey<Long> ATTEMPT = AttributeKey.longKey(ExecutionSpanAttributes.EXECUTION_ATTEMPT);
   static final AttributeKey<String> EXECUTION_STATE = AttributeKey.stringKey("servo.execution.state");
+  /** On the spans of a lost attempt that another worker ended. */
+  static final AttributeKey<String> ERROR_TYPE = AttributeKey.stringKey("error.type");
+  static final String WORKER_LOST = ExecutionSpanAttributes.ERROR_TYPE_WORKER_LOST;
   static final AttributeKey<Boolean> REDELIVERED = AttributeKey.booleanKey("servo.execution.redelivered");
   static final AttributeKey<Long> QUEUE_WAIT_MS = AttributeKey.longKey("servo.queue.wait_ms");
 
@@ -53,6 +57,11 @@ final class WorkerSpans {
   static final ContextKey<SpanContext> FRONT_END_CONTEXT = ContextKey.named("servo-front-end-traceparent");
   /** The CONSUMER span of the delivery running on this thread. */
   static final ContextKey<Span> DELIVERY_SPAN = ContextKey.named("servo-delivery-span");
+  /**
+   * The spans of this thread's delivery (CONSUMER and SERVER) or asset that another worker must end
+   * should this one die.
+   */
+  static final ContextKey<List<Span>> OPEN_WORK = ContextKey.named("servo-open-work");
   /** The asset running on this thread: its HTTP CLIENT span describes the URL as written. */
   static final ContextKey<Asset> RUNNING_ASSET = ContextKey.named("servo-running-asset");
 

@@ -8,6 +8,7 @@ import io.opentelemetry.instrumentation.api.instrumenter.SpanKindExtractor;
 import io.opentelemetry.instrumentation.api.semconv.http.HttpServerAttributesExtractor;
 import io.opentelemetry.instrumentation.api.semconv.http.HttpSpanNameExtractor;
 import io.opentelemetry.instrumentation.api.semconv.http.HttpSpanStatusExtractor;
+import io.servo.telemetry.SpanTakeover;
 import io.servo.telemetry.http.ExchangeAttributesGetter;
 import io.servo.worker.assets.RunnerInstrumentation;
 import io.servo.worker.execution.ExecutionInterceptor;
@@ -71,7 +72,8 @@ public final class WorkerTracing {
         .buildInstrumenter(SpanKindExtractor.alwaysServer());
     return new WorkerTracing(
         new DeliverySpans(server),
-        new ExecutionSpans(openTelemetry.getTracer(WorkerSpans.INSTRUMENTATION_NAME), clock),
+        new ExecutionSpans(openTelemetry.getTracer(WorkerSpans.INSTRUMENTATION_NAME), clock,
+            SpanTakeover.of(openTelemetry)),
         new RunnerSpans(openTelemetry));
   }
 
