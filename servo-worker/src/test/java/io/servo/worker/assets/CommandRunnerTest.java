@@ -91,8 +91,11 @@ class CommandRunnerTest {
   @Test
   void timeoutKillsTheProcessAndItsChildren() throws Exception {
     Path pidFile = dir.resolve("child.pid");
+    // A shell, not the Java probe: under load a JVM can take longer than the timeout to start, and
+    // then no child exists when the timeout fires (seen on 2 busy cores). A shell has its child in
+    // milliseconds.
     var asset = new CommandAsset("slow", List.of(), Duration.ofSeconds(6),
-        probe.command("spawn-and-sleep", pidFile.toString()), Map.of());
+        List.of("/bin/sh", "-c", "sleep 300 & echo $! > \"$1\"; wait", "sh", pidFile.toString()), Map.of());
 
     AssetOutcome outcome = runner.run(TestContexts.permissive(), asset);
 
