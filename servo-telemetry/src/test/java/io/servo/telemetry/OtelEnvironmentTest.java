@@ -15,6 +15,7 @@ import io.opentelemetry.sdk.trace.data.SpanData;
 import io.servo.telemetry.config.TraceExporter;
 import io.servo.telemetry.config.TracingConfig;
 import io.servo.settings.SettingsException;
+import io.servo.testing.otlp.OtlpReceiver;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -149,10 +150,10 @@ class OtelEnvironmentTest {
 
   @Test
   void otelExporterAndEndpointAloneSendSpansToTheCollector() throws Exception {
-    try (FakeCollector collector = FakeCollector.start()) {
+    try (OtlpReceiver collector = OtlpReceiver.start()) {
       TracingConfig config = TracingConfig.from(Map.of(
           "OTEL_TRACES_EXPORTER", "otlp",
-          "OTEL_EXPORTER_OTLP_ENDPOINT", collector.baseUri().toString()));
+          "OTEL_EXPORTER_OTLP_ENDPOINT", collector.endpoint()));
       ServoTelemetry telemetry = ServoTelemetry.start(config, "servo-orchestrator");
 
       telemetry.openTelemetry().getTracer("test").spanBuilder("orchestrator.enqueue_execution")
