@@ -2,6 +2,7 @@ package io.servo.telemetry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.opentelemetry.api.baggage.Baggage;
 import io.opentelemetry.api.trace.Span;
@@ -158,6 +159,10 @@ class OtelEnvironmentTest {
 
       telemetry.openTelemetry().getTracer("test").spanBuilder("orchestrator.enqueue_execution")
           .startSpan().end();
+      // The span reaching the collector is the event: under load the first export alone (building
+      // the exporter's HTTP client) took 3 s of the shutdown's 5 s. A shutdown with it exported
+      // still has to succeed.
+      await().atMost(Duration.ofSeconds(60)).until(() -> !collector.spans().isEmpty());
       assertThat(telemetry.shutdown(FLUSH)).isTrue();
 
       assertThat(collector.spans()).extracting(s -> s.getName())
