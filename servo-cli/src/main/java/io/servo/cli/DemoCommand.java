@@ -4,6 +4,7 @@ import io.servo.cli.client.ApiClient;
 import io.servo.cli.client.CliException;
 import io.servo.cli.client.RunCommand;
 import io.servo.cli.server.Services;
+import io.servo.cli.server.StartupSettings;
 import io.servo.cli.webhook.WebhookSink;
 import io.servo.orchestrator.OrchestratorConfig;
 import io.servo.orchestrator.OrchestratorServer;
@@ -52,15 +53,18 @@ final class DemoCommand implements Callable<Integer> {
     Services services = new Services();
     try {
       Map<String, String> env = demoEnvironment(home, dir, hook, hookToken);
+      StartupSettings settings = new StartupSettings("servo demo");
+      TracingConfig tracingFromEnv = settings.tracing(env);
+      WorkerConfig workerConfig = settings.worker(env);
+      settings.orchestrator(env); // read again below, once SERVO_WORKER_URL has the worker's port
+      settings.check();
       byte[] secret = LocalSecrets.hmacSecret(Map.of());
-      TracingConfig tracing = LocalTracing.demo(env, System.out);
+      TracingConfig tracing = LocalTracing.demo(tracingFromEnv, System.out);
       LocalTraces traces = new LocalTraces();
       ServoTelemetry workerTelemetry = services.telemetry(tracing, "servo-worker", traces.newExporter());
       ServoTelemetry orchestratorTelemetry = services.telemetry(tracing, "servo-orchestrator", traces.newExporter());
       String databaseUrl = env.get("SERVO_DATABASE_URL");
-      WorkerServer worker = services.worker(
-          Services.configured(() -> WorkerConfig.fromEnvironment(env))
-              .withHmacSecret(new String(secret, StandardCharsets.UTF_8)),
+      WorkerServer worker = services.worker(workerConfig.withHmacSecret(new String(secret, StandardCharsets.UTF_8)),
           services.storage(databaseUrl, workerTelemetry), env, workerTelemetry);
       env.put("SERVO_WORKER_URL", "http://127.0.0.1:" + worker.port());
       OrchestratorServer orchestrator = services.orchestrator(

@@ -1,6 +1,7 @@
 package io.servo.cli;
 
 import io.servo.cli.server.Services;
+import io.servo.cli.server.StartupSettings;
 import io.servo.orchestrator.OrchestratorConfig;
 import io.servo.orchestrator.OrchestratorServer;
 import io.servo.cli.server.LocalTraces;
@@ -31,18 +32,22 @@ final class DevCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     Map<String, String> env = new HashMap<>(environment);
     env.putIfAbsent("SERVO_ENVIRONMENT", "development");
-    URI workerUrl = URI.create(env.getOrDefault("SERVO_WORKER_URL", "http://localhost:8081"));
+    StartupSettings settings = new StartupSettings("servo dev");
+    TracingConfig tracingFromEnv = settings.tracing(env);
+    WorkerConfig workerFromEnv = settings.worker(env);
+    OrchestratorConfig orchestratorConfig = settings.orchestrator(env);
+    settings.check();
+    URI workerUrl = orchestratorConfig.workerUrl();
     Services services = new Services();
     try {
       byte[] secret = LocalSecrets.hmacSecret(env);
-      TracingConfig tracing = LocalTracing.dev(env);
+      TracingConfig tracing = LocalTracing.dev(tracingFromEnv);
       LocalTraces traces = new LocalTraces();
       ServoTelemetry workerTelemetry = services.telemetry(tracing, "servo-worker", traces.newExporter());
       ServoTelemetry orchestratorTelemetry = services.telemetry(tracing, "servo-orchestrator", traces.newExporter());
-      WorkerConfig workerConfig = Services.configured(() -> WorkerConfig.fromEnvironment(env))
+      WorkerConfig workerConfig = workerFromEnv
           .withPort(workerUrl.getPort() < 0 ? 8081 : workerUrl.getPort())
           .withHmacSecret(new String(secret, java.nio.charset.StandardCharsets.UTF_8));
-      OrchestratorConfig orchestratorConfig = Services.configured(() -> OrchestratorConfig.fromEnvironment(env));
       WorkerServer worker;
       try {
         worker = services.worker(workerConfig,

@@ -1,15 +1,14 @@
 package io.servo.cli;
 
-import io.servo.cli.server.Services;
 import io.servo.telemetry.config.TraceExporter;
 import io.servo.telemetry.config.TracingConfig;
 import java.io.PrintStream;
-import java.util.Map;
 
 /**
  * Tracing of the one-process commands, which show an execution's trace in the terminal: on, and
  * exporting only to memory unless {@code SERVO_TRACE_EXPORTER} or {@code OTEL_TRACES_EXPORTER}
- * names an exporter.
+ * names an exporter. Each method takes the configuration read from the environment ({@link
+ * io.servo.cli.server.StartupSettings#tracing}).
  */
 final class LocalTracing {
   private LocalTracing() {}
@@ -18,8 +17,7 @@ final class LocalTracing {
    * {@code servo dev}: on unless turned off ({@code SERVO_TRACE_ENABLED=false}, {@code
    * OTEL_SDK_DISABLED=true}); every execution sampled unless a sampler or rate is set.
    */
-  static TracingConfig dev(Map<String, String> env) {
-    TracingConfig fromEnv = Services.configured(() -> TracingConfig.from(env));
+  static TracingConfig dev(TracingConfig fromEnv) {
     if (fromEnv.enabledExplicit() && !fromEnv.enabled()) {
       return fromEnv;
     }
@@ -31,8 +29,7 @@ final class LocalTracing {
    * {@code servo demo}: always on at rate 1.0, since it prints the execution's trace; says so on
    * {@code out} when that overrides the environment.
    */
-  static TracingConfig demo(Map<String, String> env, PrintStream out) {
-    TracingConfig fromEnv = Services.configured(() -> TracingConfig.from(env));
+  static TracingConfig demo(TracingConfig fromEnv, PrintStream out) {
     if (fromEnv.enabledExplicit() && !fromEnv.enabled()) {
       out.println("servo demo: tracing is on to show the execution's trace;"
           + " SERVO_TRACE_ENABLED=false / OTEL_SDK_DISABLED=true do not apply to the demo");

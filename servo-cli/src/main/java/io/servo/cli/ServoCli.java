@@ -56,7 +56,12 @@ public final class ServoCli implements Runnable {
 
   /** Runs the command line and returns its exit code (tests call this instead of {@link #main}). */
   public static int execute(String... args) {
-    CommandLine cli = new CommandLine(new ServoCli());
+    return execute(CommandLine.defaultFactory(), args);
+  }
+
+  /** Like {@link #execute(String...)}, with the commands made by {@code factory} (tests give them an environment). */
+  static int execute(CommandLine.IFactory factory, String... args) {
+    CommandLine cli = new CommandLine(new ServoCli(), factory);
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           if (e instanceof CliException || e instanceof StartupException) {

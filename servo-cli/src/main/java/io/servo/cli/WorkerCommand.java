@@ -1,6 +1,7 @@
 package io.servo.cli;
 
 import io.servo.cli.server.Services;
+import io.servo.cli.server.StartupSettings;
 import io.servo.storage.ServoStorage;
 import io.servo.telemetry.ServoTelemetry;
 import io.servo.telemetry.config.TracingConfig;
@@ -11,13 +12,26 @@ import picocli.CommandLine.Command;
 
 @Command(name = "worker", mixinStandardHelpOptions = true, description = "Run the worker service (Cloud Run), configured from the environment, on PORT (default 8081).")
 final class WorkerCommand implements Callable<Integer> {
+  private final Map<String, String> env;
+
+  WorkerCommand() {
+    this(System.getenv());
+  }
+
+  /** @param env the variables to run with (tests pass their own) */
+  WorkerCommand(Map<String, String> env) {
+    this.env = env;
+  }
+
   @Override
   public Integer call() throws InterruptedException {
-    Map<String, String> env = System.getenv();
+    StartupSettings settings = new StartupSettings("the worker");
+    TracingConfig tracing = settings.tracing(env);
+    WorkerConfig config = settings.worker(env);
+    settings.check();
     Services services = new Services();
     try {
-      ServoTelemetry telemetry = services.telemetry(Services.configured(() -> TracingConfig.from(env)), "servo-worker");
-      WorkerConfig config = Services.configured(() -> WorkerConfig.fromEnvironment(env));
+      ServoTelemetry telemetry = services.telemetry(tracing, "servo-worker");
       ServoStorage storage = services.storage(config.databaseUrl(), telemetry);
       services.worker(config, storage, env, telemetry);
     } catch (RuntimeException e) {

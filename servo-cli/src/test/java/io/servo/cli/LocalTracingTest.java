@@ -13,7 +13,7 @@ class LocalTracingTest {
 
   @Test
   void devTracesEveryExecutionWhenNothingIsSet() {
-    TracingConfig config = LocalTracing.dev(Map.of("SERVO_ENVIRONMENT", "production"));
+    TracingConfig config = LocalTracing.dev(TracingConfig.from(Map.of("SERVO_ENVIRONMENT", "production")));
 
     assertThat(LocalTracing.describe(config)).isEqualTo("on (parentbased_traceidratio 1.0)");
     assertThat(config.exporter().id()).isEqualTo("none");
@@ -21,17 +21,17 @@ class LocalTracingTest {
 
   @Test
   void devKeepsAnExplicitRateOrSampler() {
-    assertThat(LocalTracing.describe(LocalTracing.dev(Map.of("SERVO_TRACE_SAMPLE_RATE", "0.1"))))
+    assertThat(LocalTracing.describe(LocalTracing.dev(TracingConfig.from(Map.of("SERVO_TRACE_SAMPLE_RATE", "0.1")))))
         .isEqualTo("on (parentbased_traceidratio 0.1)");
-    assertThat(LocalTracing.describe(LocalTracing.dev(Map.of("OTEL_TRACES_SAMPLER", "always_off"))))
+    assertThat(LocalTracing.describe(LocalTracing.dev(TracingConfig.from(Map.of("OTEL_TRACES_SAMPLER", "always_off")))))
         .isEqualTo("on (always_off)");
   }
 
   @Test
   void devIsOffWhenTurnedOff() {
-    assertThat(LocalTracing.describe(LocalTracing.dev(Map.of("SERVO_TRACE_ENABLED", "false"))))
+    assertThat(LocalTracing.describe(LocalTracing.dev(TracingConfig.from(Map.of("SERVO_TRACE_ENABLED", "false")))))
         .isEqualTo("off");
-    assertThat(LocalTracing.describe(LocalTracing.dev(Map.of("OTEL_SDK_DISABLED", "true"))))
+    assertThat(LocalTracing.describe(LocalTracing.dev(TracingConfig.from(Map.of("OTEL_SDK_DISABLED", "true")))))
         .isEqualTo("off");
   }
 
@@ -39,7 +39,7 @@ class LocalTracingTest {
   void demoTracesEveryExecutionAndSaysWhenThatOverridesTheEnvironment() {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     TracingConfig config = LocalTracing.demo(
-        Map.of("SERVO_TRACE_SAMPLE_RATE", "0.1", "SERVO_TRACE_ENABLED", "false"),
+        TracingConfig.from(Map.of("SERVO_TRACE_SAMPLE_RATE", "0.1", "SERVO_TRACE_ENABLED", "false")),
         new PrintStream(out, true, StandardCharsets.UTF_8));
 
     assertThat(LocalTracing.describe(config)).isEqualTo("on (parentbased_traceidratio 1.0)");
@@ -53,7 +53,7 @@ class LocalTracingTest {
   @Test
   void demoSaysNothingWhenNothingIsOverridden() {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    LocalTracing.demo(Map.of(), new PrintStream(out, true, StandardCharsets.UTF_8));
+    LocalTracing.demo(TracingConfig.from(Map.of()), new PrintStream(out, true, StandardCharsets.UTF_8));
 
     assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
   }

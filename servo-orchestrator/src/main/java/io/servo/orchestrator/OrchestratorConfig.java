@@ -81,7 +81,6 @@ public final class OrchestratorConfig {
 
   /** What cannot start when a variable is unusable; the start of {@link SettingsException}'s message. */
   static final String SUBJECT = "the orchestrator";
-  private static final String GENERATE_HINT = "generate one with: openssl rand -base64 48";
 
   private final int port;
   private final DeploymentEnvironment environment;
@@ -144,12 +143,12 @@ public final class OrchestratorConfig {
               + ": outside development every request must authenticate. Set " + SERVO_API_TOKENS
               + "=tenant:token[,tenant:token...] or " + SERVO_ENVIRONMENT + "=development");
     }
-    String secretText = settings.secret(SERVO_HMAC_SECRET, TaskSignature.MIN_SECRET_BYTES, GENERATE_HINT);
+    String secretText = settings.secret(SERVO_HMAC_SECRET, TaskSignature.MIN_SECRET_BYTES, TaskSignature.SECRET_HINT);
     if (secretText == null && !environment.isDevelopment()) {
       settings.problem(SERVO_HMAC_SECRET,
           SERVO_HMAC_SECRET + " is not set, but " + SERVO_ENVIRONMENT + " is " + environment.id()
               + ": tasks must be signed with the key the worker verifies. Set " + SERVO_HMAC_SECRET
-              + " to at least " + TaskSignature.MIN_SECRET_BYTES + " bytes (" + GENERATE_HINT + ")");
+              + " to at least " + TaskSignature.MIN_SECRET_BYTES + " bytes (" + TaskSignature.SECRET_HINT + ")");
     }
     String databaseUrl = settings.value(SERVO_DATABASE_URL, DEFAULT_DATABASE_URL,
         v -> v.startsWith("jdbc:postgresql:") || v.startsWith("jdbc:sqlite:") ? v : null,
@@ -179,7 +178,7 @@ public final class OrchestratorConfig {
   public OrchestratorConfig withHmacSecret(byte[] secret) {
     Objects.requireNonNull(secret, "secret");
     Settings.checkSecretLength(SUBJECT, SERVO_HMAC_SECRET, secret.length, TaskSignature.MIN_SECRET_BYTES,
-        GENERATE_HINT);
+        TaskSignature.SECRET_HINT);
     return new OrchestratorConfig(port, environment, apiTokens, secret.clone(), databaseUrl, queue,
         workerUrl, localQueueMaxAttempts, localQueueMaxConcurrentDispatches, maxBodyBytes, traceInbound,
         tenants);

@@ -9,6 +9,7 @@ import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.servo.telemetry.logging.SdkLogBridge;
+import io.servo.testing.otlp.OtlpReceiver;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -43,11 +44,11 @@ class DroppedSpansTest {
   @Test
   void spansInAnExportTheBackendRefusesWith500AreCountedAndReportedOnceAMinute() throws Exception {
     MutableClock clock = new MutableClock();
-    try (FakeCollector collector = FakeCollector.startRefusing(500, new byte[0]);
+    try (OtlpReceiver collector = OtlpReceiver.rejecting(500, new byte[0]);
         LogLines servo = new LogLines(ServoTelemetry.class.getName())) {
       ServoTelemetry telemetry = ServoTelemetry.builder(config(
               "SERVO_TRACE_EXPORTER", "otlp",
-              "SERVO_TRACE_ENDPOINT", collector.baseUri().toString()), "servo-worker")
+              "SERVO_TRACE_ENDPOINT", collector.endpoint()), "servo-worker")
           .clock(clock)
           .start();
 
@@ -61,7 +62,7 @@ class DroppedSpansTest {
       assertThat(telemetry.droppedSpansQueueFull()).isZero();
       assertThat(servo.containing("Dropped")).singleElement().asString()
           .startsWith("WARN io.servo.telemetry.ServoTelemetry - Dropped 10 span(s) of servo-worker since start"
-              + " on their way to otlp " + collector.baseUri() + "/v1/traces:")
+              + " on their way to otlp " + collector.endpoint() + "/v1/traces:")
           .contains("0 by queue overflow")
           .contains("10 refused by the backend or never delivered (last error: HTTP 500)")
           .contains("executions are not affected");
@@ -91,12 +92,12 @@ class DroppedSpansTest {
     Handler handler = warningsInto(sdkWarnings);
     java.util.logging.Logger sdk = java.util.logging.Logger.getLogger(SdkLogBridge.SDK);
     sdk.addHandler(handler);
-    try (FakeCollector collector = FakeCollector.startRefusing(500, new byte[0]);
+    try (OtlpReceiver collector = OtlpReceiver.rejecting(500, new byte[0]);
         LogLines servo = new LogLines(ServoTelemetry.class.getName());
         LogLines bridged = new LogLines(SdkLogBridge.SDK)) {
       ServoTelemetry telemetry = ServoTelemetry.builder(config(
               "SERVO_TRACE_EXPORTER", "otlp",
-              "SERVO_TRACE_ENDPOINT", collector.baseUri().toString(),
+              "SERVO_TRACE_ENDPOINT", collector.endpoint(),
               "OTEL_BSP_MAX_QUEUE_SIZE", "16",
               "OTEL_BSP_SCHEDULE_DELAY", "10"), "servo-worker")
           .start();
@@ -131,11 +132,11 @@ class DroppedSpansTest {
     ByteArrayOutputStream status = new ByteArrayOutputStream();
     status.write(new byte[] {0x08, 0x03, 0x12, (byte) message.length});
     status.write(message);
-    try (FakeCollector collector = FakeCollector.startRefusing(400, status.toByteArray());
+    try (OtlpReceiver collector = OtlpReceiver.rejecting(400, status.toByteArray());
         LogLines servo = new LogLines(ServoTelemetry.class.getName())) {
       ServoTelemetry telemetry = ServoTelemetry.builder(config(
               "SERVO_TRACE_EXPORTER", "otlp",
-              "SERVO_TRACE_ENDPOINT", collector.baseUri().toString()), "servo-orchestrator")
+              "SERVO_TRACE_ENDPOINT", collector.endpoint()), "servo-orchestrator")
           .clock(new MutableClock())
           .start();
       createSpans(telemetry, 3);

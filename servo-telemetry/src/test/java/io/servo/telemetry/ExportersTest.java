@@ -10,6 +10,7 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
 import io.servo.telemetry.config.TracingConfig;
 import io.servo.settings.SettingsException;
+import io.servo.testing.otlp.OtlpReceiver;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -48,23 +49,23 @@ class ExportersTest {
 
   @Test
   void otlpSendsProtobufWithTheOtelHeadersAndRedactedSpans() throws Exception {
-    try (FakeCollector collector = FakeCollector.start()) {
+    try (OtlpReceiver collector = OtlpReceiver.start()) {
       ServoTelemetry telemetry = ServoTelemetry.start(config(
           "SERVO_TRACE_EXPORTER", "otlp",
-          "SERVO_TRACE_ENDPOINT", collector.baseUri().toString(),
+          "SERVO_TRACE_ENDPOINT", collector.endpoint(),
           "OTEL_EXPORTER_OTLP_HEADERS", "api-key=k-123,x-tenant=acme",
           "SERVO_ENVIRONMENT", "staging"), "servo-orchestrator");
 
       work(telemetry, "orchestrator.enqueue_execution");
       assertThat(telemetry.shutdown(FLUSH)).isTrue();
 
-      assertThat(collector.received()).isNotEmpty();
-      assertThat(collector.received().get(0).headers())
+      assertThat(collector.exports()).isNotEmpty();
+      assertThat(collector.exports().get(0).headers())
           .containsEntry("api-key", "k-123").containsEntry("x-tenant", "acme")
           .containsEntry("content-type", "application/x-protobuf");
       var span = collector.spans().get(0);
       assertThat(span.getName()).isEqualTo("orchestrator.enqueue_execution");
-      assertThat(FakeCollector.strings(span.getAttributesList()))
+      assertThat(OtlpReceiver.strings(span.getAttributesList()))
           .containsEntry("servo.asset.name", "raw_orders")
           .containsEntry("db.password", "[REDACTED]")
           .containsEntry("url.full", "postgres://servo:[REDACTED]@db/servo");
@@ -78,10 +79,10 @@ class ExportersTest {
 
   @Test
   void jaegerSendsOtlpToItsEndpoint() throws Exception {
-    try (FakeCollector collector = FakeCollector.start()) {
+    try (OtlpReceiver collector = OtlpReceiver.start()) {
       ServoTelemetry telemetry = ServoTelemetry.start(config(
           "SERVO_TRACE_EXPORTER", "jaeger",
-          "SERVO_TRACE_ENDPOINT", collector.baseUri().toString()), "servo-worker");
+          "SERVO_TRACE_ENDPOINT", collector.endpoint()), "servo-worker");
 
       work(telemetry, "worker.execute_asset");
       assertThat(telemetry.forceFlush(FLUSH)).isTrue();
@@ -94,11 +95,11 @@ class ExportersTest {
 
   @Test
   void cloudTraceSendsBearerTokensThatAreRefreshedAndTheProject() throws Exception {
-    try (FakeCollector collector = FakeCollector.start()) {
+    try (OtlpReceiver collector = OtlpReceiver.start()) {
       RotatingCredentials credentials = new RotatingCredentials();
       ServoTelemetry telemetry = ServoTelemetry.builder(config(
               "SERVO_TRACE_EXPORTER", "cloudtrace",
-              "SERVO_TRACE_ENDPOINT", collector.baseUri().toString(),
+              "SERVO_TRACE_ENDPOINT", collector.endpoint(),
               "GCP_PROJECT_ID", "acme-prod"), "servo-worker")
           .googleCredentials(credentials)
           .start();
@@ -106,17 +107,17 @@ class ExportersTest {
       // One export at a time: a flush returns once its spans are out.
       work(telemetry, "first");
       assertThat(telemetry.forceFlush(FLUSH)).isTrue();
-      assertThat(collector.received()).hasSize(1);
+      assertThat(collector.exports()).hasSize(1);
       work(telemetry, "second");
       assertThat(telemetry.forceFlush(FLUSH)).isTrue();
       telemetry.close();
 
-      assertThat(collector.received()).hasSize(2);
+      assertThat(collector.exports()).hasSize(2);
       // Each token handed out is already expired, so every export must refresh it.
-      assertThat(collector.received().get(0).headers())
+      assertThat(collector.exports().get(0).headers())
           .containsEntry("authorization", "Bearer token-1")
           .containsEntry("x-goog-user-project", "acme-prod");
-      assertThat(collector.received().get(1).headers())
+      assertThat(collector.exports().get(1).headers())
           .containsEntry("authorization", "Bearer token-2");
       assertThat(collector.resourceAttributes()).containsEntry("gcp.project_id", "acme-prod");
     }
@@ -124,15 +125,15 @@ class ExportersTest {
 
   @Test
   void cloudTraceTakesTheProjectFromTheCredentialsThenTheMetadataServer() throws Exception {
-    try (FakeCollector collector = FakeCollector.start()) {
+    try (OtlpReceiver collector = OtlpReceiver.start()) {
       ServoTelemetry fromCredentials = ServoTelemetry.builder(config(
               "SERVO_TRACE_EXPORTER", "cloudtrace",
-              "SERVO_TRACE_ENDPOINT", collector.baseUri().toString()), "servo-worker")
+              "SERVO_TRACE_ENDPOINT", collector.endpoint()), "servo-worker")
           .googleCredentials(new RotatingCredentials().createWithQuotaProject("quota-project"))
           .start();
       work(fromCredentials, "a");
       fromCredentials.shutdown(FLUSH);
-      assertThat(collector.received().get(0).headers())
+      assertThat(collector.exports().get(0).headers())
           .containsEntry("x-goog-user-project", "quota-project");
     }
 
@@ -146,16 +147,16 @@ class ExportersTest {
       exchange.close();
     });
     metadata.start();
-    try (FakeCollector collector = FakeCollector.start()) {
+    try (OtlpReceiver collector = OtlpReceiver.start()) {
       ServoTelemetry fromMetadata = ServoTelemetry.builder(config(
               "SERVO_TRACE_EXPORTER", "cloudtrace",
-              "SERVO_TRACE_ENDPOINT", collector.baseUri().toString()), "servo-worker")
+              "SERVO_TRACE_ENDPOINT", collector.endpoint()), "servo-worker")
           .googleCredentials(new RotatingCredentials())
           .metadataServer(URI.create("http://127.0.0.1:" + metadata.getAddress().getPort()))
           .start();
       work(fromMetadata, "b");
       fromMetadata.shutdown(FLUSH);
-      assertThat(collector.received().get(0).headers())
+      assertThat(collector.exports().get(0).headers())
           .containsEntry("x-goog-user-project", "metadata-project");
       assertThat(collector.resourceAttributes()).containsEntry("gcp.project_id", "metadata-project");
     } finally {

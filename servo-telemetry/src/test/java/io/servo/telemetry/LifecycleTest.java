@@ -11,6 +11,7 @@ import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.servo.telemetry.config.TracingConfig;
+import io.servo.testing.otlp.OtlpReceiver;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.Map;
@@ -50,10 +51,10 @@ class LifecycleTest {
 
   @Test
   void anEndpointThatNeverAnswersNeverSlowsWorkAndDropsAreCounted() throws Exception {
-    try (FakeCollector collector = FakeCollector.startNeverAnswering()) {
+    try (OtlpReceiver collector = OtlpReceiver.start(OtlpReceiver.Mode.HANG)) {
       ServoTelemetry telemetry = ServoTelemetry.start(config(
           "SERVO_TRACE_EXPORTER", "otlp",
-          "SERVO_TRACE_ENDPOINT", collector.baseUri().toString(),
+          "SERVO_TRACE_ENDPOINT", collector.endpoint(),
           "OTEL_EXPORTER_OTLP_TIMEOUT", "2000",
           "OTEL_BSP_MAX_QUEUE_SIZE", String.valueOf(QUEUE)), "servo-worker");
 

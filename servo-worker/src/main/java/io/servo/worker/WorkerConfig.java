@@ -64,7 +64,6 @@ public record WorkerConfig(
   public static final int DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
   public static final Duration DEFAULT_EXECUTION_LEASE = Duration.ofSeconds(60);
 
-  static final String GENERATE_HINT = "generate one with: openssl rand -base64 48";
   /** What cannot start when a variable is unusable; the start of {@link SettingsException}'s message. */
   static final String SUBJECT = "the worker";
   private static final int MAX_WORKER_THREADS = 1024;
@@ -91,7 +90,7 @@ public record WorkerConfig(
     }
     if (hmacSecret != null) {
       Settings.checkSecretLength(SUBJECT, SERVO_HMAC_SECRET, hmacSecret.getBytes(StandardCharsets.UTF_8).length,
-          TaskSignature.MIN_SECRET_BYTES, GENERATE_HINT);
+          TaskSignature.MIN_SECRET_BYTES, TaskSignature.SECRET_HINT);
     }
   }
 
@@ -105,12 +104,12 @@ public record WorkerConfig(
   public static WorkerConfig fromEnvironment(Map<String, String> env) {
     Settings settings = Settings.of(env, SUBJECT);
     DeploymentEnvironment environment = DeploymentEnvironment.from(settings);
-    String secret = settings.secret(SERVO_HMAC_SECRET, TaskSignature.MIN_SECRET_BYTES, GENERATE_HINT);
+    String secret = settings.secret(SERVO_HMAC_SECRET, TaskSignature.MIN_SECRET_BYTES, TaskSignature.SECRET_HINT);
     if (secret == null && !environment.isDevelopment()) {
       settings.problem(SERVO_HMAC_SECRET,
           "SERVO_HMAC_SECRET is required when SERVO_ENVIRONMENT=" + environment.id()
               + ": set it to the task signing key shared with the orchestrator (at least "
-              + TaskSignature.MIN_SECRET_BYTES + " bytes); " + GENERATE_HINT);
+              + TaskSignature.MIN_SECRET_BYTES + " bytes); " + TaskSignature.SECRET_HINT);
     }
     String databaseUrl = settings.value("SERVO_DATABASE_URL", DEFAULT_DATABASE_URL,
         v -> v.startsWith("jdbc:postgresql:") || v.startsWith("jdbc:sqlite:") ? v : null,
@@ -154,7 +153,7 @@ public record WorkerConfig(
       throw SettingsException.of(SUBJECT, SERVO_HMAC_SECRET,
           "SERVO_HMAC_SECRET is not set: the worker cannot verify tasks without the orchestrator's "
               + "signing key (at least " + TaskSignature.MIN_SECRET_BYTES + " bytes); "
-              + GENERATE_HINT + " and give the same value to the orchestrator "
+              + TaskSignature.SECRET_HINT + " and give the same value to the orchestrator "
               + "(`servo demo` generates one for both)");
     }
     return hmacSecret;

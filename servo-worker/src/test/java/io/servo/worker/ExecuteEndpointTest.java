@@ -200,7 +200,8 @@ class ExecuteEndpointTest {
 
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     assertThat(json(response).get("state").asText()).isEqualTo("failed");
-    assertThat(result(task, "hook").error()).isEqualTo("HTTP 302");
+    assertThat(result(task, "hook").error()).isEqualTo("GET " + callee.baseUrl() + " (from " + callee.baseUrl()
+        + "/redirect) failed: HTTP 302 Found");
     assertThat(callee.count("/redirect")).isEqualTo(1);
     assertThat(callee.count("/redirected")).isZero();
   }
@@ -267,7 +268,8 @@ class ExecuteEndpointTest {
           .contains("SERVO_HMAC_SECRET=null").contains("SECRET=null");
       // Nothing recorded, returned or logged holds the value (the callee echoes it back too).
       assertThat(result(task, "call").output()).contains("[REDACTED]");
-      assertThat(result(task, "fails_loudly").error()).isEqualTo("HTTP 500");
+      assertThat(result(task, "fails_loudly").error()).isEqualTo("GET " + callee.baseUrl()
+          + " (from ${env:CALLEE}/fail/${env:SECRET}) failed: HTTP 500 Internal Server Error");
       assertThat(response.body()).doesNotContain(SECRET).doesNotContain(WorkerHarness.HMAC_SECRET);
       for (AssetResult r : worker.storage().executions().assetResults("default", task.executionId())) {
         assertThat(r.output() + " " + r.error()).doesNotContain(SECRET);

@@ -64,6 +64,18 @@ class ExecutionViewTest {
   }
 
   @Test
+  void anHttpRequestPastItsTimeoutReadsTimedOutInTheFormThatNamesWhereItWent() throws Exception {
+    String out = print("""
+        {"execution_id": "e6", "state": "timeout", "workflow": "w", "workflow_version": 1, "assets": [
+          {"name": "notify", "status": "failed", "started_at": "2024-05-01T10:00:00Z",
+           "ended_at": "2024-05-01T10:00:05Z",
+           "error": "POST https://hooks.example.com (from ${env:NOTIFY_URL}) timed out after 5s"}]}
+        """);
+
+    assertThat(out).contains("✗ notify               timed out");
+  }
+
+  @Test
   void aFailureWhoseOutputMentionsATimeoutIsStillAFailure() throws Exception {
     String out = print("""
         {"execution_id": "e5", "state": "failed", "workflow": "w", "workflow_version": 1, "assets": [

@@ -69,7 +69,7 @@ class LoadTest {
     // 200 ms was not slow enough: on a loaded machine (about 100 executions/s, 13 spans each) the
     // exporter kept up and nothing was dropped, which this test then wrongly reported as a failure.
     backend.slowDelay(Duration.ofSeconds(1));
-    backend.keepBodies(0); // this JVM's heap is measured: the backend must not hold what it received
+    backend.keepExports(0); // this JVM's heap is measured: the backend must not hold what it received
     servo = InProcessServo.builder(database.url())
         .env(Map.of(
             "SERVO_TRACE_ENABLED", "true",

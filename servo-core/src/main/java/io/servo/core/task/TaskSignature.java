@@ -1,5 +1,7 @@
 package io.servo.core.task;
 
+import io.servo.settings.Settings;
+import io.servo.settings.SettingsException;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
 import java.security.MessageDigest;
@@ -36,6 +38,9 @@ public final class TaskSignature {
   /** The producer span's W3C {@code tracestate}, signed; absent when there is no trace state. */
   public static final String TRACESTATE_HEADER = "X-Servo-Tracestate";
   public static final int MIN_SECRET_BYTES = 32;
+  /** How to make a good signing key; part of every message about a short one. */
+  public static final String SECRET_HINT = "generate one with: openssl rand -base64 48";
+  private static final String SECRET_VARIABLE = "SERVO_HMAC_SECRET";
   public static final Duration DEFAULT_WINDOW = Duration.ofMinutes(5);
   private static final String SCHEME = "v2=";
   private static final byte[] CANONICAL_PREFIX = "v2\n".getBytes(StandardCharsets.US_ASCII);
@@ -51,15 +56,12 @@ public final class TaskSignature {
   }
 
   /**
-   * @throws IllegalArgumentException when the secret is shorter than {@value #MIN_SECRET_BYTES} bytes
+   * @throws SettingsException when the secret is shorter than {@value #MIN_SECRET_BYTES} bytes, in
+   *     the words of every other configuration problem (the secret itself is never shown)
    */
   public static TaskSignature create(byte[] secret, Clock clock, Duration window) {
     Objects.requireNonNull(secret, "secret");
-    if (secret.length < MIN_SECRET_BYTES) {
-      throw new IllegalArgumentException(
-          "SERVO_HMAC_SECRET must be at least " + MIN_SECRET_BYTES + " bytes (it has "
-              + secret.length + "); generate one with: openssl rand -base64 48");
-    }
+    Settings.checkSecretLength("task signing", SECRET_VARIABLE, secret.length, MIN_SECRET_BYTES, SECRET_HINT);
     return new TaskSignature(secret.clone(), clock, window);
   }
 

@@ -6,6 +6,7 @@ import io.servo.core.workflow.CommandAsset;
 import io.servo.core.workflow.EnvReferences;
 import io.servo.core.workflow.HttpAsset;
 import io.servo.core.workflow.Workflow;
+import io.servo.core.task.TaskSignature;
 import io.servo.settings.Settings;
 import io.servo.settings.SettingsException;
 import java.net.URI;
@@ -268,7 +269,7 @@ public final class TenantPolicy {
       settings.problem(name + WORKER_URL, name + HMAC_SECRET + " is set without " + name + WORKER_URL
           + ": it signs the tasks of the tenant's own worker; set both or neither");
     }
-    settings.secret(name + HMAC_SECRET, 32, "generate one with: openssl rand -base64 48");
+    settings.secret(name + HMAC_SECRET, TaskSignature.MIN_SECRET_BYTES, TaskSignature.SECRET_HINT);
   }
 
   /** The grants of {@code tenant} in {@code settings}; what cannot be used is recorded there and left out. */

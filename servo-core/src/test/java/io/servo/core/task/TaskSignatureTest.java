@@ -3,6 +3,7 @@ package io.servo.core.task;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.servo.settings.SettingsException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -115,7 +116,9 @@ class TaskSignatureTest {
   @Test
   void refusesAShortSecretWithoutEchoingIt() {
     assertThatThrownBy(() -> TaskSignature.create("short-secret"))
-        .hasMessage("SERVO_HMAC_SECRET must be at least 32 bytes (it has 12); generate one with: openssl rand -base64 48")
+        .isInstanceOf(SettingsException.class)
+        .hasMessage("task signing cannot start: SERVO_HMAC_SECRET has an invalid value (not shown: it is a secret):"
+            + " expected at least 32 bytes (it has 12); generate one with: openssl rand -base64 48")
         .hasMessageNotContaining("short-secret");
   }
 }

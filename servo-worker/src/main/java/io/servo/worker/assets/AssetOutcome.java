@@ -41,20 +41,21 @@ public record AssetOutcome(AssetStatus status, String output, String error, bool
    */
   public static AssetOutcome timedOut(String error, String output) {
     if (!isTimeout(error)) {
-      throw new IllegalArgumentException("a timeout's error must begin 'timed out after' (or 'METHOD URL "
-          + "timed out after'), was: " + error);
+      throw new IllegalArgumentException("a timeout's error must begin 'timed out after' (or 'METHOD ORIGIN "
+          + "[(from URL)] timed out after'), was: " + error);
     }
     return new AssetOutcome(AssetStatus.FAILED, output, error, true);
   }
 
   /**
-   * A timeout's error begins {@code timed out after} (commands, sql) or {@code METHOD URL timed out
-   * after} (http). Anchored at the start: a failure's error begins otherwise ({@code exit code},
-   * {@code statement}, {@code HTTP 500}, …), so a program that prints "timed out after" in its
-   * stderr is still a failure.
+   * A timeout's error begins {@code timed out after} (commands, sql) or {@code METHOD ORIGIN (from
+   * URL) timed out after} (http; errors stored before http failures named the origin read {@code
+   * METHOD URL timed out after}). Anchored at the start: a failure's error begins otherwise ({@code
+   * exit code}, {@code statement}, {@code METHOD ORIGIN failed: HTTP 500}, …), so a program that
+   * prints "timed out after" in its stderr is still a failure.
    */
   private static final java.util.regex.Pattern TIMEOUT_ERROR =
-      java.util.regex.Pattern.compile("(?:[A-Z]+ \\S+ )?timed out after .*", java.util.regex.Pattern.DOTALL);
+      java.util.regex.Pattern.compile("(?:[A-Z]+ \\S+ (?:\\(from \\S+\\) )?)?timed out after .*", java.util.regex.Pattern.DOTALL);
 
   /** Whether a stored asset error is a timeout's. */
   public static boolean isTimeout(String error) {

@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -22,9 +23,10 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Sends an {@code http} asset's request with the worker's one {@link HttpClient}. The asset's
- * timeout bounds the whole exchange, body included; a non-2xx answer fails the asset. Messages name
- * the request as written in the workflow file, never with its references resolved. Where the
- * request may go is the {@link EgressGuard}'s decision: a refused request fails the asset.
+ * timeout bounds the whole exchange, body included; a non-2xx answer fails the asset. Where the
+ * request may go is the {@link EgressGuard}'s decision: a refused request fails the asset. Messages
+ * about a request that was sent name where it went ({@link #target}); others name the request as
+ * written in the workflow file, never with its references resolved.
  */
 final class HttpRunner implements AssetRunner {
   static final int BODY_TAIL_BYTES = 512;
@@ -50,6 +52,7 @@ final class HttpRunner implements AssetRunner {
     EnvResolution env = new EnvResolution(workerEnvironment, context.grants());
     HttpRequest.Builder builder;
     String body;
+    String target;
     try {
       URI uri = new URI(env.resolve(http.url()));
       if (uri.getHost() == null
@@ -57,6 +60,7 @@ final class HttpRunner implements AssetRunner {
         return AssetOutcome.failed(
             "url '" + http.url() + "' is not an http:// or https:// URL with a host");
       }
+      target = target(http, uri);
       EgressGuard.Route route;
       try {
         route = guard.route(uri, http.url(), context.grants());
@@ -107,10 +111,10 @@ final class HttpRunner implements AssetRunner {
       // send throws a new exception of the failure's kind, with the exchange's failure as its cause.
       Throwable cause = e.getCause() == null ? e : e.getCause();
       if (e instanceof HttpTimeoutException || cause instanceof TimeoutException) {
-        return timedOut(http, request);
+        return timedOut(http, target);
       }
       String message = cause.getMessage();
-      return AssetOutcome.failed(request + " failed: " + cause.getClass().getSimpleName()
+      return AssetOutcome.failed(target + " failed: " + cause.getClass().getSimpleName()
           + (message == null || message.isBlank() ? "" : ": " + mask.redact(message)));
     }
     int status = response.statusCode();
@@ -119,7 +123,24 @@ final class HttpRunner implements AssetRunner {
     if (status >= 200 && status < 300) {
       return AssetOutcome.succeeded(output);
     }
-    return AssetOutcome.failed("HTTP " + status, output);
+    String reason = ReasonPhrase.of(status);
+    return AssetOutcome.failed(target + " failed: HTTP " + status + (reason.isEmpty() ? "" : " " + reason), output);
+  }
+
+  /**
+   * Where a sent request went, as its messages name it: the method and the origin (scheme, host and
+   * port) of the resolved URL, then the URL as the workflow wrote it when that says more, e.g.
+   * {@code POST https://hooks.example.com (from ${env:NOTIFY_URL})}. Never the resolved user info,
+   * path or query: values from {@code ${env:…}} there may be secrets. The host is shown even when a
+   * reference gave it: outside development only hosts the operator granted by name in {@code
+   * SERVO_TENANT_<T>_HTTP_HOSTS} are reached, so a host is configuration, not a secret.
+   */
+  private static String target(HttpAsset http, URI resolved) {
+    String origin = resolved.getScheme().toLowerCase(Locale.ROOT) + "://" + resolved.getHost()
+        + (resolved.getPort() < 0 ? "" : ":" + resolved.getPort());
+    String written = http.url();
+    boolean saysMore = !written.equals(origin) && !written.equals(origin + "/");
+    return http.method() + " " + origin + (saysMore ? " (from " + written + ")" : "");
   }
 
   /**
@@ -171,8 +192,8 @@ final class HttpRunner implements AssetRunner {
     }
   }
 
-  private static AssetOutcome timedOut(HttpAsset http, String request) {
+  private static AssetOutcome timedOut(HttpAsset http, String target) {
     return AssetOutcome.timedOut(
-        request + " timed out after " + DurationText.format(http.timeout()), null);
+        target + " timed out after " + DurationText.format(http.timeout()), null);
   }
 }

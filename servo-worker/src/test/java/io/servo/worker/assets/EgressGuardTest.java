@@ -221,8 +221,8 @@ class EgressGuardTest {
     assertThat(sent.headers().allValues("Host")).containsExactly("rebind.example:" + port);
     assertThat(sent.headers().firstValue("X-Token")).hasValue("t");
     assertThat(sent.version()).hasValue(HttpClient.Version.HTTP_1_1);
-    assertThat(outcome.error()).isEqualTo("POST http://rebind.example:" + port
-        + "/hook?q=1 failed: ConnectException: recorded, not sent");
+    assertThat(outcome.error()).isEqualTo("POST http://rebind.example:" + port + " (from http://rebind.example:"
+        + port + "/hook?q=1) failed: ConnectException: recorded, not sent");
     assertThat(requests).hasValue(0);
   }
 

@@ -103,7 +103,7 @@ class HttpRunnerTest {
     AssetOutcome outcome = runner.run(TestContexts.permissive(), asset);
 
     assertThat(outcome.status()).isEqualTo(AssetStatus.FAILED);
-    assertThat(outcome.error()).isEqualTo("HTTP 500");
+    assertThat(outcome.error()).isEqualTo("GET " + base + " (from " + base + "/fail) failed: HTTP 500 Internal Server Error");
     assertThat(outcome.output()).startsWith("HTTP 500");
   }
 
@@ -115,7 +115,7 @@ class HttpRunnerTest {
     AssetOutcome outcome = runner.run(TestContexts.permissive(), asset);
 
     assertThat(outcome.timedOut()).isTrue();
-    assertThat(outcome.error()).isEqualTo("GET " + base + "/slow timed out after 500ms");
+    assertThat(outcome.error()).isEqualTo("GET " + base + " (from " + base + "/slow) timed out after 500ms");
   }
 
   @Test
@@ -126,7 +126,7 @@ class HttpRunnerTest {
     AssetOutcome outcome = runner.run(TestContexts.permissive(), asset);
 
     assertThat(outcome.timedOut()).isTrue();
-    assertThat(outcome.error()).isEqualTo("GET " + base + "/stall timed out after 500ms");
+    assertThat(outcome.error()).isEqualTo("GET " + base + " (from " + base + "/stall) timed out after 500ms");
   }
 
   @Test
@@ -152,14 +152,14 @@ class HttpRunnerTest {
   }
 
   @Test
-  void connectionFailureNamesTheUrlAsWritten() throws Exception {
+  void connectionFailureNamesWhereItWentAndTheUrlAsWritten() throws Exception {
     var asset = new HttpAsset("hook", List.of(), Duration.ofSeconds(5), "GET",
         "http://127.0.0.1:1/${env:PATH_SECRET}", Map.of(), null);
 
     AssetOutcome outcome = runner.run(TestContexts.permissive(), asset);
 
     assertThat(outcome.status()).isEqualTo(AssetStatus.FAILED);
-    assertThat(outcome.error()).startsWith("GET http://127.0.0.1:1/${env:PATH_SECRET} failed: ")
+    assertThat(outcome.error()).startsWith("GET http://127.0.0.1:1 (from http://127.0.0.1:1/${env:PATH_SECRET}) failed: ")
         .doesNotContain(PATH_SECRET);
   }
 }

@@ -4,12 +4,19 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import javax.tools.ToolProvider;
 
 /**
- * A tiny single-file Java program the tests run as a {@code command} asset, so they need no shell:
- * it prints variables, fails, spawns a long-lived child, or leaves a mark in a file.
+ * A tiny Java program the tests run as a {@code command} asset, so they need no shell: it prints
+ * variables, fails, spawns a long-lived child, or leaves a mark in a file.
+ *
+ * <p>It is compiled once, in the test's JVM, before any asset runs: launched as a source file it
+ * was compiled by every run instead, inside the asset's timeout, and on a loaded machine that took
+ * longer than a 6 s timeout, so a test that needs the program to have started its child before
+ * the timeout failed by chance.
  */
 public final class TestPrograms {
   private static final String SOURCE = """
@@ -43,21 +50,29 @@ public final class TestPrograms {
       }
       """;
 
-  private final Path source;
+  private final Path classes;
 
-  private TestPrograms(Path source) {
-    this.source = source;
+  private TestPrograms(Path classes) {
+    this.classes = classes;
   }
 
+  /** Writes the program to {@code dir} and compiles it there. */
   public static TestPrograms writeTo(Path dir) {
     try {
       Path file = dir.resolve("Probe.java");
       Files.writeString(file, SOURCE);
+      Path classes = Files.createDirectories(dir.resolve("probe-classes"));
+      int status = ToolProvider.getSystemJavaCompiler().run(null, null, System.err,
+          "-d", classes.toString(), file.toString());
+      if (status != 0) {
+        throw new IllegalStateException("javac Probe.java failed with status " + status);
+      }
       // Commands run sandboxed as an unprivileged uid of their tenant when the tests run as root:
       // the probe must be readable, and its marks and pid files writable, by that uid.
-      Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
-      Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-      return new TestPrograms(file);
+      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+      Files.setPosixFilePermissions(classes, PosixFilePermissions.fromString("rwxr-xr-x"));
+      Files.setPosixFilePermissions(classes.resolve("Probe.class"), PosixFilePermissions.fromString("rw-r--r--"));
+      return new TestPrograms(classes);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -67,7 +82,8 @@ public final class TestPrograms {
   public List<String> command(String... args) {
     List<String> argv = new ArrayList<>();
     argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    argv.add(source.toString());
+    // A short-lived program: the C1 compiler and serial GC start fastest.
+    argv.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", classes.toString(), "Probe"));
     argv.addAll(List.of(args));
     return argv;
   }

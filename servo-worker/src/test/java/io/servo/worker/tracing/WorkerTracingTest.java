@@ -493,13 +493,14 @@ class WorkerTracingTest {
     assertThat(consumer.getStatus().getDescription()).isEqualTo("execution failed: asset 'broken' failed");
     SpanData asset = asset(all, "broken");
     assertThat(asset.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
-    assertThat(asset.getStatus().getDescription()).isEqualTo("HTTP 500");
+    String failed = "GET " + callee.baseUrl() + " (from " + callee.baseUrl() + "/fail) failed: HTTP 500 Internal Server Error";
+    assertThat(asset.getStatus().getDescription()).isEqualTo(failed);
     // The failing asset's own span says why, with the answer's body, not only a child span.
     assertThat(asset.getEvents()).singleElement().satisfies(event -> {
       assertThat(event.getName()).isEqualTo("exception");
       assertThat(event.getAttributes().get(AttributeKey.stringKey("exception.type")))
           .isEqualTo("io.servo.asset.HttpRequestFailed");
-      assertThat(event.getAttributes().get(AttributeKey.stringKey("exception.message"))).startsWith("HTTP 500\n").doesNotContain("HTTP 500\nHTTP 500");
+      assertThat(event.getAttributes().get(AttributeKey.stringKey("exception.message"))).startsWith(failed + "\nHTTP 500\n");
     });
 
     spans.reset();
