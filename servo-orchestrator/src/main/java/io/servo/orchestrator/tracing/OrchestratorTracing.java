@@ -16,6 +16,7 @@ import io.servo.orchestrator.execution.TraceContextSource;
 import io.servo.orchestrator.outbox.HandOverTrace;
 import io.servo.orchestrator.sweeper.RedeliveryTrace;
 import io.servo.telemetry.http.ExchangeAttributesGetter;
+import io.servo.telemetry.http.RecordedOnlyAttributes;
 import java.util.Objects;
 
 /**
@@ -83,7 +84,7 @@ public final class OrchestratorTracing {
     Instrumenter<ExchangeRequest, Integer> server =
         Instrumenter.<ExchangeRequest, Integer>builder(openTelemetry, scope, HttpSpanNameExtractor.create(http))
             .setSpanStatusExtractor(HttpSpanStatusExtractor.create(http))
-            .addAttributesExtractor(HttpServerAttributesExtractor.create(http))
+            .addAttributesExtractor(RecordedOnlyAttributes.of(HttpServerAttributesExtractor.create(http)))
             .addSpanLinksExtractor((links, parentContext, request) -> {
               if (request.link() != null) {
                 links.addLink(request.link());
