@@ -46,16 +46,17 @@ public final class WarmupCurve {
         EndToEndBenchmark.deploy(client, child.orchestrator, hook.url());
         log.printf(Locale.ROOT, "%s: cold start %.0f ms; %d clients without a pause%n", configuration,
             child.coldStartNanos() / 1e6, clients);
-        log.println("| load s | executions | exec/s | CPU ms/exec | JIT ms/exec | JIT share | CPU less JIT ms/exec |");
-        log.println("|---:|---:|---:|---:|---:|---:|---:|");
+        log.println("| load s | executions | exec/s | CPU ms/exec | JIT ms/exec | JIT share | CPU less JIT ms/exec | alloc KB/exec |");
+        log.println("|---:|---:|---:|---:|---:|---:|---:|---:|");
         long executions = 0;
         for (Duration spent = Duration.ZERO; spent.compareTo(length) < 0; ) {
           LoadWindow.Result r = LoadWindow.run(child, client, EndToEndBenchmark.WORKFLOW, clients, window);
           spent = spent.plus(window);
           executions += r.executions();
-          log.printf(Locale.ROOT, "| %d | %d | %.1f | %.2f | %.2f | %.0f%% | %.2f |%n", spent.toSeconds(),
+          log.printf(Locale.ROOT, "| %d | %d | %.1f | %.2f | %.2f | %.0f%% | %.2f | %.2f |%n", spent.toSeconds(),
               executions, r.executionsPerSecond(), r.cpuNanosPerExecution() / 1e6,
-              r.jitNanosPerExecution() / 1e6, r.jitShare() * 100, r.servingCpuNanosPerExecution() / 1e6);
+              r.jitNanosPerExecution() / 1e6, r.jitShare() * 100, r.servingCpuNanosPerExecution() / 1e6,
+              r.allocatedBytesPerExecution() / 1024);
         }
       } finally {
         EndToEndBenchmark.stopAndDrop(children, databases, states);
