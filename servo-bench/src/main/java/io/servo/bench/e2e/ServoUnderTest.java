@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -29,6 +30,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The child JVM of one configuration: Servo's orchestrator, local queue and worker in one process,
@@ -92,6 +94,8 @@ public final class ServoUnderTest {
       if (line.equals("stats")) {
         out.println(PREFIX + "stats " + allocatedBytes(threads) + " " + os.getProcessCpuTime() + " "
             + compilerCpuNanos());
+      } else if (line.equals("pools")) {
+        out.println(PREFIX + "pools " + allocatedBytesByPool(threads));
       }
     }
     while (!started.isEmpty()) {
@@ -117,6 +121,26 @@ public final class ServoUnderTest {
       }
     }
     return total;
+  }
+
+  /**
+   * {@link #allocatedBytes} by thread pool: {@code NAME=BYTES} separated by spaces, a pool being the
+   * threads whose names differ only in digits ({@code servo-worker-http-N}).
+   */
+  static String allocatedBytesByPool(ThreadMXBean threads) {
+    long[] ids = threads.getAllThreadIds();
+    long[] allocated = threads.getThreadAllocatedBytes(ids);
+    ThreadInfo[] infos = threads.getThreadInfo(ids);
+    Map<String, Long> pools = new TreeMap<>();
+    for (int i = 0; i < ids.length; i++) {
+      if (infos[i] != null && allocated[i] > 0) {
+        pools.merge(infos[i].getThreadName().replaceAll("\\d+", "N").replace(' ', '_').replace('=', '_'),
+            allocated[i], Long::sum);
+      }
+    }
+    StringBuilder line = new StringBuilder();
+    pools.forEach((name, bytes) -> line.append(line.length() == 0 ? "" : " ").append(name).append('=').append(bytes));
+    return line.toString();
   }
 
   /**
