@@ -34,7 +34,7 @@ public final class BenchCommand {
                           (build that jar first: mvn -q -B -DskipTests package -pl servo-cli -am)
         --jfr             record end-to-end configurations (a), (b) and (c) with JFR into servo-bench/target/bench/servo-{a,b,c}.jfr
         --warmup-curve L  only one child of end-to-end configuration L (a, a2, b, c, d, e) under load for 240 s:
-                          CPU per execution, the JIT's share of it, per 10 s window
+                          CPU per execution, the JIT's share of it and allocation per execution, per 10 s window
       PostgreSQL: SERVO_BENCH_POSTGRES_URL (default jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres);
       a database is created per end-to-end configuration and one for the cold starts, all dropped at the end.
       """;

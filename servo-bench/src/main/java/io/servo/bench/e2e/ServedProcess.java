@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,6 +36,7 @@ final class ServedProcess implements AutoCloseable {
   private final PrintStream commands;
   private final Map<String, CompletableFuture<Ended>> ends = new ConcurrentHashMap<>();
   private final BlockingQueue<long[]> stats = new LinkedBlockingQueue<>();
+  private final BlockingQueue<Map<String, Long>> pools = new LinkedBlockingQueue<>();
   private final Deque<String> lastLines = new ArrayDeque<>();
 
   /** An execution's end as the child saw it. */
@@ -117,6 +119,15 @@ final class ServedProcess implements AutoCloseable {
         if (line.startsWith(ServoUnderTest.PREFIX + "ended ")) {
           String[] parts = line.split(" ");
           future(parts[2]).complete(new Ended(Long.parseLong(parts[3]), parts[4]));
+        } else if (line.startsWith(ServoUnderTest.PREFIX + "pools")) {
+          Map<String, Long> byPool = new TreeMap<>();
+          for (String pool : line.substring((ServoUnderTest.PREFIX + "pools").length()).trim().split(" ")) {
+            int eq = pool.lastIndexOf('=');
+            if (eq > 0) {
+              byPool.put(pool.substring(0, eq), Long.parseLong(pool.substring(eq + 1)));
+            }
+          }
+          pools.add(byPool);
         } else if (line.startsWith(ServoUnderTest.PREFIX + "stats ")) {
           String[] parts = line.split(" ");
           stats.add(new long[] {Long.parseLong(parts[2]), Long.parseLong(parts[3]), Long.parseLong(parts[4])});
@@ -152,6 +163,16 @@ final class ServedProcess implements AutoCloseable {
     long[] values = stats.poll(30, TimeUnit.SECONDS);
     if (values == null) {
       throw new IOException("the child of " + configuration + " did not answer 'stats':\n" + lastLines());
+    }
+    return values;
+  }
+
+  /** Bytes allocated so far by the live threads of each pool of the child (see {@link ServoUnderTest}). */
+  Map<String, Long> allocationByPool() throws InterruptedException, IOException {
+    commands.println("pools");
+    Map<String, Long> values = pools.poll(30, TimeUnit.SECONDS);
+    if (values == null) {
+      throw new IOException("the child of " + configuration + " did not answer 'pools':\n" + lastLines());
     }
     return values;
   }

@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -29,6 +30,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The child JVM of one configuration: Servo's orchestrator, local queue and worker in one process,
@@ -92,6 +94,8 @@ public final class ServoUnderTest {
       if (line.equals("stats")) {
         out.println(PREFIX + "stats " + allocatedBytes(threads) + " " + os.getProcessCpuTime() + " "
             + compilerCpuNanos());
+      } else if (line.equals("pools")) {
+        out.println(PREFIX + "pools " + allocatedBytesByPool(threads));
       }
     }
     while (!started.isEmpty()) {
@@ -107,16 +111,45 @@ public final class ServoUnderTest {
   /**
    * Bytes allocated so far by the live threads of this JVM (JDK 17 has no whole-JVM counter):
    * threads that ended since the last reading are missing, so pools that keep their threads make
-   * this accurate and a burst of short-lived threads makes it an underestimate.
+   * this accurate and a burst of short-lived threads makes it an underestimate. The calling thread
+   * is left out: it only measures, and reading {@code /proc/self/task/*}{@code /stat} for {@link
+   * #compilerCpuNanos} allocates about 20 KB per thread of the JVM, some 1.5 MB per reading. Counted,
+   * that was 22-27 KB per execution at 6 executions/s ({@code --warmup-curve}'s pool {@code main}), and
+   * 3 KB more in a configuration with tracing, whose JVM has more threads.
    */
   static long allocatedBytes(ThreadMXBean threads) {
+    long self = Thread.currentThread().getId();
+    long[] ids = threads.getAllThreadIds();
+    long[] allocated = threads.getThreadAllocatedBytes(ids);
     long total = 0;
-    for (long allocated : threads.getThreadAllocatedBytes(threads.getAllThreadIds())) {
-      if (allocated > 0) {
-        total += allocated;
+    for (int i = 0; i < ids.length; i++) {
+      if (ids[i] != self && allocated[i] > 0) {
+        total += allocated[i];
       }
     }
     return total;
+  }
+
+  /**
+   * {@link #allocatedBytes} by thread pool: {@code NAME=BYTES} separated by spaces, a pool being the
+   * threads whose names differ only in digits ({@code servo-worker-http-N}); the calling thread is
+   * left out, as there.
+   */
+  static String allocatedBytesByPool(ThreadMXBean threads) {
+    long[] ids = threads.getAllThreadIds();
+    long[] allocated = threads.getThreadAllocatedBytes(ids);
+    ThreadInfo[] infos = threads.getThreadInfo(ids);
+    Map<String, Long> pools = new TreeMap<>();
+    long self = Thread.currentThread().getId();
+    for (int i = 0; i < ids.length; i++) {
+      if (ids[i] != self && infos[i] != null && allocated[i] > 0) {
+        pools.merge(infos[i].getThreadName().replaceAll("\\d+", "N").replace(' ', '_').replace('=', '_'),
+            allocated[i], Long::sum);
+      }
+    }
+    StringBuilder line = new StringBuilder();
+    pools.forEach((name, bytes) -> line.append(line.length() == 0 ? "" : " ").append(name).append('=').append(bytes));
+    return line.toString();
   }
 
   /**

@@ -46,21 +46,43 @@ public final class WarmupCurve {
         EndToEndBenchmark.deploy(client, child.orchestrator, hook.url());
         log.printf(Locale.ROOT, "%s: cold start %.0f ms; %d clients without a pause%n", configuration,
             child.coldStartNanos() / 1e6, clients);
-        log.println("| load s | executions | exec/s | CPU ms/exec | JIT ms/exec | JIT share | CPU less JIT ms/exec |");
-        log.println("|---:|---:|---:|---:|---:|---:|---:|");
+        log.println("| load s | executions | exec/s | CPU ms/exec | JIT ms/exec | JIT share | CPU less JIT ms/exec | alloc KB/exec |");
+        log.println("|---:|---:|---:|---:|---:|---:|---:|---:|");
         long executions = 0;
+        // Allocation by thread pool over the second half of the load, when the JIT is mostly done.
+        Map<String, Long> poolsAtHalf = null;
+        long executionsAtHalf = 0;
         for (Duration spent = Duration.ZERO; spent.compareTo(length) < 0; ) {
+          if (poolsAtHalf == null && spent.multipliedBy(2).compareTo(length) >= 0) {
+            poolsAtHalf = child.allocationByPool();
+            executionsAtHalf = executions;
+          }
           LoadWindow.Result r = LoadWindow.run(child, client, EndToEndBenchmark.WORKFLOW, clients, window);
           spent = spent.plus(window);
           executions += r.executions();
-          log.printf(Locale.ROOT, "| %d | %d | %.1f | %.2f | %.2f | %.0f%% | %.2f |%n", spent.toSeconds(),
+          log.printf(Locale.ROOT, "| %d | %d | %.1f | %.2f | %.2f | %.0f%% | %.2f | %.2f |%n", spent.toSeconds(),
               executions, r.executionsPerSecond(), r.cpuNanosPerExecution() / 1e6,
-              r.jitNanosPerExecution() / 1e6, r.jitShare() * 100, r.servingCpuNanosPerExecution() / 1e6);
+              r.jitNanosPerExecution() / 1e6, r.jitShare() * 100, r.servingCpuNanosPerExecution() / 1e6,
+              r.allocatedBytesPerExecution() / 1024);
         }
+        printPools(poolsAtHalf, child.allocationByPool(), executions - executionsAtHalf, log);
       } finally {
         EndToEndBenchmark.stopAndDrop(children, databases, states);
         Runtime.getRuntime().removeShutdownHook(cleanup);
       }
     }
+  }
+
+  /** KB per execution of each thread pool between two readings; a pool born in between counts from 0. */
+  private static void printPools(Map<String, Long> before, Map<String, Long> after, long executions, PrintStream log) {
+    log.printf(Locale.ROOT, "Allocation by thread pool over the second half (%d executions):%n", executions);
+    log.println("| thread pool | alloc KB/exec |");
+    log.println("|---|---:|");
+    after.forEach((pool, bytes) -> {
+      double perExecution = (bytes - before.getOrDefault(pool, 0L)) / 1024.0 / Math.max(1, executions);
+      if (perExecution >= 0.01) {
+        log.printf(Locale.ROOT, "| %s | %.2f |%n", pool, perExecution);
+      }
+    });
   }
 }

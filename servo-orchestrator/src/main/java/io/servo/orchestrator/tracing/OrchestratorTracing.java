@@ -18,6 +18,7 @@ import io.servo.orchestrator.sweeper.LostAttemptSpans;
 import io.servo.orchestrator.sweeper.RedeliveryTrace;
 import io.servo.telemetry.SpanTakeover;
 import io.servo.telemetry.http.ExchangeAttributesGetter;
+import io.servo.telemetry.http.RecordedOnlyAttributes;
 import java.util.Objects;
 
 /**
@@ -89,7 +90,7 @@ public final class OrchestratorTracing {
     Instrumenter<ExchangeRequest, Integer> server =
         Instrumenter.<ExchangeRequest, Integer>builder(openTelemetry, scope, HttpSpanNameExtractor.create(http))
             .setSpanStatusExtractor(HttpSpanStatusExtractor.create(http))
-            .addAttributesExtractor(HttpServerAttributesExtractor.create(http))
+            .addAttributesExtractor(RecordedOnlyAttributes.of(HttpServerAttributesExtractor.create(http)))
             .addSpanLinksExtractor((links, parentContext, request) -> {
               if (request.link() != null) {
                 links.addLink(request.link());

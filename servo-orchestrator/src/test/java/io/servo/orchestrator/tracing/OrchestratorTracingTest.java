@@ -102,6 +102,10 @@ class OrchestratorTracingTest {
     assertThat(server.getAttributes().get(AttributeKey.stringKey("http.request.method"))).isEqualTo("POST");
     assertThat(server.getAttributes().get(AttributeKey.longKey("http.response.status_code"))).isEqualTo(201L);
     assertThat(server.getAttributes().get(AttributeKey.stringKey("url.path"))).isEqualTo(START);
+    // Start attributes are extracted only once the span is known to record (RecordedOnlyAttributes):
+    // the exported span still carries them all.
+    assertThat(server.getAttributes().get(AttributeKey.stringKey("url.scheme"))).isEqualTo("http");
+    assertThat(server.getAttributes().get(AttributeKey.stringKey("server.address"))).isNotBlank();
 
     assertThat(enqueue.getKind()).isEqualTo(SpanKind.INTERNAL);
     assertThat(enqueue.getParentSpanId()).isEqualTo(server.getSpanId());

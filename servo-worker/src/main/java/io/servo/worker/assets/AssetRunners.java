@@ -25,7 +25,8 @@ public final class AssetRunners implements AssetRunner, AutoCloseable {
     this.command =
         new CommandRunner(environment, workdir, instrumentation::childEnvironment, sandbox);
     this.sql = new SqlRunner(warehouse);
-    this.http = new HttpRunner(instrumentation.httpClient(httpClient), environment);
+    this.http = new HttpRunner(instrumentation.httpClient(httpClient), environment,
+        instrumentation::httpHeaders, new EgressGuard());
   }
 
   /**

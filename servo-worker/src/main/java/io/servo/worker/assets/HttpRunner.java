@@ -20,6 +20,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
  * Sends an {@code http} asset's request with the worker's one {@link HttpClient}. The asset's
@@ -33,6 +34,7 @@ final class HttpRunner implements AssetRunner {
 
   private final HttpClient client;
   private final Map<String, String> workerEnvironment;
+  private final Consumer<HttpRequest.Builder> headers;
   private final EgressGuard guard;
 
   HttpRunner(HttpClient client, Map<String, String> workerEnvironment) {
@@ -40,8 +42,15 @@ final class HttpRunner implements AssetRunner {
   }
 
   HttpRunner(HttpClient client, Map<String, String> workerEnvironment, EgressGuard guard) {
+    this(client, workerEnvironment, request -> {}, guard);
+  }
+
+  /** @param headers adds headers last, before the request is built (the trace context) */
+  HttpRunner(HttpClient client, Map<String, String> workerEnvironment, Consumer<HttpRequest.Builder> headers,
+      EgressGuard guard) {
     this.client = client;
     this.workerEnvironment = workerEnvironment;
+    this.headers = headers;
     this.guard = guard;
   }
 
@@ -97,6 +106,7 @@ final class HttpRunner implements AssetRunner {
     }
     builder.method(http.method(),
         body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    headers.accept(builder);
     ResolvedValueMask mask = env.mask();
 
     TailBuffer responseBody = new TailBuffer(BODY_TAIL_BYTES + mask.maxValueBytes());

@@ -1,6 +1,7 @@
 package io.servo.worker.assets;
 
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.util.Map;
 import javax.sql.DataSource;
 
@@ -23,6 +24,12 @@ public interface RunnerInstrumentation {
   default HttpClient httpClient(HttpClient client) {
     return client;
   }
+
+  /**
+   * Adds headers to an {@code http} asset's request just before it is built (the trace context, when
+   * the client given by {@link #httpClient} does not add it itself).
+   */
+  default void httpHeaders(HttpRequest.Builder request) {}
 
   /**
    * Completes the environment of a {@code command} asset's process just before it starts: {@code

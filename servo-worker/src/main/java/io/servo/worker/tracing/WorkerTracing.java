@@ -10,6 +10,7 @@ import io.opentelemetry.instrumentation.api.semconv.http.HttpSpanNameExtractor;
 import io.opentelemetry.instrumentation.api.semconv.http.HttpSpanStatusExtractor;
 import io.servo.telemetry.SpanTakeover;
 import io.servo.telemetry.http.ExchangeAttributesGetter;
+import io.servo.telemetry.http.RecordedOnlyAttributes;
 import io.servo.worker.assets.RunnerInstrumentation;
 import io.servo.worker.execution.ExecutionInterceptor;
 import io.servo.worker.http.DeliveryObserver;
@@ -61,7 +62,7 @@ public final class WorkerTracing {
     Instrumenter<DeliveryRequest, Integer> server = Instrumenter.<DeliveryRequest, Integer>builder(
             openTelemetry, WorkerSpans.INSTRUMENTATION_NAME, HttpSpanNameExtractor.create(http))
         .setSpanStatusExtractor(HttpSpanStatusExtractor.create(http))
-        .addAttributesExtractor(HttpServerAttributesExtractor.create(http))
+        .addAttributesExtractor(RecordedOnlyAttributes.of(HttpServerAttributesExtractor.create(http)))
         .addSpanLinksExtractor((links, parentContext, request) -> {
           if (request.frontEnd() != null) {
             links.addLink(request.frontEnd(),
