@@ -3,11 +3,14 @@ package io.servo.cli.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.servo.core.execution.AssetStatus;
 import io.servo.core.execution.ExecutionState;
 import io.servo.storage.AssetResult;
 import io.servo.storage.Execution;
 import io.servo.testing.postgres.PostgresTestDatabase;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,8 +21,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -33,9 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * execution exactly once. Spans are read from each worker's stdout exporter, one line per span.
  */
 class WorkerKilledTraceTest {
-  private static final Pattern SPAN = Pattern.compile(
-      "^span (.+?) service=\\S+ kind=(\\S+) trace_id=(\\S+) span_id=(\\S+) parent_id=(\\S+) duration_ms=\\S+ "
-          + "status=(\\S+)(?: error=\"([^\"]*)\")?", Pattern.MULTILINE);
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path dir;
   /** Closed last-opened first: the workers, then the orchestrator, then the database. */
@@ -66,6 +65,7 @@ class WorkerKilledTraceTest {
     workerEnv.put("SERVO_TRACE_ENABLED", "true");
     workerEnv.put("SERVO_TRACE_SAMPLE_RATE", "1.0");
     workerEnv.put("SERVO_TRACE_EXPORTER", "stdout");
+    workerEnv.put("SERVO_TRACE_STDOUT_FORMAT", "otlp-json");
     // Spans that ended before the kill are out before it: the orphans the issue saw.
     workerEnv.put("OTEL_BSP_SCHEDULE_DELAY", "50");
     ServoProcess first = opened(ServoProcess.start("worker", workerEnv, dir.resolve("worker-1.log"))).awaitListening(Duration.ofSeconds(30));
@@ -127,12 +127,33 @@ class WorkerKilledTraceTest {
         beforeKill.size(), all.size(), lost.size());
   }
 
+  /** The spans of {@code traceId} in a worker's stdout, written by the machine-readable stdout exporter. */
   private static List<Line> spans(String output, String traceId) {
     List<Line> spans = new ArrayList<>();
-    Matcher m = SPAN.matcher(output);
-    while (m.find()) {
-      if (m.group(3).equals(traceId)) {
-        spans.add(new Line(m.group(1), m.group(2), m.group(3), m.group(4), m.group(5), m.group(6), m.group(7)));
+    for (String text : output.split("\n")) {
+      if (!text.startsWith("{\"resourceSpans\"")) {
+        continue;
+      }
+      JsonNode request;
+      try {
+        request = JSON.readTree(text);
+      } catch (IOException e) {
+        continue; // a line cut by the kill
+      }
+      for (JsonNode resource : request.path("resourceSpans")) {
+        for (JsonNode scope : resource.path("scopeSpans")) {
+          for (JsonNode span : scope.path("spans")) {
+            if (!span.path("traceId").asText().equals(traceId)) {
+              continue;
+            }
+            JsonNode status = span.path("status");
+            int code = status.path("code").asInt(0);
+            String message = status.path("message").asText("");
+            spans.add(new Line(span.path("name").asText(), span.path("kind").asText(), traceId,
+                span.path("spanId").asText(), span.path("parentSpanId").asText("-"),
+                code == 2 ? "ERROR" : code == 1 ? "OK" : "UNSET", message.isEmpty() ? null : message));
+          }
+        }
       }
     }
     return spans;
