@@ -64,6 +64,7 @@ public final class OrchestratorServer implements AutoCloseable {
   private final List<LocalTaskQueue> localQueues = new ArrayList<>();
   private final OutboxRelay relay;
   private final ExecutionSweeper sweeper;
+  private final io.servo.orchestrator.tracing.KeptTraces keptTraces;
   private final JsonHttpServer httpServer;
   private final Duration shutdownGrace;
   private boolean started;
@@ -81,7 +82,9 @@ public final class OrchestratorServer implements AutoCloseable {
     }
     TaskSignature signature = TaskSignature.create(secret, b.clock, TaskSignature.DEFAULT_WINDOW);
 
-    OrchestratorTracing tracing = OrchestratorTracing.create(b.openTelemetry, config.traceInbound());
+    OrchestratorTracing tracing = OrchestratorTracing.create(b.openTelemetry, config.traceInbound(),
+        b.storage.executions(), b.clock);
+    this.keptTraces = tracing.keptTraces();
     TaskQueue baseQueue = b.taskQueue;
     this.ownsQueue = baseQueue == null;
     if (baseQueue == null) {
@@ -178,6 +181,7 @@ public final class OrchestratorServer implements AutoCloseable {
     started = true;
     relay.start();
     sweeper.start();
+    keptTraces.start();
     log.info("orchestrator listening on port {} ({}, queue {} '{}')", port(), config.environment().id(),
         config.queue().id(), queue.name());
   }
@@ -205,6 +209,7 @@ public final class OrchestratorServer implements AutoCloseable {
     closed = true;
     httpServer.close(shutdownGrace);
     sweeper.close();
+    keptTraces.close();
     relay.close();
     if (ownsQueue) {
       queue.close();

@@ -69,7 +69,31 @@ public interface ExecutionStore {
    * running → {@code to} (an ended state) if {@code attempt} still holds the claim. Throws {@link
    * IllegalArgumentException} when {@code to} is not one running may end in.
    */
-  boolean finish(String tenant, String executionId, int attempt, ExecutionState to, String error);
+  default boolean finish(String tenant, String executionId, int attempt, ExecutionState to, String error) {
+    return finish(tenant, executionId, attempt, to, error, null);
+  }
+
+  /**
+   * {@link #finish(String, String, int, ExecutionState, String)} that also records why the trace
+   * of the execution is kept ({@code traceKept}: {@code error} or {@code slow}; null when it is not).
+   */
+  boolean finish(String tenant, String executionId, int attempt, ExecutionState to, String error,
+      String traceKept);
+
+  /**
+   * Records the worker's part of a kept trace ({@code keptSpans}) on an execution whose trace was
+   * kept; false when it was not (nothing is written).
+   */
+  boolean recordKeptSpans(String tenant, String executionId, String keptSpans);
+
+  /**
+   * Of {@code executionIds}, across tenants, the ended ones, with whether their trace was kept and
+   * the worker's part of it (for the orchestrator that holds the rest).
+   */
+  List<KeptTraceState> endedOf(java.util.Collection<String> executionIds);
+
+  /** Forgets the worker's part of a kept trace once exported. */
+  void clearKeptSpans(String executionId);
 
   /**
    * Inserts or replaces the result of {@code result.assetName()} for the execution if the claim of

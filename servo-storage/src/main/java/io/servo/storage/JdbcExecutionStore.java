@@ -30,6 +30,8 @@ final class JdbcExecutionStore implements ExecutionStore {
   private final String renew;
   private final String release;
   private final String finish;
+  private final String recordKept;
+  private final String clearKept;
   private final String upsertAsset;
   private final String selectAssets;
   private final String selectExpired;
@@ -68,8 +70,11 @@ final class JdbcExecutionStore implements ExecutionStore {
     release = d.sql("UPDATE {s}executions SET lease_until = NULL, open_spans = NULL, updated_at = ? "
         + "WHERE tenant_id = ? AND id = ? AND state = 'running' AND attempt = ?");
     finish = d.sql("UPDATE {s}executions SET state = ?, error = ?, ended_at = ?, lease_until = NULL, "
-        + "open_spans = NULL, updated_at = ? "
+        + "open_spans = NULL, updated_at = ?, trace_kept = ? "
         + "WHERE tenant_id = ? AND id = ? AND state = 'running' AND attempt = ?");
+    recordKept = d.sql("UPDATE {s}executions SET kept_spans = ? "
+        + "WHERE tenant_id = ? AND id = ? AND trace_kept IS NOT NULL");
+    clearKept = d.sql("UPDATE {s}executions SET kept_spans = NULL WHERE id = ?");
     // Takes tenant and id from the execution row, so a result can only join an execution of the
     // same tenant; the upsert then only ever meets that execution's own rows. Fenced like finish:
     // only the attempt holding the running execution writes. On PostgreSQL the execution row is
@@ -309,7 +314,8 @@ final class JdbcExecutionStore implements ExecutionStore {
    * @throws IllegalArgumentException when {@code to} is not an ended state
    */
   @Override
-  public boolean finish(String tenant, String executionId, int attempt, ExecutionState to, String error) {
+  public boolean finish(String tenant, String executionId, int attempt, ExecutionState to, String error,
+      String traceKept) {
     requireNonNull(executionId, "executionId");
     requireNonNull(to, "to");
     if (!ExecutionState.RUNNING.canTransitionTo(to)) {
@@ -323,10 +329,63 @@ final class JdbcExecutionStore implements ExecutionStore {
         s.setString(2, error);
         db.dialect().bindInstant(s, 3, now);
         db.dialect().bindInstant(s, 4, now);
-        s.setString(5, tenant);
-        s.setString(6, executionId);
-        s.setInt(7, attempt);
+        s.setString(5, traceKept);
+        s.setString(6, tenant);
+        s.setString(7, executionId);
+        s.setInt(8, attempt);
         return s.executeUpdate() == 1;
+      }
+    });
+  }
+
+  @Override
+  public boolean recordKeptSpans(String tenant, String executionId, String keptSpans) {
+    requireNonNull(executionId, "executionId");
+    requireNonNull(keptSpans, "keptSpans");
+    return db.write(tenant, "recording a kept trace", c -> {
+      try (PreparedStatement s = c.prepareStatement(recordKept)) {
+        s.setString(1, keptSpans);
+        s.setString(2, tenant);
+        s.setString(3, executionId);
+        return s.executeUpdate() == 1;
+      }
+    });
+  }
+
+  @Override
+  public List<KeptTraceState> endedOf(java.util.Collection<String> executionIds) {
+    if (executionIds.isEmpty()) {
+      return List.of();
+    }
+    List<String> ids = List.copyOf(executionIds);
+    // One statement per chunk; the orchestrator asks about the executions it holds, a few hundred.
+    String sql = db.dialect().sql("SELECT id, tenant_id, state, ended_at, trace_kept, kept_spans "
+        + "FROM {s}executions WHERE state IN ('succeeded', 'failed', 'timeout', 'cancelled') AND id IN ("
+        + String.join(", ", java.util.Collections.nCopies(ids.size(), "?")) + ")");
+    return db.system("finding ended executions of kept traces", c -> {
+      try (PreparedStatement s = c.prepareStatement(sql)) {
+        for (int i = 0; i < ids.size(); i++) {
+          s.setString(i + 1, ids.get(i));
+        }
+        List<KeptTraceState> found = new ArrayList<>();
+        try (ResultSet r = s.executeQuery()) {
+          while (r.next()) {
+            found.add(new KeptTraceState(r.getString("id"), r.getString("tenant_id"),
+                ExecutionState.fromWireName(r.getString("state")).orElseThrow(), db.dialect().instant(r, "ended_at"),
+                r.getString("trace_kept"), r.getString("kept_spans")));
+          }
+        }
+        return found;
+      }
+    });
+  }
+
+  @Override
+  public void clearKeptSpans(String executionId) {
+    db.system("forgetting an exported kept trace", c -> {
+      try (PreparedStatement s = c.prepareStatement(clearKept)) {
+        s.setString(1, executionId);
+        return s.executeUpdate();
       }
     });
   }

@@ -19,6 +19,7 @@ import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
 import io.servo.telemetry.config.TraceExporter;
+import io.servo.telemetry.keep.TraceKeep;
 import io.servo.telemetry.config.TracePropagator;
 import io.servo.telemetry.config.TracingConfig;
 import io.servo.telemetry.jdbc.JdbcTracing;
@@ -347,7 +348,8 @@ public final class ServoTelemetry implements AutoCloseable {
       return this;
     }
 
-    Builder clock(Clock value) {
+    /** The clock of drop reports and of the keep cap's minute (tests freeze it). */
+    public Builder clock(Clock value) {
       this.clock = value;
       return this;
     }
@@ -409,14 +411,17 @@ public final class ServoTelemetry implements AutoCloseable {
         tracerProvider.addSpanProcessor(new IdsOnlySpanProcessor());
       }
       SdkTracerProvider sdk = tracerProvider.build();
+      String service = String.valueOf(resource.getAttribute(ServiceResource.SERVICE_NAME));
       OpenTelemetry openTelemetry = new TracingOnly(sdk, propagators(config),
-          SpanTakeover.create(exportProcessors, resource));
+          SpanTakeover.create(exportProcessors, resource),
+          TraceKeep.create(config.keep(), exportProcessors, resource, idGenerator, clock, service,
+              redactor));
       // "exporter=none" alone read as "traces go nowhere" where servo dev keeps them in memory.
       String exportsTo = config.exporter().id()
           + (extraExporters.isEmpty() ? "" : " (and " + extraExporters.size() + " in-process)");
-      log.info("Tracing on: service={}, exporter={}, endpoint={}, sampler={}, propagators={}",
+      log.info("Tracing on: service={}, exporter={}, endpoint={}, sampler={}, propagators={}, keep={}",
           resource.getAttribute(ServiceResource.SERVICE_NAME), exportsTo, endpoint,
-          config.samplerDescription(), config.propagatorIds());
+          config.samplerDescription(), config.propagatorIds(), config.keep().description());
       TraceLinks traceLinks = TraceLinks.create(config, project);
       return new ServoTelemetry(config, openTelemetry, sdk, droppedSpans, List.copyOf(ledgers),
           redactor, traceLinks);
@@ -469,7 +474,7 @@ public final class ServoTelemetry implements AutoCloseable {
    * that nothing reads (about 25 ms of start-up).
    */
   private record TracingOnly(TracerProvider tracerProvider, ContextPropagators propagators,
-      SpanTakeover takeover) implements OpenTelemetry {
+      SpanTakeover takeover, TraceKeep traceKeep) implements OpenTelemetry, TraceKeep.KeepHolder {
     @Override
     public TracerProvider getTracerProvider() {
       return tracerProvider;

@@ -85,7 +85,9 @@ public final class WorkerServer implements AutoCloseable {
             // Never follow a redirect: it would carry the asset's (secret) headers to another URL.
             .followRedirects(HttpClient.Redirect.NEVER)
             .build();
-    WorkerTracing tracing = WorkerTracing.create(b.openTelemetry, b.clock);
+    // An unsampled execution's trace that is kept: the worker's part goes to the execution's row.
+    WorkerTracing tracing = WorkerTracing.create(b.openTelemetry, b.clock,
+        (tenant, executionId, spans) -> b.storage.executions().recordKeptSpans(tenant, executionId, spans));
     // http assets get the traced client; the OIDC key fetches (before any span exists) the plain one.
     this.runners = AssetRunners.create(b.environment, b.config.workdir(), b.config.warehouseUrl(),
         httpClient, tracing.runners(), b.config.requireHmacSecret().getBytes(StandardCharsets.UTF_8),

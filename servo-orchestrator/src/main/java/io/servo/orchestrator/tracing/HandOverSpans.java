@@ -1,12 +1,22 @@
 package io.servo.orchestrator.tracing;
 
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.instrumentation.api.instrumenter.Instrumenter;
+import io.opentelemetry.sdk.trace.IdGenerator;
+import io.opentelemetry.sdk.trace.data.StatusData;
 import io.servo.core.queue.QueueException;
 import io.servo.core.task.TraceMetadata;
 import io.servo.orchestrator.outbox.HandOverTrace;
 import io.servo.telemetry.TraceSampling;
+import io.servo.telemetry.keep.TraceSkeleton;
+import java.util.List;
 
 /**
  * The producer side of the queue hop: each hand-over attempt becomes a {@code cloud_tasks.enqueue}
@@ -21,9 +31,13 @@ import io.servo.telemetry.TraceSampling;
  */
 final class HandOverSpans implements HandOverTrace {
   private final Instrumenter<Task, Void> producer;
+  private final KeptTraces keptTraces;
+  private final IdGenerator ids;
 
-  HandOverSpans(Instrumenter<Task, Void> producer) {
+  HandOverSpans(Instrumenter<Task, Void> producer, KeptTraces keptTraces, IdGenerator ids) {
     this.producer = producer;
+    this.keptTraces = keptTraces;
+    this.ids = ids;
   }
 
   @Override
@@ -35,7 +49,16 @@ final class HandOverSpans implements HandOverTrace {
     }
     // The relay runs on its own thread: the parent is what the payload says, never the thread's context.
     Context parent = PayloadContext.extract(committed);
-    if (TraceSampling.isUnsampledTrace(parent) || !producer.shouldStart(parent, task)) {
+    if (TraceSampling.isUnsampledTrace(parent)) {
+      KeptTraces.Held held = keptTraces.enabled() ? keptTraces.held(task.payload().executionId()) : null;
+      if (held == null) {
+        send.send(committed);
+      } else {
+        noted(held, task, Span.fromContext(parent).getSpanContext(), committed, send);
+      }
+      return;
+    }
+    if (!producer.shouldStart(parent, task)) {
       send.send(committed);
       return;
     }
@@ -48,6 +71,31 @@ final class HandOverSpans implements HandOverTrace {
       throw e;
     } finally {
       producer.end(context, task, null, error);
+    }
+  }
+
+  /**
+   * An unsampled hand-over of an execution whose trace may still be kept: the task carries a span
+   * id of its own (still not sampled), which the held skeleton's hand-over part gets, so that the
+   * worker's part of a kept trace hangs beneath the hand-over as a sampled one does.
+   */
+  private void noted(KeptTraces.Held held, Task task, SpanContext parent, TraceMetadata committed, Send send)
+      throws QueueException {
+    String spanId = ids.generateSpanId();
+    TraceSkeleton skeleton = held.skeleton();
+    int part = skeleton.openUnder(held.handOverParent(), ServoSpans.CLOUD_TASKS_ENQUEUE, SpanKind.PRODUCER, spanId);
+    Throwable error = null;
+    try {
+      send.send(new TraceMetadata("00-" + parent.getTraceId() + "-" + spanId + "-"
+          + parent.getTraceFlags().asHex(), committed.tracestate()));
+    } catch (QueueException | RuntimeException e) {
+      error = e;
+      throw e;
+    } finally {
+      AttributesBuilder attributes = Attributes.builder();
+      HandOverAttributes.INSTANCE.onStart(attributes, Context.root(), task);
+      skeleton.close(part, attributes.build(), error == null ? StatusData.unset()
+          : StatusData.create(StatusCode.ERROR, error.getClass().getSimpleName()), List.of());
     }
   }
 }

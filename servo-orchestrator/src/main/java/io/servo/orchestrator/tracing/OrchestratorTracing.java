@@ -16,9 +16,13 @@ import io.servo.orchestrator.execution.TraceContextSource;
 import io.servo.orchestrator.outbox.HandOverTrace;
 import io.servo.orchestrator.sweeper.LostAttemptSpans;
 import io.servo.orchestrator.sweeper.RedeliveryTrace;
+import io.servo.storage.ExecutionStore;
 import io.servo.telemetry.SpanTakeover;
 import io.servo.telemetry.http.ExchangeAttributesGetter;
 import io.servo.telemetry.http.RecordedOnlyAttributes;
+import io.servo.telemetry.keep.TraceKeep;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -34,8 +38,10 @@ import java.util.Objects;
  * work at all.
  */
 public final class OrchestratorTracing {
+  /** How often the database is asked which held executions ended. */
+  static final Duration KEPT_TRACES_POLL = Duration.ofMillis(500);
   private static final OrchestratorTracing DISABLED = new OrchestratorTracing(null, null, null, null, null, null,
-      LostAttemptSpans.NONE);
+      LostAttemptSpans.NONE, KeptTraces.NONE);
 
   private final Instrumenter<TracingExecutionLauncher.Launch, LaunchedExecution> launches;
   private final HandOverTrace handOvers;
@@ -44,6 +50,7 @@ public final class OrchestratorTracing {
   private final TraceContextSource traceContext;
   private final RedeliveryTrace redeliveries;
   private final LostAttemptSpans lostAttempts;
+  private final KeptTraces keptTraces;
 
   private OrchestratorTracing(
       Instrumenter<TracingExecutionLauncher.Launch, LaunchedExecution> launches,
@@ -52,8 +59,10 @@ public final class OrchestratorTracing {
       RequestObserver requests,
       TraceContextSource traceContext,
       RedeliveryTrace redeliveries,
-      LostAttemptSpans lostAttempts) {
+      LostAttemptSpans lostAttempts,
+      KeptTraces keptTraces) {
     this.launches = launches;
+    this.keptTraces = keptTraces;
     this.handOvers = handOvers;
     this.localClient = localClient;
     this.requests = requests;
@@ -67,6 +76,16 @@ public final class OrchestratorTracing {
    * @param inbound what a caller's incoming trace context may do ({@code SERVO_TRACE_INBOUND})
    */
   public static OrchestratorTracing create(OpenTelemetry openTelemetry, TraceInbound inbound) {
+    return create(openTelemetry, inbound, null, Clock.systemUTC());
+  }
+
+  /**
+   * Like {@link #create(OpenTelemetry, TraceInbound)}, keeping whole the traces of unsampled
+   * executions that end failed, timed out or slow ({@code SERVO_TRACE_KEEP}): {@code store} tells
+   * which ended and holds the workers' parts (see {@link KeptTraces}); null keeps nothing.
+   */
+  public static OrchestratorTracing create(OpenTelemetry openTelemetry, TraceInbound inbound,
+      ExecutionStore store, Clock clock) {
     Objects.requireNonNull(openTelemetry, "openTelemetry");
     Objects.requireNonNull(inbound, "inbound");
     if (isNoop(openTelemetry)) {
@@ -97,15 +116,19 @@ public final class OrchestratorTracing {
               }
             })
             .buildInstrumenter(SpanKindExtractor.alwaysServer());
-    RequestObserver requests =
-        new ServerSpans(server, openTelemetry.getPropagators().getTextMapPropagator(), inbound);
+    TraceKeep keep = store == null ? TraceKeep.DISABLED : TraceKeep.of(openTelemetry);
+    KeptTraces keptTraces = keep.enabled()
+        ? new KeptTraces(keep, store, KEPT_TRACES_POLL, clock) : KeptTraces.NONE;
+    RequestObserver requests = new ServerSpans(server, openTelemetry.getPropagators().getTextMapPropagator(),
+        inbound, keptTraces.enabled() ? keep : TraceKeep.DISABLED);
     Instrumenter<RedeliverySpans.Redelivery, Void> redeliveries =
         Instrumenter.<RedeliverySpans.Redelivery, Void>builder(
                 openTelemetry, scope, r -> ServoSpans.REDELIVER_EXECUTION)
             .addAttributesExtractor(RedeliverySpans.ATTRIBUTES)
             .buildInstrumenter(SpanKindExtractor.alwaysInternal());
-    return new OrchestratorTracing(launches, new HandOverSpans(producer), localClient, requests,
-        CurrentSpanTraceContext.INSTANCE, new RedeliverySpans(redeliveries), lostAttempts(openTelemetry));
+    return new OrchestratorTracing(launches, new HandOverSpans(producer, keptTraces, keep.ids()), localClient,
+        requests, CurrentSpanTraceContext.INSTANCE, new RedeliverySpans(redeliveries), lostAttempts(openTelemetry),
+        keptTraces);
   }
 
   private static LostAttemptSpans lostAttempts(OpenTelemetry openTelemetry) {
@@ -121,7 +144,15 @@ public final class OrchestratorTracing {
   /** Wraps the launcher in {@code orchestrator.enqueue_execution}. */
   public ExecutionLauncher wrapLauncher(ExecutionLauncher launcher) {
     Objects.requireNonNull(launcher, "launcher");
-    return enabled() ? new TracingExecutionLauncher(launcher, launches) : launcher;
+    return enabled() ? new TracingExecutionLauncher(launcher, launches, keptTraces) : launcher;
+  }
+
+  /**
+   * The orchestrator parts of unsampled executions' traces, held until each execution ends and
+   * exported whole if its worker kept the trace; start it with the service, close it at shutdown.
+   */
+  public KeptTraces keptTraces() {
+    return keptTraces;
   }
 
   /** Where new payloads get their trace context: the current span's. */

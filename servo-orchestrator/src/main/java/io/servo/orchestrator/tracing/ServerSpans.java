@@ -1,18 +1,26 @@
 package io.servo.orchestrator.tracing;
 
 import com.sun.net.httpserver.HttpExchange;
+import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanId;
+import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.instrumentation.api.instrumenter.Instrumenter;
+import io.opentelemetry.sdk.trace.data.StatusData;
+import io.opentelemetry.semconv.HttpAttributes;
 import io.servo.orchestrator.OrchestratorConfig.TraceInbound;
 import io.servo.orchestrator.api.CallerAuthentication;
 import io.servo.orchestrator.api.RequestObserver;
 import io.servo.telemetry.TraceSampling;
+import io.servo.telemetry.keep.TraceKeep;
+import io.servo.telemetry.keep.TraceSkeleton;
 import io.servo.telemetry.propagation.MapCarrier;
+import java.util.List;
 
 /**
  * The SERVER span of each API request. It starts after authentication, because the caller's
@@ -27,17 +35,20 @@ import io.servo.telemetry.propagation.MapCarrier;
  * </ul>
  */
 final class ServerSpans implements RequestObserver {
+  private static final String EXECUTIONS_ROUTE_SUFFIX = "/executions";
   private enum Use { PARENT, LINK, NOTHING }
 
   private final Instrumenter<ExchangeRequest, Integer> instrumenter;
   private final TextMapPropagator propagator;
   private final TraceInbound inbound;
+  private final TraceKeep keep;
 
   ServerSpans(Instrumenter<ExchangeRequest, Integer> instrumenter, TextMapPropagator propagator,
-      TraceInbound inbound) {
+      TraceInbound inbound, TraceKeep keep) {
     this.instrumenter = instrumenter;
     this.propagator = propagator;
     this.inbound = inbound;
+    this.keep = keep;
   }
 
   @Override
@@ -68,10 +79,42 @@ final class ServerSpans implements RequestObserver {
       return Observation.NONE;
     }
     Context context = instrumenter.start(parent, request);
+    SpanContext started = Span.fromContext(context).getSpanContext();
+    if (!started.isSampled() && keep.enabled() && launches(exchange, route)) {
+      return noted(context, started, exchange.getRequestMethod() + " " + route, route, request);
+    }
     Scope scope = context.makeCurrent();
     return (status, error) -> {
       scope.close();
       instrumenter.end(context, request, status, error);
+    };
+  }
+
+  /** Only a request that starts an execution can lead to a kept trace. */
+  private static boolean launches(HttpExchange exchange, String route) {
+    return route != null && route.endsWith(EXECUTIONS_ROUTE_SUFFIX) && "POST".equals(exchange.getRequestMethod());
+  }
+
+  /**
+   * A request starting an execution in a trace the sampler left out: its SERVER part is noted in a
+   * skeleton (with its statements and the launch), which the launch holds until the execution ends
+   * in case the trace is kept ({@link KeptTraces}). The part has the span id the SDK gave the
+   * unsampled span, the one the payload and the logs carry.
+   */
+  private Observation noted(Context context, SpanContext started, String name, String route,
+      ExchangeRequest request) {
+    TraceSkeleton skeleton = new TraceSkeleton(started.getTraceId(), SpanId.getInvalid(), true);
+    int part = skeleton.open(name, SpanKind.SERVER, started.getSpanId());
+    Scope scope = skeleton.storeIn(context).makeCurrent();
+    return (status, error) -> {
+      scope.close();
+      instrumenter.end(context, request, status, error);
+      skeleton.close(part, Attributes.builder()
+              .put(HttpAttributes.HTTP_REQUEST_METHOD, "POST")
+              .put(HttpAttributes.HTTP_ROUTE, route)
+              .put(HttpAttributes.HTTP_RESPONSE_STATUS_CODE, (long) status)
+              .build(),
+          status >= 500 ? StatusData.error() : StatusData.unset(), List.of());
     };
   }
 

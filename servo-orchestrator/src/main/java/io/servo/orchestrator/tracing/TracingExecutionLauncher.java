@@ -1,13 +1,18 @@
 package io.servo.orchestrator.tracing;
 
+import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.instrumentation.api.instrumenter.AttributesExtractor;
 import io.opentelemetry.instrumentation.api.instrumenter.Instrumenter;
+import io.opentelemetry.sdk.trace.data.StatusData;
 import io.servo.orchestrator.execution.ExecutionLauncher;
 import io.servo.orchestrator.execution.LaunchedExecution;
 import io.servo.telemetry.TraceSampling;
+import io.servo.telemetry.keep.TraceSkeleton;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -38,17 +43,25 @@ final class TracingExecutionLauncher implements ExecutionLauncher {
 
   private final ExecutionLauncher delegate;
   private final Instrumenter<Launch, LaunchedExecution> instrumenter;
+  private final KeptTraces keptTraces;
 
-  TracingExecutionLauncher(ExecutionLauncher delegate, Instrumenter<Launch, LaunchedExecution> instrumenter) {
+  TracingExecutionLauncher(ExecutionLauncher delegate, Instrumenter<Launch, LaunchedExecution> instrumenter,
+      KeptTraces keptTraces) {
     this.delegate = delegate;
     this.instrumenter = instrumenter;
+    this.keptTraces = keptTraces;
   }
 
   @Override
   public Optional<LaunchedExecution> launch(String tenant, String workflow, String idempotencyKey) {
     Context parent = Context.current();
     Launch launch = new Launch(tenant, workflow);
-    if (TraceSampling.isUnsampledTrace(parent) || !instrumenter.shouldStart(parent, launch)) {
+    if (TraceSampling.isUnsampledTrace(parent)) {
+      TraceSkeleton skeleton = TraceSkeleton.fromContext(parent);
+      return skeleton == null ? delegate.launch(tenant, workflow, idempotencyKey)
+          : noted(skeleton, launch, idempotencyKey);
+    }
+    if (!instrumenter.shouldStart(parent, launch)) {
       return delegate.launch(tenant, workflow, idempotencyKey);
     }
     Context context = instrumenter.start(parent, launch);
@@ -62,6 +75,28 @@ final class TracingExecutionLauncher implements ExecutionLauncher {
       throw e;
     } finally {
       instrumenter.end(context, launch, launched.orElse(null), error);
+    }
+  }
+
+  /**
+   * An unsampled launch, noted in the request's skeleton (its statements beneath it), which is then
+   * held until the new execution ends, in case its trace is kept.
+   */
+  private Optional<LaunchedExecution> noted(TraceSkeleton skeleton, Launch launch, String idempotencyKey) {
+    int part = skeleton.open(ServoSpans.ENQUEUE_EXECUTION, SpanKind.INTERNAL, null);
+    Optional<LaunchedExecution> launched = Optional.empty();
+    try {
+      launched = delegate.launch(launch.tenant(), launch.workflow(), idempotencyKey);
+      return launched;
+    } finally {
+      AttributesBuilder attributes = Attributes.builder();
+      ATTRIBUTES.onStart(attributes, Context.root(), launch);
+      ATTRIBUTES.onEnd(attributes, Context.root(), launch, launched.orElse(null), null);
+      skeleton.close(part, attributes.build(), StatusData.unset(), List.of());
+      // A repeated idempotency key returns an execution another request started: not this trace's.
+      if (launched.isPresent() && launched.get().created()) {
+        keptTraces.hold(launched.get().execution().id(), skeleton, part);
+      }
     }
   }
 }

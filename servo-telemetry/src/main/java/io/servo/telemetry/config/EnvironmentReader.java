@@ -78,13 +78,14 @@ final class EnvironmentReader {
     }
     StdoutSpanFormat stdoutFormat = settings.choice("SERVO_TRACE_STDOUT_FORMAT", stdoutFormats,
         logFormat == LogFormat.JSON ? StdoutSpanFormat.OTLP_JSON : StdoutSpanFormat.TEXT);
+    TraceKeepConfig keep = TraceKeepConfig.read(settings);
     settings.check();
     return new TracingConfig(environment, enabled != null && enabled, enabled != null,
         sampling.sampler(), sampling.rate(), sampling.explicit(), exporter,
         servoExporter != null || otelExporter != null, endpoint, propagators,
         settings.raw("GCP_PROJECT_ID"), redactKeys, logFormat,
         flushOnResponse, onCloudRun, gcpServerless, serviceName, resourceAttributes, headers,
-        exportTimeout, maxQueueSize, maxBatch, scheduleDelay, traceUiUrl, stdoutFormat);
+        exportTimeout, maxQueueSize, maxBatch, scheduleDelay, traceUiUrl, stdoutFormat, keep);
   }
 
   /**

@@ -53,6 +53,7 @@ import java.util.stream.Collectors;
  *     {trace_id}}, for links to a trace (see {@code io.servo.telemetry.view.TraceLinks})
  * @param stdoutFormat {@code SERVO_TRACE_STDOUT_FORMAT}: how the stdout exporter writes spans; by
  *     default text with text logs and OTLP/JSON lines with JSON logs, so stdout stays one format
+ * @param keep {@code SERVO_TRACE_KEEP} and its bounds: which unsampled executions are exported whole
  */
 public record TracingConfig(
     DeploymentEnvironment environment,
@@ -79,7 +80,8 @@ public record TracingConfig(
     int maxExportBatchSize,
     Duration scheduleDelay,
     Optional<String> traceUiUrl,
-    StdoutSpanFormat stdoutFormat) {
+    StdoutSpanFormat stdoutFormat,
+    TraceKeepConfig keep) {
 
   /** Validates the components; programmatic changes go through the {@code with…} methods. */
   public TracingConfig {
@@ -94,6 +96,7 @@ public record TracingConfig(
     Objects.requireNonNull(scheduleDelay, "scheduleDelay");
     Objects.requireNonNull(traceUiUrl, "traceUiUrl");
     Objects.requireNonNull(stdoutFormat, "stdoutFormat");
+    Objects.requireNonNull(keep, "keep");
     if (!(sampleRate >= 0.0 && sampleRate <= 1.0)) {
       throw new IllegalArgumentException("sampleRate must be between 0.0 and 1.0, was " + sampleRate);
     }
@@ -133,7 +136,7 @@ public record TracingConfig(
         exporter, exporterExplicit, tracesEndpoint, propagators, gcpProjectId, extraRedactKeys,
         logFormat, flushOnResponse, onCloudRun, gcpServerless, serviceNameOverride,
         resourceAttributes, otlpHeaders, exportTimeout, maxQueueSize, maxExportBatchSize,
-        scheduleDelay, traceUiUrl, stdoutFormat);
+        scheduleDelay, traceUiUrl, stdoutFormat, keep);
   }
 
   /**
@@ -145,7 +148,7 @@ public record TracingConfig(
         TraceSampler.PARENTBASED_TRACEIDRATIO, value, true, exporter, exporterExplicit,
         tracesEndpoint, propagators, gcpProjectId, extraRedactKeys, logFormat, flushOnResponse,
         onCloudRun, gcpServerless, serviceNameOverride, resourceAttributes, otlpHeaders,
-        exportTimeout, maxQueueSize, maxExportBatchSize, scheduleDelay, traceUiUrl, stdoutFormat);
+        exportTimeout, maxQueueSize, maxExportBatchSize, scheduleDelay, traceUiUrl, stdoutFormat, keep);
   }
 
   /**
@@ -160,7 +163,7 @@ public record TracingConfig(
         samplerExplicit, value, true, endpoint, propagators, gcpProjectId, extraRedactKeys,
         logFormat, flushOnResponse, onCloudRun, gcpServerless, serviceNameOverride,
         resourceAttributes, otlpHeaders, exportTimeout, maxQueueSize, maxExportBatchSize,
-        scheduleDelay, traceUiUrl, stdoutFormat);
+        scheduleDelay, traceUiUrl, stdoutFormat, keep);
   }
 
   /** This configuration with another maximum number of queued spans. */
@@ -169,7 +172,16 @@ public record TracingConfig(
         samplerExplicit, exporter, exporterExplicit, tracesEndpoint, propagators, gcpProjectId,
         extraRedactKeys, logFormat, flushOnResponse, onCloudRun, gcpServerless,
         serviceNameOverride, resourceAttributes, otlpHeaders, exportTimeout, value,
-        Math.min(maxExportBatchSize, value), scheduleDelay, traceUiUrl, stdoutFormat);
+        Math.min(maxExportBatchSize, value), scheduleDelay, traceUiUrl, stdoutFormat, keep);
+  }
+
+  /** This configuration with other retroactive keep settings. */
+  public TracingConfig withKeep(TraceKeepConfig value) {
+    return new TracingConfig(environment, enabled, enabledExplicit, sampler, sampleRate,
+        samplerExplicit, exporter, exporterExplicit, tracesEndpoint, propagators, gcpProjectId,
+        extraRedactKeys, logFormat, flushOnResponse, onCloudRun, gcpServerless,
+        serviceNameOverride, resourceAttributes, otlpHeaders, exportTimeout, maxQueueSize,
+        maxExportBatchSize, scheduleDelay, traceUiUrl, stdoutFormat, value);
   }
 
   /** The sampler as a person would name it: {@code parentbased_traceidratio 0.01}, {@code always_off}. */
@@ -191,6 +203,7 @@ public record TracingConfig(
         + ", tracesEndpoint=" + tracesEndpoint.map(u -> QuotedValue.of(u.toString(), 300)).orElse("-")
         + ", propagators=" + propagatorIds() + ", gcpProjectId=" + gcpProjectId.orElse("-") + ", logFormat=" + logFormat.id() + ", stdoutFormat=" + stdoutFormat.id()
         + ", flushOnResponse=" + flushOnResponse + ", otlpHeaders=" + otlpHeaders.keySet()
-        + ", traceUiUrl=" + traceUiUrl.map(u -> QuotedValue.of(u, 300)).orElse("-") + "}";
+        + ", traceUiUrl=" + traceUiUrl.map(u -> QuotedValue.of(u, 300)).orElse("-")
+        + ", keep=" + keep.description() + "}";
   }
 }

@@ -12,6 +12,7 @@ import io.opentelemetry.instrumentation.api.incubator.semconv.db.SqlQuery;
 import io.opentelemetry.instrumentation.api.incubator.semconv.db.SqlQueryAnalyzer;
 import io.opentelemetry.semconv.DbAttributes;
 import io.opentelemetry.semconv.ServerAttributes;
+import io.servo.telemetry.keep.TraceSkeleton;
 import io.servo.telemetry.redaction.SqlText;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -125,28 +126,45 @@ final class StatementSpans {
         : target == null ? operation : operation + " " + target;
   }
 
-  /** Whether statements run now make spans: the current span is sampled. */
+  /** Whether statements run now make spans: the current span is sampled, or its skeleton is noted. */
   static boolean inSampledTrace() {
-    return Span.current().getSpanContext().isSampled();
+    Context context = Context.current();
+    return Span.fromContext(context).getSpanContext().isSampled() || TraceSkeleton.fromContext(context) != null;
   }
 
   /**
    * Starts the span of one execution of a prepared statement, or returns null when the current
    * span is not sampled: a connection handed out inside a trace may be used outside it, and spans
-   * there would be roots.
+   * there would be roots. In an unsampled trace whose skeleton is being noted ({@link
+   * TraceSkeleton}), a stand-in that notes the statement there instead.
    */
   Span start(Shape shape) {
-    return inSampledTrace() ? start(Context.current(), shape) : null;
+    Context context = Context.current();
+    if (Span.fromContext(context).getSpanContext().isSampled()) {
+      return start(context, shape);
+    }
+    TraceSkeleton skeleton = TraceSkeleton.fromContext(context);
+    return skeleton == null ? null : new SkeletonStatement(skeleton, () -> shape);
   }
 
   /** Like {@link #start(Shape)} for a plain statement's text, which is analysed only if needed. */
   Span start(Database db, String sql) {
-    return inSampledTrace() ? start(Context.current(), shape(db, sql)) : null;
+    Context context = Context.current();
+    if (Span.fromContext(context).getSpanContext().isSampled()) {
+      return start(context, shape(db, sql));
+    }
+    TraceSkeleton skeleton = TraceSkeleton.fromContext(context);
+    return skeleton == null ? null : new SkeletonStatement(skeleton, () -> shape(db, sql));
   }
 
   /** Like {@link #start(Shape)} for a batch of texts. */
   Span start(Database db, Collection<String> batch) {
-    return inSampledTrace() ? start(Context.current(), shape(db, batch)) : null;
+    Context context = Context.current();
+    if (Span.fromContext(context).getSpanContext().isSampled()) {
+      return start(context, shape(db, batch));
+    }
+    TraceSkeleton skeleton = TraceSkeleton.fromContext(context);
+    return skeleton == null ? null : new SkeletonStatement(skeleton, () -> shape(db, batch));
   }
 
   private Span start(Context parent, Shape shape) {

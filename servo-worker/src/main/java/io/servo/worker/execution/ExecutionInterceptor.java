@@ -1,8 +1,10 @@
 package io.servo.worker.execution;
 
+import io.servo.core.execution.ExecutionState;
 import io.servo.core.workflow.Asset;
 import io.servo.storage.LostAttempt;
 import io.servo.worker.assets.AssetOutcome;
+import java.time.Instant;
 import java.util.Objects;
 
 /**
@@ -44,6 +46,18 @@ public interface ExecutionInterceptor {
    * right after {@link #claimed}. Must not throw.
    */
   default void attemptLost(ExecutionRequest request, LostAttempt lost) {}
+
+  /**
+   * Whether the trace of an execution this delivery is about to end as {@code end} is kept whole
+   * though it was not sampled (retroactive keep): why ({@code error} or {@code slow}), recorded
+   * with the execution's end, or null. Called inside {@link #aroundExecution}, once, just before
+   * the execution is finished. Must not throw.
+   *
+   * @param createdAt when the execution was created (its age decides {@code slow})
+   */
+  default String keep(ExecutionRequest request, ExecutionState end, Instant createdAt) {
+    return null;
+  }
 
   /**
    * Around one run of one asset (assets resumed from an earlier attempt or skipped are not run):
@@ -91,6 +105,12 @@ public interface ExecutionInterceptor {
       public void attemptLost(ExecutionRequest request, LostAttempt lost) {
         outer.attemptLost(request, lost);
         inner.attemptLost(request, lost);
+      }
+
+      @Override
+      public String keep(ExecutionRequest request, ExecutionState end, Instant createdAt) {
+        String kept = outer.keep(request, end, createdAt);
+        return kept != null ? kept : inner.keep(request, end, createdAt);
       }
 
       @Override

@@ -122,7 +122,7 @@ public final class WorkflowExecutor {
     log.info("execution {} of {}/{} claimed: attempt {}, {} assets, delivery {}", id, tenant,
         request.payload().workflow(), attempt, request.plan().steps().size(), request.delivery());
     try (LeaseHeartbeat.Beat beat = heartbeat.start(tenant, id, attempt)) {
-      return runPlan(request, attempt, beat);
+      return runPlan(request, attempt, claimed.get().execution().createdAt(), beat);
     } catch (StorageException e) {
       log.warn("execution {} attempt {}: Servo's database failed mid-execution; giving the claim "
           + "back so the next delivery resumes", id, attempt, e);
@@ -156,7 +156,8 @@ public final class WorkflowExecutor {
     return new ExecutionOutcome.Busy(id, execution.leaseUntil());
   }
 
-  private ExecutionOutcome runPlan(ExecutionRequest request, int attempt, LeaseHeartbeat.Beat beat)
+  private ExecutionOutcome runPlan(ExecutionRequest request, int attempt, Instant createdAt,
+      LeaseHeartbeat.Beat beat)
       throws InterruptedException {
     String tenant = request.tenant();
     String id = request.executionId();
@@ -220,7 +221,10 @@ public final class WorkflowExecutor {
         firstFailure == null ? ExecutionState.SUCCEEDED
             : timedOut ? ExecutionState.TIMEOUT : ExecutionState.FAILED;
     String error = firstFailure == null ? null : executionError(firstFailure);
-    if (!store.finish(tenant, id, attempt, end, error)) {
+    // Decided before the finishing write, which records it: the orchestrator holding the rest of an
+    // unsampled trace learns from the ended row whether to export it.
+    String traceKept = interceptor.keep(request, end, createdAt);
+    if (!store.finish(tenant, id, attempt, end, error, traceKept)) {
       return lostClaim(id, attempt);
     }
     if (error == null) {

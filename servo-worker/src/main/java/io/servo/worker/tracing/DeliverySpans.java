@@ -4,6 +4,7 @@ import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
@@ -13,12 +14,16 @@ import io.servo.core.task.TaskPayload;
 import io.servo.core.task.TaskSignature;
 import io.servo.core.task.TraceMetadata;
 import io.servo.telemetry.TraceSampling;
+import io.servo.telemetry.keep.TraceKeep;
+import io.servo.telemetry.keep.TraceSkeleton;
 import io.servo.telemetry.propagation.MapCarrier;
 import io.servo.telemetry.propagation.ServoTraceContextPropagator;
 import io.servo.worker.http.DeliveryObserver;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The SERVER span of each authenticated delivery. Its parent is a signed context only:
@@ -35,11 +40,19 @@ import java.util.Map;
  * (without its trace state) on the SERVER span and, through the context, on the CONSUMER span.
  */
 final class DeliverySpans implements DeliveryObserver {
+  private static final Logger log = LoggerFactory.getLogger(DeliverySpans.class);
+  /** What one delivery's skeleton holds at most, about: its parts and a few failed statements. */
+  static final long SKELETON_BYTES = 1024;
+
   private final Instrumenter<DeliveryRequest, Integer> instrumenter;
   private final TextMapPropagator propagator = ServoTraceContextPropagator.getInstance();
+  private final TraceKeep keep;
+  private final KeptSpansSink keptSpans;
 
-  DeliverySpans(Instrumenter<DeliveryRequest, Integer> instrumenter) {
+  DeliverySpans(Instrumenter<DeliveryRequest, Integer> instrumenter, TraceKeep keep, KeptSpansSink keptSpans) {
     this.instrumenter = instrumenter;
+    this.keep = keep;
+    this.keptSpans = keptSpans;
   }
 
   @Override
@@ -48,6 +61,9 @@ final class DeliverySpans implements DeliveryObserver {
     Context parent = parent(payload.trace(), headers);
     if (TraceSampling.isUnsampledTrace(parent)) {
       // Not sampled where the trace began: nothing here is recorded, but the work runs in that trace.
+      if (keep.enabled() && keep.reserve(SKELETON_BYTES)) {
+        return noted(parent, payload);
+      }
       Scope scope = parent.makeCurrent();
       return status -> scope.close();
     }
@@ -62,6 +78,35 @@ final class DeliverySpans implements DeliveryObserver {
     return status -> {
       scope.close();
       instrumenter.end(started, request, status, null);
+    };
+  }
+
+  /**
+   * An unsampled delivery, noted in a skeleton that becomes spans only if the execution's trace is
+   * kept ({@link ExecutionSpans#keep}); then the worker's part goes to the execution's row, for the
+   * orchestrator that holds the rest of the trace to export both.
+   */
+  private Observation noted(Context parent, TaskPayload payload) {
+    SpanContext producer = Span.fromContext(parent).getSpanContext();
+    TraceSkeleton skeleton = new TraceSkeleton(producer.getTraceId(), producer.getSpanId(), false);
+    int part = skeleton.open(KeptParts.Delivery.NAME, SpanKind.SERVER, null);
+    Scope scope = skeleton.storeIn(parent).makeCurrent();
+    return status -> {
+      scope.close();
+      skeleton.close(part, new KeptParts.Delivery(status));
+      try {
+        String reason = skeleton.keptReason();
+        if (reason != null) {
+          keptSpans.write(payload.tenant(), payload.executionId(), keep.encodeRedacted(
+              skeleton.toSpans(reason, keep.resource(), WorkerSpans.INSTRUMENTATION_NAME, keep.ids())));
+        }
+      } catch (RuntimeException e) {
+        // The execution ended and is recorded; only its kept trace is lost (the orchestrator gives up on it).
+        log.warn("execution {}: the worker's part of its kept trace could not be recorded ({})",
+            payload.executionId(), e.getClass().getSimpleName());
+      } finally {
+        keep.release(SKELETON_BYTES);
+      }
     };
   }
 

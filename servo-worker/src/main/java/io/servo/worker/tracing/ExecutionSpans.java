@@ -19,6 +19,8 @@ import io.servo.storage.StorageException;
 import io.servo.telemetry.OpenSpan;
 import io.servo.telemetry.SpanTakeover;
 import io.servo.telemetry.TraceSampling;
+import io.servo.telemetry.keep.TraceKeep;
+import io.servo.telemetry.keep.TraceSkeleton;
 import io.servo.worker.assets.AssetOutcome;
 import io.servo.worker.execution.ClaimLostException;
 import io.servo.worker.execution.Delivery;
@@ -27,6 +29,7 @@ import io.servo.worker.execution.ExecutionOutcome;
 import io.servo.worker.execution.ExecutionRequest;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -51,11 +54,13 @@ final class ExecutionSpans implements ExecutionInterceptor {
   private final Tracer tracer;
   private final Clock clock;
   private final SpanTakeover takeover;
+  private final TraceKeep keep;
 
-  ExecutionSpans(Tracer tracer, Clock clock, SpanTakeover takeover) {
+  ExecutionSpans(Tracer tracer, Clock clock, SpanTakeover takeover, TraceKeep keep) {
     this.tracer = tracer;
     this.clock = clock;
     this.takeover = takeover;
+    this.keep = keep;
   }
 
   @Override
@@ -63,7 +68,8 @@ final class ExecutionSpans implements ExecutionInterceptor {
       throws InterruptedException {
     Context parent = Context.current();
     if (TraceSampling.isUnsampledTrace(parent)) {
-      return next.proceed();
+      TraceSkeleton skeleton = TraceSkeleton.fromContext(parent);
+      return skeleton == null ? next.proceed() : notedExecution(skeleton, request, next);
     }
     Delivery delivery = request.delivery();
     SpanBuilder builder = tracer.spanBuilder(WorkerSpans.EXECUTE_WORKFLOW)
@@ -152,7 +158,8 @@ final class ExecutionSpans implements ExecutionInterceptor {
       Proceed<AssetOutcome> next) throws InterruptedException {
     Context parent = Context.current();
     if (TraceSampling.isUnsampledTrace(parent)) {
-      return next.proceed();
+      TraceSkeleton skeleton = TraceSkeleton.fromContext(parent);
+      return skeleton == null ? next.proceed() : notedAsset(skeleton, asset, next);
     }
     Span span = tracer.spanBuilder(WorkerSpans.EXECUTE_ASSET)
         .setSpanKind(SpanKind.INTERNAL)
@@ -196,6 +203,59 @@ final class ExecutionSpans implements ExecutionInterceptor {
     }
   }
 
+  /**
+   * Keeps the trace of an unsampled delivery (one with a skeleton) that ends its execution failed
+   * or timed out, or slow, within this minute's allowance.
+   */
+  @Override
+  public String keep(ExecutionRequest request, ExecutionState end, Instant createdAt) {
+    TraceSkeleton skeleton = TraceSkeleton.current();
+    if (skeleton == null) {
+      return null;
+    }
+    String reason = keep.reason(end != ExecutionState.SUCCEEDED,
+        createdAt == null ? null : Duration.between(createdAt, clock.instant()));
+    if (reason == null || !keep.admit()) {
+      return null;
+    }
+    skeleton.keep(reason);
+    return reason;
+  }
+
+  /** An unsampled delivery's CONSUMER part, noted in its skeleton. */
+  private static ExecutionOutcome notedExecution(TraceSkeleton skeleton, ExecutionRequest request,
+      Proceed<ExecutionOutcome> next) throws InterruptedException {
+    int part = skeleton.open(WorkerSpans.EXECUTE_WORKFLOW, SpanKind.CONSUMER, null);
+    ExecutionOutcome outcome = null;
+    Throwable error = null;
+    try {
+      outcome = next.proceed();
+      return outcome;
+    } catch (InterruptedException | RuntimeException e) {
+      error = e;
+      throw e;
+    } finally {
+      skeleton.close(part, new KeptParts.Execution(request, outcome, error));
+    }
+  }
+
+  /** An unsampled asset run, noted in its delivery's skeleton. */
+  private static AssetOutcome notedAsset(TraceSkeleton skeleton, Asset asset, Proceed<AssetOutcome> next)
+      throws InterruptedException {
+    int part = skeleton.open(WorkerSpans.EXECUTE_ASSET, SpanKind.INTERNAL, null);
+    AssetOutcome outcome = null;
+    Throwable error = null;
+    try {
+      outcome = next.proceed();
+      return outcome;
+    } catch (InterruptedException | RuntimeException e) {
+      error = e;
+      throw e;
+    } finally {
+      skeleton.close(part, new KeptParts.AssetRun(asset, outcome, error));
+    }
+  }
+
   /** The exception type of a failed asset's event: what kind of failure, as a backend groups them. */
   static String failureType(Asset asset, AssetOutcome outcome) {
     if (outcome.timedOut()) {
@@ -211,7 +271,7 @@ final class ExecutionSpans implements ExecutionInterceptor {
   private static final int MAX_FAILURE_CHARS = 4096;
 
   /** The error, with the output when it adds to it (an HTTP answer's body, a command's stdout). */
-  private static String failureMessage(AssetOutcome outcome) {
+  static String failureMessage(AssetOutcome outcome) {
     String error = outcome.error() == null ? "failed" : outcome.error().strip();
     String output = outcome.output() == null ? "" : outcome.output().strip();
     String message = output.startsWith(error) ? output
@@ -252,7 +312,7 @@ final class ExecutionSpans implements ExecutionInterceptor {
         ExceptionAttributes.EXCEPTION_TYPE, type, ExceptionAttributes.EXCEPTION_MESSAGE, reason));
   }
 
-  private static String firstFailure(ExecutionOutcome.Ended ended) {
+  static String firstFailure(ExecutionOutcome.Ended ended) {
     for (AssetResult result : ended.assets()) {
       if (result.status() == AssetStatus.FAILED) {
         return ": asset '" + result.assetName() + (io.servo.worker.assets.AssetOutcome.isTimeout(result.error())
@@ -262,7 +322,7 @@ final class ExecutionSpans implements ExecutionInterceptor {
     return "";
   }
 
-  private static String firstLine(String text) {
+  static String firstLine(String text) {
     if (text == null) {
       return "failed";
     }

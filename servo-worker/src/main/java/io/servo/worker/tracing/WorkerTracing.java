@@ -9,6 +9,7 @@ import io.opentelemetry.instrumentation.api.semconv.http.HttpServerAttributesExt
 import io.opentelemetry.instrumentation.api.semconv.http.HttpSpanNameExtractor;
 import io.opentelemetry.instrumentation.api.semconv.http.HttpSpanStatusExtractor;
 import io.servo.telemetry.SpanTakeover;
+import io.servo.telemetry.keep.TraceKeep;
 import io.servo.telemetry.http.ExchangeAttributesGetter;
 import io.servo.telemetry.http.RecordedOnlyAttributes;
 import io.servo.worker.assets.RunnerInstrumentation;
@@ -52,7 +53,17 @@ public final class WorkerTracing {
    * @param clock the worker's clock: the queue wait is its time of receipt minus the task's ETA
    */
   public static WorkerTracing create(OpenTelemetry openTelemetry, Clock clock) {
+    return create(openTelemetry, clock, KeptSpansSink.NONE);
+  }
+
+  /**
+   * @param clock the worker's clock: the queue wait is its time of receipt minus the task's ETA
+   * @param keptSpans where the worker's part of a kept unsampled trace goes (the execution's row),
+   *     for the orchestrator to export with its own; {@link KeptSpansSink#NONE} keeps nothing
+   */
+  public static WorkerTracing create(OpenTelemetry openTelemetry, Clock clock, KeptSpansSink keptSpans) {
     Objects.requireNonNull(openTelemetry, "openTelemetry");
+    Objects.requireNonNull(keptSpans, "keptSpans");
     Objects.requireNonNull(clock, "clock");
     if (openTelemetry == OpenTelemetry.noop()
         || openTelemetry.getTracerProvider() == TracerProvider.noop()) {
@@ -71,10 +82,11 @@ public final class WorkerTracing {
         })
         // The parent is chosen by DeliverySpans (after authentication), never read from headers here.
         .buildInstrumenter(SpanKindExtractor.alwaysServer());
+    TraceKeep keep = keptSpans == KeptSpansSink.NONE ? TraceKeep.DISABLED : TraceKeep.of(openTelemetry);
     return new WorkerTracing(
-        new DeliverySpans(server),
+        new DeliverySpans(server, keep, keptSpans),
         new ExecutionSpans(openTelemetry.getTracer(WorkerSpans.INSTRUMENTATION_NAME), clock,
-            SpanTakeover.of(openTelemetry)),
+            SpanTakeover.of(openTelemetry), keep),
         new RunnerSpans(openTelemetry));
   }
 

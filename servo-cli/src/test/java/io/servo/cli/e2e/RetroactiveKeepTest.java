@@ -1,0 +1,323 @@
+package io.servo.cli.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.SpanId;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.TraceId;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.IdGenerator;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
+import io.opentelemetry.sdk.trace.samplers.SamplingDecision;
+import io.servo.cli.client.ApiClient;
+import io.servo.cli.server.Services;
+import io.servo.orchestrator.OrchestratorConfig;
+import io.servo.orchestrator.OrchestratorServer;
+import io.servo.telemetry.ServoTelemetry;
+import io.servo.telemetry.config.TracingConfig;
+import io.servo.telemetry.keep.TraceKeep;
+import io.servo.testing.postgres.PostgresTestDatabase;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Retroactive keep, end to end through a real orchestrator, outbox, local queue, worker and
+ * PostgreSQL at 1% head sampling: every execution that fails leaves a whole trace (orchestrator and
+ * worker parts, one root, no orphan), whatever the sampler decided, and nothing else is kept. The
+ * ids and the failing executions are seeded, so the sets compared are the same on every run.
+ */
+class RetroactiveKeepTest {
+  private static final long ORCHESTRATOR_SEED = 20261207L;
+  private static final long WORKER_SEED = 42L;
+  private static final long FAILURE_SEED = 5L;
+  private static final AttributeKey<String> SERVICE_NAME = AttributeKey.stringKey("service.name");
+
+  private final Services services = new Services();
+  private final InMemorySpanExporter workerSpans = InMemorySpanExporter.create();
+  private final InMemorySpanExporter orchestratorSpans = InMemorySpanExporter.create();
+  private PostgresTestDatabase database;
+  private List<ServoTelemetry> telemetries;
+  private ServoTelemetry workerTelemetry;
+  private ServoTelemetry orchestratorTelemetry;
+  private ApiClient api;
+
+  @AfterEach
+  void stop() {
+    services.close();
+    if (telemetries != null) {
+      telemetries.forEach(t -> t.shutdown(Duration.ofSeconds(5)));
+    }
+    if (database != null) {
+      database.close();
+    }
+  }
+
+  private void start(Map<String, String> extra, Clock clock, String okSql) {
+    database = PostgresTestDatabase.create();
+    Map<String, String> env = new HashMap<>();
+    env.put("SERVO_DATABASE_URL", database.url());
+    env.put("SERVO_HMAC_SECRET", LocalStack.SECRET);
+    env.put("SERVO_TRACE_ENABLED", "true");
+    env.put("SERVO_TRACE_SAMPLE_RATE", "0.01");
+    env.put("SERVO_TRACE_EXPORTER", "none");
+    env.put("SERVO_WORKER_THREADS", "16");
+    env.putAll(extra);
+    TracingConfig tracing = TracingConfig.from(env);
+    workerTelemetry = ServoTelemetry.builder(tracing, "servo-worker").clock(clock)
+        .idGenerator(new SeededIds(WORKER_SEED)).addSpanExporter(workerSpans).start();
+    orchestratorTelemetry = ServoTelemetry.builder(tracing, "servo-orchestrator").clock(clock)
+        .idGenerator(new SeededIds(ORCHESTRATOR_SEED)).addSpanExporter(orchestratorSpans).start();
+    telemetries = List.of(workerTelemetry, orchestratorTelemetry);
+    Map<String, String> workerEnv = new HashMap<>(env);
+    workerEnv.put("PORT", "0");
+    var worker = services.worker(io.servo.worker.WorkerConfig.fromEnvironment(workerEnv),
+        services.storage(database.url(), workerTelemetry), workerEnv, workerTelemetry);
+    Map<String, String> orchestratorEnv = new HashMap<>(env);
+    orchestratorEnv.put("PORT", "0");
+    orchestratorEnv.put("SERVO_WORKER_URL", "http://127.0.0.1:" + worker.port());
+    OrchestratorServer orchestrator = services.orchestrator(OrchestratorConfig.fromEnvironment(orchestratorEnv),
+        services.storage(database.url(), orchestratorTelemetry), orchestratorEnv, null, orchestratorTelemetry,
+        id -> Optional.empty());
+    api = new ApiClient(URI.create("http://127.0.0.1:" + orchestrator.port() + "/"), null);
+    define("ok", "workflow: ok\nassets: [{name: only, kind: sql, sql: '" + okSql + "'}]");
+    define("bad", "workflow: bad\nassets:\n"
+        + "  - {name: first, kind: sql, sql: SELECT 1}\n"
+        + "  - {name: divide, kind: sql, sql: 'SELECT 1; SELECT 1/0', depends_on: [first]}\n");
+  }
+
+  private void define(String name, String yaml) {
+    assertThat(api.put("v1/workflows/" + name, yaml.getBytes(StandardCharsets.UTF_8), "application/yaml").ok())
+        .as("PUT workflow %s", name).isTrue();
+  }
+
+  /** Starts {@code failing.length} executions, of "bad" where {@code failing[i]}; returns their trace ids. */
+  private List<String> runAll(boolean[] failing, int clients) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(clients);
+    List<Future<String>> started = new ArrayList<>();
+    for (boolean fails : failing) {
+      String path = "v1/workflows/" + (fails ? "bad" : "ok") + "/executions";
+      started.add(pool.submit(() -> api.post(path, null).body().path("trace_id").asText()));
+    }
+    List<String> traceIds = new ArrayList<>();
+    for (Future<String> f : started) {
+      traceIds.add(f.get());
+    }
+    pool.shutdown();
+    await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(500))
+        .until(() -> ended() == failing.length);
+    return traceIds;
+  }
+
+  private long ended() throws Exception {
+    try (Connection c = database.connect();
+        ResultSet rs = c.createStatement().executeQuery(
+            "SELECT COUNT(*) FROM servo.executions WHERE state IN ('succeeded', 'failed')")) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  private static boolean[] failing(int n, double share, long seed) {
+    Random random = new Random(seed);
+    boolean[] failing = new boolean[n];
+    for (int i = 0; i < n; i++) {
+      failing[i] = random.nextDouble() < share;
+    }
+    return failing;
+  }
+
+  private static Set<String> headSampled(List<String> traceIds) {
+    Sampler ratio = Sampler.traceIdRatioBased(0.01);
+    return traceIds.stream()
+        .filter(id -> ratio.shouldSample(Context.root(), id, "POST", SpanKind.SERVER, Attributes.empty(), List.of())
+            .getDecision() == SamplingDecision.RECORD_AND_SAMPLE)
+        .collect(Collectors.toSet());
+  }
+
+  private List<SpanData> allSpans() {
+    List<SpanData> spans = new ArrayList<>(orchestratorSpans.getFinishedSpanItems());
+    spans.addAll(workerSpans.getFinishedSpanItems());
+    return spans;
+  }
+
+  private static Map<String, List<SpanData>> byTrace(List<SpanData> spans) {
+    return spans.stream().collect(Collectors.groupingBy(SpanData::getTraceId));
+  }
+
+  /** One root, every parent present, spans of both services. */
+  private static void assertWhole(String traceId, List<SpanData> spans) {
+    Set<String> ids = spans.stream().map(SpanData::getSpanId).collect(Collectors.toSet());
+    assertThat(spans.stream().filter(s -> !s.getParentSpanContext().isValid()))
+        .as("roots of trace %s", traceId).hasSize(1);
+    assertThat(spans.stream().filter(s -> s.getParentSpanContext().isValid())
+        .map(SpanData::getParentSpanId)).as("parents of trace %s", traceId).allMatch(ids::contains);
+    assertThat(spans.stream().map(s -> s.getResource().getAttribute(SERVICE_NAME)).collect(Collectors.toSet()))
+        .as("services of trace %s", traceId).contains("servo-orchestrator", "servo-worker");
+  }
+
+  private void flushUntil(Runnable assertion) {
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
+      telemetries.forEach(t -> t.forceFlush(Duration.ofSeconds(5)));
+      assertion.run();
+    });
+  }
+
+  @Test
+  void atOnePercentEveryFailedExecutionIsKeptWholeAndNothingElse() throws Exception {
+    // The default cap (60 a minute) would bind here: 93 failures in half a minute.
+    start(Map.of("SERVO_TRACE_KEEP_PER_MINUTE", "100000"), Clock.systemUTC(), "SELECT 1");
+    int n = 2000;
+    boolean[] failing = failing(n, 0.05, FAILURE_SEED);
+
+    List<String> traceIds = runAll(failing, 8);
+
+    Set<String> failed = new HashSet<>();
+    for (int i = 0; i < n; i++) {
+      if (failing[i]) {
+        failed.add(traceIds.get(i));
+      }
+    }
+    Set<String> sampled = headSampled(traceIds);
+    System.out.printf("%d of %d executions failed, %d head-sampled, %d of those failed%n", failed.size(), n,
+        sampled.size(), sampled.stream().filter(failed::contains).count());
+    assertThat(failed).as("the seeded 5% share").hasSize(93);
+    assertThat(sampled).as("the seeded ids' 1% share").hasSize(24);
+    Set<String> kept = new HashSet<>(failed);
+    kept.removeAll(sampled);
+    Set<String> expected = new HashSet<>(failed);
+    expected.addAll(sampled);
+
+    flushUntil(() -> assertThat(byTrace(allSpans()).keySet()).isEqualTo(expected));
+    Map<String, List<SpanData>> traces = byTrace(allSpans());
+    for (String traceId : expected) {
+      List<SpanData> spans = traces.get(traceId);
+      assertWhole(traceId, spans);
+      Set<String> reasons = spans.stream().map(s -> s.getAttributes().get(TraceKeep.KEPT)).collect(Collectors.toSet());
+      if (kept.contains(traceId)) {
+        assertThat(reasons).as("kept trace %s says why on every span", traceId).containsExactly("error");
+        assertThat(spans).extracting(SpanData::getName).contains("POST /v1/workflows/{name}/executions",
+            "orchestrator.enqueue_execution", "cloud_tasks.enqueue", "POST /execute", "worker.execute_workflow",
+            "worker.execute_asset");
+        SpanData failedAsset = spans.stream().filter(s -> s.getName().equals("worker.execute_asset")
+            && s.getStatus().getStatusCode() == StatusCode.ERROR).findFirst().orElseThrow();
+        assertThat(failedAsset.getAttributes().get(AttributeKey.stringKey("servo.asset.name"))).isEqualTo("divide");
+        assertThat(failedAsset.getEvents()).anySatisfy(e -> assertThat(e.getName()).isEqualTo("exception"));
+        assertThat(spans).as("the failing statement of trace %s", traceId).anySatisfy(s -> {
+          assertThat(s.getKind()).isEqualTo(SpanKind.CLIENT);
+          assertThat(s.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+          assertThat(s.getParentSpanId()).isEqualTo(failedAsset.getSpanId());
+          assertThat(s.getAttributes().get(AttributeKey.stringKey("db.query.text"))).contains("?/?");
+        });
+        assertThat(spans).as("orchestrator statements of trace %s", traceId)
+            .anySatisfy(s -> assertThat(s.getName()).startsWith("INSERT servo.executions"));
+      } else {
+        assertThat(reasons).as("head-sampled trace %s", traceId).containsExactly((String) null);
+      }
+    }
+    assertThat(TraceKeep.of(workerTelemetry.openTelemetry()).cappedTraces()).isZero();
+    assertThat(TraceKeep.of(orchestratorTelemetry.openTelemetry()).overBudgetTraces()).isZero();
+  }
+
+  @Test
+  void aCapPerMinuteKeepsExactlyThatManyAndCountsTheRest() throws Exception {
+    Clock frozen = Clock.fixed(Instant.parse("2026-12-07T12:00:00Z"), ZoneOffset.UTC);
+    start(Map.of("SERVO_TRACE_KEEP_PER_MINUTE", "5"), frozen, "SELECT 1");
+    boolean[] failing = new boolean[40];
+    java.util.Arrays.fill(failing, true);
+
+    List<String> traceIds = runAll(failing, 4);
+
+    Set<String> sampled = headSampled(traceIds);
+    flushUntil(() -> assertThat(byTrace(allSpans()).keySet()).hasSize(5 + sampled.size()));
+    TraceKeep worker = TraceKeep.of(workerTelemetry.openTelemetry());
+    assertThat(worker.keptTraces()).isEqualTo(5);
+    assertThat(worker.cappedTraces()).isEqualTo(40 - 5 - sampled.size());
+    byTrace(allSpans()).forEach(RetroactiveKeepTest::assertWhole);
+  }
+
+  @Test
+  void withATinyMemoryBudgetEvictionsAreCountedAndWhatIsExportedIsWhole() throws Exception {
+    // Slow successes keep many executions in flight: more skeletons than 16 KiB holds.
+    start(Map.of("SERVO_TRACE_KEEP_BUFFER_BYTES", "16384"), Clock.systemUTC(), "SELECT pg_sleep(0.3)");
+    boolean[] failing = failing(300, 0.2, FAILURE_SEED);
+
+    List<String> traceIds = runAll(failing, 32);
+
+    Set<String> failed = new HashSet<>();
+    for (int i = 0; i < failing.length; i++) {
+      if (failing[i]) {
+        failed.add(traceIds.get(i));
+      }
+    }
+    Set<String> sampled = headSampled(traceIds);
+    TraceKeep orchestrator = TraceKeep.of(orchestratorTelemetry.openTelemetry());
+    assertThat(orchestrator.overBudgetTraces()).as("skeletons given up for memory").isPositive();
+    // Give the kept traces time to arrive, then check each one that did.
+    Thread.sleep(3_000);
+    telemetries.forEach(t -> t.forceFlush(Duration.ofSeconds(5)));
+    Map<String, List<SpanData>> traces = byTrace(allSpans());
+    System.out.printf("%d failed, %d kept or sampled traces exported, %d evicted%n", failed.size(), traces.size(),
+        orchestrator.overBudgetTraces());
+    assertThat(traces.keySet()).allMatch(id -> failed.contains(id) || sampled.contains(id));
+    traces.forEach(RetroactiveKeepTest::assertWhole);
+  }
+
+  /** Trace ids from one seeded stream and span ids from another (see SamplingConsistencyTest). */
+  private static final class SeededIds implements IdGenerator {
+    private final Random traceIds;
+    private final Random spanIds;
+
+    SeededIds(long seed) {
+      traceIds = new Random(seed);
+      spanIds = new Random(~seed);
+    }
+
+    @Override
+    public String generateTraceId() {
+      long high;
+      long low;
+      synchronized (traceIds) {
+        do {
+          high = traceIds.nextLong();
+          low = traceIds.nextLong();
+        } while (high == 0 && low == 0);
+      }
+      return TraceId.fromLongs(high, low);
+    }
+
+    @Override
+    public String generateSpanId() {
+      long id;
+      do {
+        id = spanIds.nextLong();
+      } while (id == 0);
+      return SpanId.fromLong(id);
+    }
+  }
+}

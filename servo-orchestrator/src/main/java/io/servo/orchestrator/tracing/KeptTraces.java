@@ -1,0 +1,220 @@
+package io.servo.orchestrator.tracing;
+
+import io.opentelemetry.sdk.trace.ReadableSpan;
+import io.servo.storage.ExecutionStore;
+import io.servo.storage.KeptTraceState;
+import io.servo.telemetry.keep.KeptSpan;
+import io.servo.telemetry.keep.KeptSpanCodec;
+import io.servo.telemetry.keep.TraceKeep;
+import io.servo.telemetry.keep.TraceSkeleton;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The orchestrator's side of retroactive keep. The orchestrator part of an unsampled execution's
+ * trace (its API request, the enqueue with its statements, the hand-over) is noted in a {@link
+ * TraceSkeleton} and held here, in memory, until the execution ends. The worker that ends it decides
+ * whether the trace is kept (failed, timed out, slow), records that with the execution's end and
+ * then writes its own part, redacted, into the execution's row. A background thread asks the
+ * database about the executions held here once a poll interval: an ended execution that was not
+ * kept is forgotten; a kept one is exported whole, this part and the worker's together, then its
+ * worker part is cleared from the row.
+ *
+ * <p>Whole or absent: only the orchestrator that holds the first part exports, and only with the
+ * worker's part in hand. A skeleton evicted for memory ({@code SERVO_TRACE_KEEP_BUFFER_BYTES}, oldest
+ * first), a worker part that never arrives ({@link #WORKER_PART_GRACE} after the end), or the cap
+ * per minute ({@code SERVO_TRACE_KEEP_PER_MINUTE}) leaves the trace out entirely, counted. The
+ * database is the only state shared with the workers and the other orchestrator instances.
+ */
+public final class KeptTraces implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(KeptTraces.class);
+  /** How long after an execution ended its worker's part may still arrive. */
+  static final Duration WORKER_PART_GRACE = Duration.ofMinutes(1);
+  /** Executions asked about per statement. */
+  private static final int CHUNK = 500;
+  /** What a held entry costs beyond its skeleton (map entry, key), and a hand-over part to come. */
+  private static final long ENTRY_BYTES = 240;
+
+  /** Holds nothing; for a service that does not keep. */
+  public static final KeptTraces NONE = new KeptTraces(TraceKeep.DISABLED, null, Duration.ofSeconds(1),
+      Clock.systemUTC());
+
+  /** A held skeleton; {@code handOverParent} is the part a hand-over's part goes beneath. */
+  record Held(TraceSkeleton skeleton, long bytes, int handOverParent) {}
+
+  private final TraceKeep keep;
+  private final ExecutionStore store;
+  private final Duration pollInterval;
+  private final Clock clock;
+  private final LinkedHashMap<String, Held> held = new LinkedHashMap<>(); // guarded by this
+  private long heldBytes; // guarded by this
+  private final AtomicLong incomplete = new AtomicLong();
+  private final Thread poller;
+  private volatile boolean closed;
+
+  KeptTraces(TraceKeep keep, ExecutionStore store, Duration pollInterval, Clock clock) {
+    this.keep = keep;
+    this.store = store;
+    this.pollInterval = pollInterval;
+    this.clock = clock;
+    this.poller = new Thread(this::run, "servo-kept-traces");
+    this.poller.setDaemon(true);
+  }
+
+  /** Whether anything is held at all. */
+  public boolean enabled() {
+    return keep.enabled() && store != null;
+  }
+
+  /** Starts the background thread that exports kept traces. */
+  public void start() {
+    if (enabled()) {
+      poller.start();
+    }
+  }
+
+  /** Holds the skeleton of an unsampled execution's orchestrator part until the execution ends. */
+  void hold(String executionId, TraceSkeleton skeleton, int handOverParent) {
+    if (!enabled()) {
+      return;
+    }
+    long bytes = skeleton.bytes() + ENTRY_BYTES + executionId.length() * 2L;
+    long budget = keep.config().bufferBytes();
+    synchronized (this) {
+      // Oldest first: the longest-running executions are the ones given up for room.
+      Iterator<Map.Entry<String, Held>> oldest = held.entrySet().iterator();
+      while (heldBytes + bytes > budget && oldest.hasNext()) {
+        heldBytes -= oldest.next().getValue().bytes();
+        oldest.remove();
+        keep.evicted();
+      }
+      if (heldBytes + bytes > budget) {
+        keep.evicted();
+        return;
+      }
+      Held previous = held.put(executionId, new Held(skeleton, bytes, handOverParent));
+      heldBytes += bytes - (previous == null ? 0 : previous.bytes());
+    }
+  }
+
+  /** What is held for {@code executionId}, or null. */
+  synchronized Held held(String executionId) {
+    return held.get(executionId);
+  }
+
+  /** Bytes held now (an estimate from the skeletons' parts; see docs/performance.md). */
+  public synchronized long heldBytes() {
+    return heldBytes;
+  }
+
+  /** Executions held now. */
+  public synchronized int heldExecutions() {
+    return held.size();
+  }
+
+  /** Kept traces given up because the worker's part never arrived. */
+  public long incompleteTraces() {
+    return incomplete.get();
+  }
+
+  private void run() {
+    while (!closed) {
+      try {
+        Thread.sleep(pollInterval.toMillis());
+        pollOnce();
+      } catch (InterruptedException e) {
+        return;
+      } catch (RuntimeException e) {
+        // Servo's database is down, say: the executions stay held (within the budget) until it is back.
+        log.warn("kept traces: could not read ended executions ({}); trying again", e.getClass().getSimpleName());
+      }
+    }
+  }
+
+  /** Asks the database about every held execution once, and exports or forgets the ended ones. */
+  void pollOnce() {
+    List<String> ids;
+    synchronized (this) {
+      ids = new ArrayList<>(held.keySet());
+    }
+    for (int from = 0; from < ids.size(); from += CHUNK) {
+      for (KeptTraceState state : store.endedOf(ids.subList(from, Math.min(ids.size(), from + CHUNK)))) {
+        settle(state);
+      }
+    }
+  }
+
+  private void settle(KeptTraceState state) {
+    if (state.traceKept() != null && state.keptSpans() == null) {
+      Instant end = state.endedAt() == null ? clock.instant() : state.endedAt();
+      if (clock.instant().isBefore(end.plus(WORKER_PART_GRACE))) {
+        return; // the worker writes its part right after it answers
+      }
+      forget(state.executionId());
+      incomplete.incrementAndGet();
+      log.warn("execution {}: its trace was kept but the worker's part never arrived; not exported",
+          state.executionId());
+      return;
+    }
+    Held h = forget(state.executionId());
+    if (h == null || state.traceKept() == null) {
+      return;
+    }
+    List<KeptSpan> worker;
+    try {
+      worker = KeptSpanCodec.decode(state.keptSpans());
+    } catch (IllegalArgumentException e) {
+      incomplete.incrementAndGet();
+      log.warn("execution {}: the worker's part of its kept trace is unreadable ({}); not exported",
+          state.executionId(), e.getMessage());
+      return;
+    }
+    if (!keep.admit()) {
+      return;
+    }
+    List<ReadableSpan> spans = new ArrayList<>(h.skeleton().toSpans(state.traceKept(), keep.resource(),
+        ServoSpans.INSTRUMENTATION_NAME, keep.ids()));
+    spans.addAll(worker);
+    keep.export(spans);
+    store.clearKeptSpans(state.executionId());
+  }
+
+  private synchronized Held forget(String executionId) {
+    Held h = held.remove(executionId);
+    if (h != null) {
+      heldBytes -= h.bytes();
+    }
+    return h;
+  }
+
+  /** Stops the thread; what is held is lost (executions still running keep no trace). */
+  @Override
+  public void close() {
+    closed = true;
+    poller.interrupt();
+    if (poller.isAlive()) {
+      try {
+        poller.join(5_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (enabled()) {
+      try {
+        pollOnce(); // what ended meanwhile is exported now rather than lost
+      } catch (RuntimeException e) {
+        log.debug("kept traces: last poll at shutdown failed", e);
+      }
+    }
+    keep.report(true);
+  }
+}
