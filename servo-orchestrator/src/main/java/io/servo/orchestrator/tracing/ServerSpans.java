@@ -80,7 +80,9 @@ final class ServerSpans implements RequestObserver {
     }
     Context context = instrumenter.start(parent, request);
     SpanContext started = Span.fromContext(context).getSpanContext();
-    if (!started.isSampled() && keep.enabled() && launches(exchange, route)) {
+    if (!started.isSampled() && keep.enabled() && caller != CallerAuthentication.REJECTED
+        && launches(exchange, route)) {
+      // A request that failed authentication starts nothing, so it notes nothing either.
       return noted(context, started, exchange.getRequestMethod() + " " + route, route, request);
     }
     Scope scope = context.makeCurrent();
