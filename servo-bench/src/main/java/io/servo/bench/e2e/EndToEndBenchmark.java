@@ -59,6 +59,13 @@ public final class EndToEndBenchmark {
   static final double JIT_QUIET = 0.05;
 
   /**
+   * PostgreSQL connections one child holds under the load: its orchestrator's and worker's pools and
+   * the warehouse's tenant pool, 12 to 13 each as counted in {@code pg_stat_activity} (2026-12-07).
+   * Seven children take some 90 of the default {@code max_connections} of 100.
+   */
+  static final int CONNECTIONS_PER_CHILD = 13;
+
+  /**
    * Everything measured for one configuration. Ratios are against (a) round by round, and those
    * named {@code …VsB} against (b) the same way; {@code coldStartNanos} is the median of the cold
    * starts measured. {@code executions} and {@code failed} are those of the measured windows; {@code
@@ -102,6 +109,12 @@ public final class EndToEndBenchmark {
     // Ctrl-C or SIGTERM: stop the children and drop the databases all the same.
     Thread cleanup = new Thread(() -> stopAndDrop(children, databases, states), "servo-bench-cleanup");
     Runtime.getRuntime().addShutdownHook(cleanup);
+    int free = BenchDatabase.freeConnections(server);
+    if (free < CONNECTIONS_PER_CHILD * all.length + 2) {
+      log.printf("  e2e: WARNING PostgreSQL accepts %d more connections; the %d children hold about %d each under "
+          + "load, so the run may fail with 'too many clients' (other work on the server, or max_connections)%n",
+          free, all.length, CONNECTIONS_PER_CHILD);
+    }
     try (OtlpReceiver receiver = OtlpReceiver.counting(); WebhookStub hook = new WebhookStub()) {
       try {
         for (Configuration c : all) {

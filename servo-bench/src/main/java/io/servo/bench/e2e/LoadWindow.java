@@ -29,11 +29,11 @@ final class LoadWindow {
 
   /**
    * What one window measured. {@code failed}: executions that ended otherwise than succeeded;
-   * {@code plannedFailures}: those the mix made fail; {@code unplanned}: executions whose end was not
-   * the planned one (a planned failure that succeeded, or any other that did not succeed).
+   * {@code unplanned}: executions whose end was not the planned one (a planned failure that
+   * succeeded, or an execution planned to succeed that did not).
    */
   record Result(int executions, long elapsedNanos, long[] latenciesNanos, long allocatedBytes,
-      long cpuNanos, long jitNanos, int failed, int plannedFailures, int unplanned, double machineBusy) {
+      long cpuNanos, long jitNanos, int failed, int unplanned, double machineBusy) {
     double executionsPerSecond() {
       return executions * 1e9 / elapsedNanos;
     }
@@ -87,7 +87,6 @@ final class LoadWindow {
     }
     long end = 0;
     int failed = 0;
-    int planned = 0;
     int unplanned = 0;
     long[] latencies = new long[all.size()];
     for (int i = 0; i < all.size(); i++) {
@@ -95,14 +94,13 @@ final class LoadWindow {
       latencies[i] = execution[1] - execution[0];
       end = Math.max(end, execution[1]);
       failed += (int) execution[2];
-      planned += (int) execution[3];
       unplanned += execution[2] == execution[3] ? 0 : 1;
     }
     long[] machineAfter = MachineCpu.read();
     long[] after = child.counters();
     long jiffies = machineAfter[1] - machineBefore[1];
     return new Result(all.size(), Math.max(1, end - begin), latencies, after[0] - before[0],
-        after[1] - before[1], after[2] - before[2], failed, planned, unplanned, jiffies == 0 ? Double.NaN : (double) (machineAfter[0] - machineBefore[0]) / jiffies);
+        after[1] - before[1], after[2] - before[2], failed, unplanned, jiffies == 0 ? Double.NaN : (double) (machineAfter[0] - machineBefore[0]) / jiffies);
   }
 
   /** {start, end, failed ? 1 : 0, planned to fail ? 1 : 0} of each execution one client ran. */
