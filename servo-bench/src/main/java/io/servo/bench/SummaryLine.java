@@ -4,18 +4,23 @@ import io.servo.bench.coldstart.ColdStartBenchmark;
 import io.servo.bench.coldstart.Service;
 import io.servo.bench.e2e.Configuration;
 import io.servo.bench.e2e.EndToEndBenchmark;
+import io.servo.bench.e2e.KeepCost;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The one machine-readable line that ends {@code ./servo bench}: {@code overhead_1pct=X%
  * overhead_100pct=Y% agent_overhead_1pct=Z% agent_overhead_100pct=W% coldstart_tracing_ms=C
- * coldstart_agent_ms=A}. The overheads are the end-to-end benchmark's throughput lost against (a) by
- * (b), (c), (e) and (d). The cold starts are the absolute medians of (c) and (d): those of the worker
- * service from the cold-start benchmark when it ran, else those of the end-to-end children. A figure
- * that no benchmark of the run measured is {@code n/a}.
+ * coldstart_agent_ms=A keep_overhead_vs_b=K% keep_alloc_vs_b=+NB}. The overheads are the end-to-end
+ * benchmark's throughput lost against (a) by (b), (c), (e) and (d). The cold starts are the absolute
+ * medians of (c) and (d): those of the worker service from the cold-start benchmark when it ran, else
+ * those of the end-to-end children. {@code keep_*} is retroactive keep's cost ({@link KeepCost}):
+ * (bk)'s CPU less JIT over (b) in percent and its allocation over (b) per execution in bytes, signed,
+ * with the unit after the number and no space, so the line still splits on spaces. A figure that no
+ * benchmark of the run measured is {@code n/a}.
  */
 final class SummaryLine {
   private SummaryLine() {}
@@ -29,6 +34,7 @@ final class SummaryLine {
     if (endToEnd != null) {
       endToEnd.forEach(f -> by.put(f.configuration(), f));
     }
+    Optional<KeepCost> keep = endToEnd == null ? Optional.empty() : KeepCost.of(endToEnd);
     String tracingMs;
     String agentMs;
     if (coldStart != null) {
@@ -44,7 +50,10 @@ final class SummaryLine {
         + " overhead_100pct=" + loss(by.get(Configuration.SERVO_100PCT))
         + " agent_overhead_1pct=" + loss(by.get(Configuration.AGENT_1PCT))
         + " agent_overhead_100pct=" + loss(by.get(Configuration.AGENT_100PCT))
-        + " coldstart_tracing_ms=" + tracingMs + " coldstart_agent_ms=" + agentMs;
+        + " coldstart_tracing_ms=" + tracingMs + " coldstart_agent_ms=" + agentMs
+        + " keep_overhead_vs_b=" + keep.map(k -> String.format(Locale.ROOT, "%.1f%%", k.servingCpuPercent())).orElse("n/a")
+        + " keep_alloc_vs_b=" + keep.map(k -> String.format(Locale.ROOT, "%+dB", Math.round(k.allocationBytes())))
+            .orElse("n/a");
   }
 
   private static String loss(EndToEndBenchmark.Figures figures) {

@@ -46,6 +46,20 @@ public final class BenchDatabase implements AutoCloseable {
     return database;
   }
 
+  /**
+   * Connections the server would still accept from a user without superuser privileges: {@code
+   * max_connections} less those open and those reserved for superusers.
+   */
+  static int freeConnections(String server) throws SQLException {
+    try (Connection admin = DriverManager.getConnection(server); Statement s = admin.createStatement();
+         ResultSet rows = s.executeQuery("SELECT current_setting('max_connections')::int "
+             + "- current_setting('superuser_reserved_connections')::int - (SELECT count(*) FROM pg_stat_activity "
+             + "WHERE backend_type = 'client backend')")) {
+      rows.next();
+      return rows.getInt(1);
+    }
+  }
+
   public String url() {
     Matcher m = URL.matcher(server);
     if (!m.matches()) {

@@ -1,15 +1,32 @@
 package io.servo.bench.e2e;
 
 /**
- * The benchmark's workflow: five {@code sql} assets against the warehouse (Servo's database) and
- * one {@code http} asset whose header comes from {@code ${env:HOOK_TOKEN}}, so redaction has
- * something to look at. Each execution touches a bounded set of rows: {@code prune} keeps the
- * table at the last ten seconds of inserts.
+ * The benchmark's workflows. {@link EndToEndBenchmark#WORKFLOW}: five {@code sql} assets against the
+ * warehouse (Servo's database) and one {@code http} asset whose header comes from {@code
+ * ${env:HOOK_TOKEN}}, so redaction has something to look at. Each execution touches a bounded set of
+ * rows: {@code prune} keeps the table at the last ten seconds of inserts. {@link
+ * EndToEndBenchmark#FAILING_WORKFLOW}: the same, then a {@code check} that divides by zero, so its
+ * executions fail after doing all the work of a successful one and their traces are whole.
  */
 final class BenchWorkflow {
   private BenchWorkflow() {}
 
+  /** The workflow whose executions succeed. */
   static String yaml(String hookUrl) {
+    return assets(EndToEndBenchmark.WORKFLOW, hookUrl);
+  }
+
+  /** The workflow whose executions fail, in their last asset. */
+  static String failingYaml(String hookUrl) {
+    return assets(EndToEndBenchmark.FAILING_WORKFLOW, hookUrl) + """
+          - name: check
+            kind: sql
+            sql: SELECT 1/0
+            depends_on: [notify]
+        """;
+  }
+
+  private static String assets(String workflow, String hookUrl) {
     return """
         workflow: %s
         assets:
@@ -38,6 +55,6 @@ final class BenchWorkflow {
             url: %s
             headers: {Authorization: "${env:HOOK_TOKEN}"}
             depends_on: [prune]
-        """.formatted(EndToEndBenchmark.WORKFLOW, hookUrl);
+        """.formatted(workflow, hookUrl);
   }
 }

@@ -6,30 +6,39 @@ import java.util.Optional;
 
 /**
  * One way of tracing the same Servo services, each run in its own JVM: Servo's own tracing at
- * three settings, and the OpenTelemetry Java agent (with Servo's tracing off) at two. {@link
+ * four settings, and the OpenTelemetry Java agent (with Servo's tracing off) at two. {@link
  * #DISABLED_CONTROL} is (a) again in a JVM of its own: its ratio to (a) is what two identical JVMs
  * differ by (JIT decisions, heap layout, their databases), the benchmark's own floor.
+ *
+ * <p>Retroactive keep ({@code SERVO_TRACE_KEEP}) exports the whole trace of an execution that ended
+ * failed or timed out even when head sampling dropped it. (b) turns it off, so it stays pure head
+ * sampling; {@link #SERVO_1PCT_KEEP} is (b) with it on for errors; (c) keeps the services' default.
  */
 public enum Configuration {
-  DISABLED("a", "tracing disabled", false, false, 0.0),
-  DISABLED_CONTROL("a2", "tracing disabled, second JVM (control)", false, false, 0.0),
-  SERVO_1PCT("b", "Servo tracing, rate 0.01", true, false, 0.01),
-  SERVO_100PCT("c", "Servo tracing, rate 1.0", true, false, 1.0),
-  AGENT_100PCT("d", "Java agent 2.31.1, rate 1.0", false, true, 1.0),
-  AGENT_1PCT("e", "Java agent 2.31.1, rate 0.01", false, true, 0.01);
+  DISABLED("a", "tracing disabled", false, false, 0.0, null),
+  DISABLED_CONTROL("a2", "tracing disabled, second JVM (control)", false, false, 0.0, null),
+  SERVO_1PCT("b", "Servo tracing, rate 0.01", true, false, 0.01, "none"),
+  SERVO_1PCT_KEEP("bk", "Servo tracing, rate 0.01, keep errors", true, false, 0.01, "errors"),
+  SERVO_100PCT("c", "Servo tracing, rate 1.0", true, false, 1.0, null),
+  AGENT_100PCT("d", "Java agent 2.31.1, rate 1.0", false, true, 1.0, null),
+  AGENT_1PCT("e", "Java agent 2.31.1, rate 0.01", false, true, 0.01, null);
 
   private final String label;
   private final String description;
   private final boolean servoTracing;
   private final boolean agent;
   private final double sampleRate;
+  private final String keep;
 
-  Configuration(String label, String description, boolean servoTracing, boolean agent, double sampleRate) {
+  /** @param keep {@code SERVO_TRACE_KEEP}, or null to leave the services' default */
+  Configuration(String label, String description, boolean servoTracing, boolean agent, double sampleRate,
+      String keep) {
     this.label = label;
     this.description = description;
     this.servoTracing = servoTracing;
     this.agent = agent;
     this.sampleRate = sampleRate;
+    this.keep = keep;
   }
 
   public String label() {
@@ -56,7 +65,9 @@ public enum Configuration {
 
   /**
    * The tracing variables of the child: Servo's {@code SERVO_TRACE_*} or the agent's {@code OTEL_*},
-   * both exporting OTLP/HTTP to {@code otlpEndpoint} (a full {@code …/v1/traces} URL).
+   * both exporting OTLP/HTTP to {@code otlpEndpoint} (a full {@code …/v1/traces} URL). {@code
+   * SERVO_TRACE_KEEP} only where the configuration sets it; services that predate retroactive keep
+   * ignore it, and then (bk) measures the same as (b).
    */
   public Map<String, String> environment(String otlpEndpoint) {
     Map<String, String> env = new LinkedHashMap<>();
@@ -64,6 +75,9 @@ public enum Configuration {
     env.put("SERVO_TRACE_EXPORTER", "otlp");
     env.put("SERVO_TRACE_ENDPOINT", otlpEndpoint);
     env.put("SERVO_TRACE_SAMPLE_RATE", Double.toString(servoTracing ? sampleRate : 1.0));
+    if (keep != null) {
+      env.put("SERVO_TRACE_KEEP", keep);
+    }
     if (agent) {
       env.put("OTEL_SERVICE_NAME", "servo-dev");
       env.put("OTEL_TRACES_EXPORTER", "otlp");

@@ -16,12 +16,16 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
  * Many executions of one workflow (five {@code sql} assets, one {@code http} asset) through
  * orchestrator → outbox → local queue → worker → PostgreSQL, under every {@link Configuration}, each
- * in its own JVM. All children are started first (one at a time, each cold start measured alone),
+ * in its own JVM. One execution in 20 ({@link FailureMix#BENCHMARK}, the same ones in every
+ * configuration) runs the same workflow with a last asset that fails, so that retroactive keep has
+ * failed executions to keep; a configuration whose executions did not fail as planned is an error
+ * of the run ({@link Figures#failureProblem()}). All children are started first (one at a time, each cold start measured alone),
  * warmed up, then measured in rounds: every round runs one window per configuration, in an order
  * that rotates from round to round, so drift of the machine falls on all of them alike. Autovacuum
  * is off in the children's databases; each database is vacuumed after each of its windows instead,
@@ -29,6 +33,8 @@ import java.util.UUID;
  */
 public final class EndToEndBenchmark {
   static final String WORKFLOW = "bench_etl";
+  /** {@link #WORKFLOW} and then a failing asset ({@link BenchWorkflow#failingYaml}). */
+  static final String FAILING_WORKFLOW = "bench_etl_failing";
 
   /**
    * How long to measure. Each child is warmed up for at least {@code warmup}, then one {@code window}
@@ -53,15 +59,31 @@ public final class EndToEndBenchmark {
   static final double JIT_QUIET = 0.05;
 
   /**
-   * Everything measured for one configuration. Ratios are against (a) round by round; {@code
-   * coldStartNanos} is the median of the cold starts measured.
+   * PostgreSQL connections one child holds under the load: its orchestrator's and worker's pools and
+   * the warehouse's tenant pool, 12 to 13 each as counted in {@code pg_stat_activity} (2026-12-07).
+   * Seven children take some 90 of the default {@code max_connections} of 100.
+   */
+  static final int CONNECTIONS_PER_CHILD = 13;
+
+  /**
+   * Everything measured for one configuration. Ratios are against (a) round by round, and those
+   * named {@code …VsB} against (b) the same way; {@code coldStartNanos} is the median of the cold
+   * starts measured. {@code executions} and {@code failed} are those of the measured windows; {@code
+   * failureProblem} is empty when every execution of the child ended as {@link FailureMix} planned
+   * and the failed share is 5% up to rounding, and otherwise says what went wrong.
    */
   public record Figures(Configuration configuration, double executionsPerSecond, RatioEstimate ratio,
       long p50Nanos, long p99Nanos, double allocatedBytesPerExecution, RatioEstimate allocationRatio,
       double cpuNanosPerExecution, RatioEstimate cpuRatio, double jitNanosPerExecution,
       RatioEstimate servingCpuRatio, double otlpBytesPerExecution,
       double otlpSpansPerExecution,
-      long coldStartNanos, int executions, int failed, double machineBusy) {}
+      long coldStartNanos, int executions, int failed, double machineBusy,
+      RatioEstimate servingCpuRatioVsB, RatioEstimate allocationRatioVsB, String failureProblem) {
+    /** The share of the measured executions that failed. */
+    public double failedShare() {
+      return (double) failed / Math.max(1, executions);
+    }
+  }
 
   private EndToEndBenchmark() {}
 
@@ -87,6 +109,12 @@ public final class EndToEndBenchmark {
     // Ctrl-C or SIGTERM: stop the children and drop the databases all the same.
     Thread cleanup = new Thread(() -> stopAndDrop(children, databases, states), "servo-bench-cleanup");
     Runtime.getRuntime().addShutdownHook(cleanup);
+    int free = BenchDatabase.freeConnections(server);
+    if (free < CONNECTIONS_PER_CHILD * all.length + 2) {
+      log.printf("  e2e: WARNING PostgreSQL accepts %d more connections; the %d children hold about %d each under "
+          + "load, so the run may fail with 'too many clients' (other work on the server, or max_connections)%n",
+          free, all.length, CONNECTIONS_PER_CHILD);
+    }
     try (OtlpReceiver receiver = OtlpReceiver.counting(); WebhookStub hook = new WebhookStub()) {
       try {
         for (Configuration c : all) {
@@ -129,7 +157,8 @@ public final class EndToEndBenchmark {
           StringBuilder line = new StringBuilder();
           for (int i = 0; i < all.length; i++) {
             Configuration c = all[(i + round) % all.length];
-            LoadWindow.Result result = LoadWindow.run(children.get(c), client, WORKFLOW, effort.clients(), effort.window());
+            LoadWindow.Result result =
+                LoadWindow.run(children.get(c), client, FailureMix.BENCHMARK, effort.clients(), effort.window());
             windows.get(c).add(result);
             allExecutions.merge(c, result.executions(), Integer::sum);
             vacuums.add(databases.get(c).vacuum());
@@ -185,7 +214,7 @@ public final class EndToEndBenchmark {
     Duration next = effort.warmup();
     int quietInARow = 0;
     while (true) {
-      LoadWindow.Result warm = LoadWindow.run(child, client, WORKFLOW, effort.clients(), next);
+      LoadWindow.Result warm = LoadWindow.run(child, client, FailureMix.BENCHMARK, effort.clients(), next);
       allExecutions.merge(c, warm.executions(), Integer::sum);
       vacuums.add(database.vacuum());
       spent = spent.plus(next);
@@ -232,6 +261,7 @@ public final class EndToEndBenchmark {
       Map<Configuration, List<Long>> coldStarts, Map<Configuration, Integer> allExecutions,
       Map<Configuration, Map<String, Long>> states, OtlpReceiver receiver, PrintStream log) {
     List<LoadWindow.Result> baseline = windows.get(Configuration.DISABLED);
+    List<LoadWindow.Result> headSampled = windows.get(Configuration.SERVO_1PCT);
     List<Figures> figures = new ArrayList<>();
     for (Configuration c : Configuration.values()) {
       List<LoadWindow.Result> measured = windows.get(c);
@@ -239,6 +269,8 @@ public final class EndToEndBenchmark {
       List<Double> cpuRatios = new ArrayList<>();
       List<Double> servingCpuRatios = new ArrayList<>();
       List<Double> allocationRatios = new ArrayList<>();
+      List<Double> servingCpuRatiosVsB = new ArrayList<>();
+      List<Double> allocationRatiosVsB = new ArrayList<>();
       double busy = 0;
       double throughput = 0;
       long allocated = 0;
@@ -246,14 +278,18 @@ public final class EndToEndBenchmark {
       long jit = 0;
       int executions = 0;
       int failed = 0;
+      int unplanned = 0;
       List<long[]> latencies = new ArrayList<>();
       for (int round = 0; round < measured.size(); round++) {
         LoadWindow.Result r = measured.get(round);
         LoadWindow.Result base = baseline.get(round);
+        LoadWindow.Result b = headSampled.get(round);
         ratios.add(r.executionsPerSecond() / base.executionsPerSecond());
         cpuRatios.add(r.cpuNanosPerExecution() / base.cpuNanosPerExecution());
         servingCpuRatios.add(r.servingCpuNanosPerExecution() / base.servingCpuNanosPerExecution());
         allocationRatios.add(r.allocatedBytesPerExecution() / base.allocatedBytesPerExecution());
+        servingCpuRatiosVsB.add(r.servingCpuNanosPerExecution() / b.servingCpuNanosPerExecution());
+        allocationRatiosVsB.add(r.allocatedBytesPerExecution() / b.allocatedBytesPerExecution());
         busy += r.machineBusy();
         throughput += r.executionsPerSecond();
         allocated += r.allocatedBytes();
@@ -261,15 +297,14 @@ public final class EndToEndBenchmark {
         jit += r.jitNanos();
         executions += r.executions();
         failed += r.failed();
+        unplanned += r.unplanned();
         latencies.add(r.latenciesNanos());
       }
       Percentiles latency = new Percentiles(latencies.stream().flatMapToLong(java.util.Arrays::stream).toArray());
-      Map<String, Long> byState = states.getOrDefault(c, Map.of());
-      long notSucceeded = byState.entrySet().stream().filter(e -> !e.getKey().equalsIgnoreCase("succeeded"))
-          .mapToLong(Map.Entry::getValue).sum();
-      if (notSucceeded > 0 || failed > 0) {
-        log.printf("  e2e: WARNING %s: executions by state %s%n", c, byState);
-      }
+      String problem = failureProblem(FailureMix.BENCHMARK, executions, failed, unplanned,
+          allExecutions.getOrDefault(c, 0), states.getOrDefault(c, Map.of()));
+      log.printf(Locale.ROOT, "  e2e: %s failed %d of %d measured executions (%.1f%%)%s%n", c, failed, executions,
+          100.0 * failed / Math.max(1, executions), problem.isEmpty() ? "" : "; ERROR: " + problem);
       figures.add(new Figures(c, throughput / Math.max(1, measured.size()), RatioEstimate.of(ratios),
           latency.at(50), latency.at(99), (double) allocated / Math.max(1, executions),
           RatioEstimate.of(allocationRatios), (double) cpu / Math.max(1, executions), RatioEstimate.of(cpuRatios),
@@ -277,19 +312,68 @@ public final class EndToEndBenchmark {
           (double) receiver.bytes(c.label()) / Math.max(1, allExecutions.getOrDefault(c, 0)),
           (double) receiver.spans(c.label()) / Math.max(1, allExecutions.getOrDefault(c, 0)),
           new Percentiles(coldStarts.get(c).stream().mapToLong(Long::longValue).toArray()).at(50),
-          executions, failed, busy / Math.max(1, measured.size())));
+          executions, failed, busy / Math.max(1, measured.size()),
+          RatioEstimate.of(servingCpuRatiosVsB), RatioEstimate.of(allocationRatiosVsB), problem));
     }
     return figures;
   }
 
+  /**
+   * What is wrong with one configuration's failures, or "" when nothing is: every execution of the
+   * measured windows ended as {@code mix} planned, their failed share is the mix's up to rounding,
+   * and the child's database holds exactly the planned failures of all its executions (warm-up
+   * included; executions are numbered from 0 on each child) and no execution in any other state.
+   *
+   * @param byState the database's executions by state; empty when they could not be counted
+   */
+  static String failureProblem(FailureMix mix, int executions, int failed, int unplanned, int allExecutions,
+      Map<String, Long> byState) {
+    List<String> problems = new ArrayList<>();
+    if (unplanned > 0) {
+      problems.add(unplanned + " measured executions did not end as planned (a planned failure succeeded, or "
+          + "an execution planned to succeed did not)");
+    }
+    if (!mix.isShareOf(failed, executions)) {
+      problems.add(String.format(Locale.ROOT, "%d of %d measured executions failed (%.1f%%), not %s",
+          failed, executions, 100.0 * failed / Math.max(1, executions), mix));
+    }
+    if (!byState.isEmpty()) {
+      long planned = mix.failuresBetween(0, allExecutions);
+      long databaseFailed = 0;
+      long databaseSucceeded = 0;
+      long total = 0;
+      for (Map.Entry<String, Long> state : byState.entrySet()) {
+        total += state.getValue();
+        if (state.getKey().equalsIgnoreCase("failed")) {
+          databaseFailed += state.getValue();
+        } else if (state.getKey().equalsIgnoreCase("succeeded")) {
+          databaseSucceeded += state.getValue();
+        }
+      }
+      if (databaseFailed != planned || databaseSucceeded != allExecutions - planned || total != allExecutions) {
+        problems.add(String.format(Locale.ROOT, "executions by state %s, planned %d failed and %d succeeded",
+            byState, planned, allExecutions - planned));
+      }
+    }
+    return String.join("; ", problems);
+  }
+
+  /** Deploys the benchmark's two workflows, the one that succeeds and the one that fails. */
   static void deploy(HttpClient client, URI orchestrator, String hookUrl)
       throws IOException, InterruptedException {
-    HttpRequest put = HttpRequest.newBuilder(orchestrator.resolve("/v1/workflows/" + WORKFLOW))
+    deploy(client, orchestrator, WORKFLOW, BenchWorkflow.yaml(hookUrl));
+    deploy(client, orchestrator, FAILING_WORKFLOW, BenchWorkflow.failingYaml(hookUrl));
+  }
+
+  private static void deploy(HttpClient client, URI orchestrator, String workflow, String yaml)
+      throws IOException, InterruptedException {
+    HttpRequest put = HttpRequest.newBuilder(orchestrator.resolve("/v1/workflows/" + workflow))
         .header("Content-Type", "application/yaml")
-        .PUT(HttpRequest.BodyPublishers.ofString(BenchWorkflow.yaml(hookUrl))).build();
+        .PUT(HttpRequest.BodyPublishers.ofString(yaml)).build();
     HttpResponse<String> response = client.send(put, HttpResponse.BodyHandlers.ofString());
     if (response.statusCode() != 201 && response.statusCode() != 200) {
-      throw new IOException("deploying the benchmark workflow failed: " + response.statusCode() + " " + response.body());
+      throw new IOException("deploying the benchmark workflow " + workflow + " failed: " + response.statusCode()
+          + " " + response.body());
     }
   }
 
@@ -299,23 +383,26 @@ public final class EndToEndBenchmark {
     StringBuilder out = new StringBuilder();
     out.append("| configuration | exec/s | throughput vs (a) | p50 ms | p99 ms | CPU ms/exec | CPU vs (a) "
         + "| JIT ms/exec | CPU less JIT vs (a) "
-        + "| alloc KB/exec | alloc vs (a) | OTLP KB/exec | spans/exec | cold start ms (Δ a) | machine busy | executions |\n");
-    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        + "| alloc KB/exec | alloc vs (a) | OTLP KB/exec | spans/exec | cold start ms (Δ a) | machine busy | executions "
+        + "| failed |\n");
+    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Figures f : figures) {
       boolean baseline = f.configuration() == Configuration.DISABLED;
       out.append(String.format(Locale.ROOT,
-          "| %s | %.1f | %s | %.1f | %.1f | %.2f | %s | %.2f | %s | %.0f | %s | %.1f | %.2f | %.0f (%+.0f) | %.0f%% | %d%s |%n",
+          "| %s | %.1f | %s | %.1f | %.1f | %.2f | %s | %.2f | %s | %.0f | %s | %.1f | %.2f | %.0f (%+.0f) | %.0f%% | %d | %d (%.1f%%) |%n",
           f.configuration(), f.executionsPerSecond(), baseline ? "1" : ratio(f.ratio()),
           f.p50Nanos() / 1e6, f.p99Nanos() / 1e6,
           f.cpuNanosPerExecution() / 1e6, baseline ? "1" : ratio(f.cpuRatio()),
           f.jitNanosPerExecution() / 1e6, baseline ? "1" : ratio(f.servingCpuRatio()),
           f.allocatedBytesPerExecution() / 1024, baseline ? "1" : ratio(f.allocationRatio()),
           f.otlpBytesPerExecution() / 1024, f.otlpSpansPerExecution(), f.coldStartNanos() / 1e6, (f.coldStartNanos() - coldA) / 1e6,
-          f.machineBusy() * 100, f.executions(), f.failed() > 0 ? " (" + f.failed() + " failed)" : ""));
+          f.machineBusy() * 100, f.executions(), f.failed(), f.failedShare() * 100));
     }
     out.append("\nRatios: mean of per-round ratios ± 1.96 standard errors (95% CI). JIT: the JIT compilers' "
         + "time in the windows, part of the process CPU; CPU less JIT is what serving costs once the code is "
-        + "compiled. Cold start: median, process start to the orchestrator's first GET /health answer.\n");
+        + "compiled. Cold start: median, process start to the orchestrator's first GET /health answer. "
+        + "Failed: one execution in 20 runs a workflow whose last asset fails, the same ones in every configuration; "
+        + "every figure is over all executions.\n");
     out.append("\nThe same ratios as medians of the rounds, with their distribution-free intervals (one window "
         + "disturbed by other work on the machine moves a mean, not a median):\n\n");
     out.append("| configuration | throughput vs (a) | CPU vs (a) | CPU less JIT vs (a) | alloc vs (a) |\n"
@@ -328,6 +415,67 @@ public final class EndToEndBenchmark {
       }
     }
     return out.toString();
+  }
+
+  /**
+   * Retroactive keep: (bk)'s CPU less JIT and allocation per execution against (a) and against (b),
+   * with the budget over (b) next to them (reported, never enforced), and the OTLP spans that show
+   * whether the services kept the failed executions' traces at all. Empty when (bk) or (b) did not run.
+   */
+  public static String keepTable(List<Figures> figures) {
+    Optional<KeepCost> measured = KeepCost.of(figures);
+    if (measured.isEmpty()) {
+      return "";
+    }
+    KeepCost keep = measured.get();
+    Figures a = find(figures, Configuration.DISABLED);
+    Figures b = find(figures, Configuration.SERVO_1PCT);
+    Figures bk = find(figures, Configuration.SERVO_1PCT_KEEP);
+    Figures c = find(figures, Configuration.SERVO_100PCT);
+    StringBuilder out = new StringBuilder();
+    out.append("| ").append(bk.configuration()).append(" | CPU less JIT | alloc per execution | budget over (b) per "
+        + "successful execution |\n|---|---:|---:|---|\n");
+    double overA = (bk.allocationRatio().mean() - 1) * a.allocatedBytesPerExecution();
+    out.append(String.format(Locale.ROOT, "| against (a) | %s | %s (%+.1f KB) | |%n", ratio(bk.servingCpuRatio()),
+        ratio(bk.allocationRatio()), overA / 1024));
+    out.append(String.format(Locale.ROOT, "| against (b) | %s (%+.1f%%) | %s (%+.0f ± %.0f B) | CPU less JIT ≤ +%.0f%%: %s; "
+            + "allocation ≤ +%.0f KB: %s |%n",
+        ratio(keep.servingCpu()), keep.servingCpuPercent(), ratio(keep.allocation()), keep.allocationBytes(),
+        keep.allocationHalfWidthBytes(), KeepCost.CPU_BUDGET_PERCENT,
+        budget(keep.servingCpuPercent(), keep.servingCpuHalfWidthPercent(), KeepCost.CPU_BUDGET_PERCENT, "%+.1f%%"),
+        KeepCost.ALLOCATION_BUDGET_BYTES / 1024,
+        budget(keep.allocationBytes(), keep.allocationHalfWidthBytes(), KeepCost.ALLOCATION_BUDGET_BYTES, "%+.0f B")));
+    out.append(String.format(Locale.ROOT, "| against (b), median of the rounds | %s | %s | |%n",
+        median(keep.servingCpu().median()), median(keep.allocation().median())));
+    out.append(String.format(Locale.ROOT, "%nOver all executions: %.1f%% of (bk)'s failed (%.1f%% of (b)'s), and (bk) "
+            + "exports their kept traces; so these figures bound from above what a successful execution pays. "
+            + "The budget is reported, not enforced.%n", bk.failedShare() * 100, b.failedShare() * 100));
+    double expected = FailureMix.BENCHMARK.share() * c.otlpSpansPerExecution();
+    double extra = bk.otlpSpansPerExecution() - b.otlpSpansPerExecution();
+    out.append(String.format(Locale.ROOT, "%nOTLP spans per execution: (b) %.2f, (bk) %.2f, (c) %.2f. Keeping every "
+            + "failed execution's whole trace adds about %.0f%% of (c)'s, %+.2f; (bk) exported %+.2f.%s%n",
+        b.otlpSpansPerExecution(), bk.otlpSpansPerExecution(), c.otlpSpansPerExecution(),
+        FailureMix.BENCHMARK.share() * 100, expected, extra,
+        extra < expected / 2 ? " (bk) kept far fewer: the services ignore SERVO_TRACE_KEEP (retroactive keep is "
+            + "not in this build) or capped it (SERVO_TRACE_KEEP_PER_MINUTE), and (bk) measured mostly head sampling."
+            : ""));
+    return out.toString();
+  }
+
+  /** Whether a figure with its 95% interval is within an upper budget, in words; {@code format} shows a figure. */
+  private static String budget(double value, double halfWidth, double limit, String format) {
+    if (value > limit) {
+      return "over";
+    }
+    if (Double.isNaN(halfWidth)) {
+      return "within (no interval)";
+    }
+    return value + halfWidth <= limit ? "within, interval too"
+        : "point estimate within, interval up to " + String.format(Locale.ROOT, format, value + halfWidth);
+  }
+
+  private static Figures find(List<Figures> figures, Configuration configuration) {
+    return figures.stream().filter(f -> f.configuration() == configuration).findFirst().orElseThrow();
   }
 
   private static String median(MedianInterval m) {

@@ -3,7 +3,6 @@ package io.servo.bench.e2e;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -20,16 +19,21 @@ import java.util.concurrent.TimeoutException;
 /**
  * One measurement window against one child: {@code clients} closed-loop clients each start an
  * execution ({@code POST /v1/workflows/{name}/executions}), wait for the child to report it ended,
- * and start the next, until the window's time is up. Latency is from just before the POST (driver)
- * to the end of the delivery that ended it (child); both read {@code System.nanoTime()}, the same
- * monotonic clock on Linux.
+ * and start the next, until the window's time is up. Which workflow an execution runs, the one that
+ * succeeds or the one that fails, the {@link FailureMix} decides from the execution's number on the
+ * child. Latency is from just before the POST (driver) to the end of the delivery that ended it
+ * (child); both read {@code System.nanoTime()}, the same monotonic clock on Linux.
  */
 final class LoadWindow {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** What one window measured. */
+  /**
+   * What one window measured. {@code failed}: executions that ended otherwise than succeeded;
+   * {@code unplanned}: executions whose end was not the planned one (a planned failure that
+   * succeeded, or an execution planned to succeed that did not).
+   */
   record Result(int executions, long elapsedNanos, long[] latenciesNanos, long allocatedBytes,
-      long cpuNanos, long jitNanos, int failed, double machineBusy) {
+      long cpuNanos, long jitNanos, int failed, int unplanned, double machineBusy) {
     double executionsPerSecond() {
       return executions * 1e9 / elapsedNanos;
     }
@@ -59,9 +63,8 @@ final class LoadWindow {
 
   private LoadWindow() {}
 
-  static Result run(ServedProcess child, HttpClient client, String workflow, int clients, Duration length)
+  static Result run(ServedProcess child, HttpClient client, FailureMix mix, int clients, Duration length)
       throws IOException, InterruptedException {
-    URI start = child.orchestrator.resolve("/v1/workflows/" + workflow + "/executions");
     ExecutorService pool = Executors.newFixedThreadPool(clients);
     long[] before = child.counters();
     long[] machineBefore = MachineCpu.read();
@@ -69,7 +72,7 @@ final class LoadWindow {
     long deadline = begin + length.toNanos();
     List<Future<List<long[]>>> loops = new ArrayList<>();
     for (int i = 0; i < clients; i++) {
-      loops.add(pool.submit(() -> loop(child, client, start, deadline)));
+      loops.add(pool.submit(() -> loop(child, client, mix, deadline)));
     }
     List<long[]> all = new ArrayList<>();
     try {
@@ -84,37 +87,47 @@ final class LoadWindow {
     }
     long end = 0;
     int failed = 0;
+    int unplanned = 0;
     long[] latencies = new long[all.size()];
     for (int i = 0; i < all.size(); i++) {
-      latencies[i] = all.get(i)[1] - all.get(i)[0];
-      end = Math.max(end, all.get(i)[1]);
-      failed += (int) all.get(i)[2];
+      long[] execution = all.get(i);
+      latencies[i] = execution[1] - execution[0];
+      end = Math.max(end, execution[1]);
+      failed += (int) execution[2];
+      unplanned += execution[2] == execution[3] ? 0 : 1;
     }
     long[] machineAfter = MachineCpu.read();
     long[] after = child.counters();
     long jiffies = machineAfter[1] - machineBefore[1];
     return new Result(all.size(), Math.max(1, end - begin), latencies, after[0] - before[0],
-        after[1] - before[1], after[2] - before[2], failed, jiffies == 0 ? Double.NaN : (double) (machineAfter[0] - machineBefore[0]) / jiffies);
+        after[1] - before[1], after[2] - before[2], failed, unplanned, jiffies == 0 ? Double.NaN : (double) (machineAfter[0] - machineBefore[0]) / jiffies);
   }
 
-  /** {start, end, failed ? 1 : 0} of each execution one client ran. */
-  private static List<long[]> loop(ServedProcess child, HttpClient client, URI start, long deadline)
+  /** {start, end, failed ? 1 : 0, planned to fail ? 1 : 0} of each execution one client ran. */
+  private static List<long[]> loop(ServedProcess child, HttpClient client, FailureMix mix, long deadline)
       throws IOException, InterruptedException, ExecutionException, TimeoutException {
     List<long[]> done = new ArrayList<>();
-    HttpRequest post = HttpRequest.newBuilder(start).timeout(Duration.ofSeconds(30))
-        .POST(HttpRequest.BodyPublishers.noBody()).build();
+    HttpRequest succeeding = start(child, EndToEndBenchmark.WORKFLOW);
+    HttpRequest failing = start(child, EndToEndBenchmark.FAILING_WORKFLOW);
     while (System.nanoTime() < deadline) {
+      boolean toFail = mix.fails(child.nextExecution());
+      HttpRequest post = toFail ? failing : succeeding;
       long begin = System.nanoTime();
       HttpResponse<String> response = client.send(post, HttpResponse.BodyHandlers.ofString());
       if (response.statusCode() != 201) {
-        throw new IOException("POST " + start + " answered " + response.statusCode() + ": " + response.body());
+        throw new IOException("POST " + post.uri() + " answered " + response.statusCode() + ": " + response.body());
       }
       JsonNode body = JSON.readTree(response.body());
       String id = body.path("execution_id").asText();
       ServedProcess.Ended ended = child.future(id).get(60, TimeUnit.SECONDS);
       child.forget(id);
-      done.add(new long[] {begin, ended.nanoTime(), "succeeded".equalsIgnoreCase(ended.state()) ? 0 : 1});
+      done.add(new long[] {begin, ended.nanoTime(), "succeeded".equalsIgnoreCase(ended.state()) ? 0 : 1, toFail ? 1 : 0});
     }
     return done;
+  }
+
+  private static HttpRequest start(ServedProcess child, String workflow) {
+    return HttpRequest.newBuilder(child.orchestrator.resolve("/v1/workflows/" + workflow + "/executions"))
+        .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.noBody()).build();
   }
 }

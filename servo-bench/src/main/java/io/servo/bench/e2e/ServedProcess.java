@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The driver's handle on one configuration's child JVM ({@link ServoUnderTest}): starts it, measures
@@ -38,6 +39,7 @@ final class ServedProcess implements AutoCloseable {
   private final BlockingQueue<long[]> stats = new LinkedBlockingQueue<>();
   private final BlockingQueue<Map<String, Long>> pools = new LinkedBlockingQueue<>();
   private final Deque<String> lastLines = new ArrayDeque<>();
+  private final AtomicLong executionsStarted = new AtomicLong();
 
   /** An execution's end as the child saw it. */
   record Ended(long nanoTime, String state) {}
@@ -152,6 +154,14 @@ final class ServedProcess implements AutoCloseable {
 
   void forget(String id) {
     ends.remove(id);
+  }
+
+  /**
+   * The number of the next execution started on this child: 0, 1, … over all its windows, in the
+   * order the driver's clients start them (what {@link FailureMix} decides on).
+   */
+  long nextExecution() {
+    return executionsStarted.getAndIncrement();
   }
 
   /**

@@ -17,6 +17,9 @@ import java.util.UUID;
  * measured in consecutive windows, each printed with its CPU per execution split into the JIT
  * compilers' share and the rest. It shows how long the end-to-end benchmark must warm a child
  * before its CPU figures measure serving rather than compiling ({@link EndToEndBenchmark.Effort}).
+ * Unlike the end-to-end benchmark's load, no execution fails ({@link FailureMix#NONE}): the curves
+ * stay comparable with earlier runs, and (bk) against (b) shows what retroactive keep costs the
+ * executions that succeed.
  */
 public final class WarmupCurve {
   private WarmupCurve() {}
@@ -57,7 +60,7 @@ public final class WarmupCurve {
             poolsAtHalf = child.allocationByPool();
             executionsAtHalf = executions;
           }
-          LoadWindow.Result r = LoadWindow.run(child, client, EndToEndBenchmark.WORKFLOW, clients, window);
+          LoadWindow.Result r = LoadWindow.run(child, client, FailureMix.NONE, clients, window);
           spent = spent.plus(window);
           executions += r.executions();
           log.printf(Locale.ROOT, "| %d | %d | %.1f | %.2f | %.2f | %.0f%% | %.2f | %.2f |%n", spent.toSeconds(),

@@ -14,6 +14,18 @@ import org.junit.jupiter.api.Test;
 class BenchDatabaseTest {
 
   @Test
+  void freeConnectionsAreTheServersLimitLessTheReservedAndTheOpenOnesIncludingItsOwn() throws SQLException {
+    int free = BenchDatabase.freeConnections(EndToEndBenchmark.postgresServer());
+
+    try (Connection c = DriverManager.getConnection(EndToEndBenchmark.postgresServer());
+         ResultSet rows = c.createStatement().executeQuery("SELECT current_setting('max_connections')::int "
+             + "- current_setting('superuser_reserved_connections')::int")) {
+      rows.next();
+      assertThat(free).isPositive().isLessThan(rows.getInt(1));
+    }
+  }
+
+  @Test
   void theBenchmarkVacuumsBetweenWindowsInsteadOfAutovacuum() throws SQLException {
     String name = "servo_bench_test_" + UUID.randomUUID().toString().substring(0, 8);
     try (BenchDatabase database = BenchDatabase.create(EndToEndBenchmark.postgresServer(), name)) {

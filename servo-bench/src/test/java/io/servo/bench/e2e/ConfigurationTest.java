@@ -23,12 +23,35 @@ class ConfigurationTest {
   }
 
   @Test
+  void headSamplingAloneTurnsRetroactiveKeepOffAndTheKeepConfigurationKeepsErrors() {
+    assertThat(Configuration.SERVO_1PCT.environment("http://127.0.0.1:1/b/v1/traces"))
+        .containsEntry("SERVO_TRACE_ENABLED", "true")
+        .containsEntry("SERVO_TRACE_SAMPLE_RATE", "0.01")
+        .containsEntry("SERVO_TRACE_KEEP", "none");
+    assertThat(Configuration.SERVO_1PCT_KEEP.environment("http://127.0.0.1:1/bk/v1/traces"))
+        .containsEntry("SERVO_TRACE_ENABLED", "true")
+        .containsEntry("SERVO_TRACE_SAMPLE_RATE", "0.01")
+        .containsEntry("SERVO_TRACE_KEEP", "errors")
+        .containsEntry("SERVO_TRACE_ENDPOINT", "http://127.0.0.1:1/bk/v1/traces")
+        .doesNotContainKeys("SERVO_TRACE_KEEP_SLOWER_THAN", "SERVO_TRACE_KEEP_PER_MINUTE",
+            "SERVO_TRACE_KEEP_BUFFER_BYTES", "OTEL_TRACES_SAMPLER");
+    assertThat(Configuration.SERVO_1PCT_KEEP.label()).isEqualTo("bk");
+    assertThat(Configuration.SERVO_1PCT_KEEP).hasToString("(bk) Servo tracing, rate 0.01, keep errors");
+    // (c) keeps the services' default; the others do not trace with Servo at all.
+    for (Configuration c : new Configuration[] {Configuration.DISABLED, Configuration.DISABLED_CONTROL,
+        Configuration.SERVO_100PCT, Configuration.AGENT_100PCT, Configuration.AGENT_1PCT}) {
+      assertThat(c.environment("http://127.0.0.1:1/x/v1/traces")).as(c.toString()).doesNotContainKey("SERVO_TRACE_KEEP");
+    }
+  }
+
+  @Test
   void theControlIsTracingDisabledAgainAndEveryLabelNamesOneConfiguration() {
     assertThat(Configuration.DISABLED_CONTROL.environment("http://127.0.0.1:1/a2/v1/traces"))
         .isEqualTo(Configuration.DISABLED.environment("http://127.0.0.1:1/a2/v1/traces"));
     for (Configuration c : Configuration.values()) {
       assertThat(Configuration.byLabel(c.label())).contains(c);
     }
+    assertThat(Configuration.byLabel("bk")).contains(Configuration.SERVO_1PCT_KEEP);
     assertThat(Configuration.byLabel("f")).isEmpty();
     assertThat(Configuration.byLabel("A")).isEmpty();
   }

@@ -1,0 +1,107 @@
+package io.servo.bench.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The end-to-end report from figures made up here; no child runs. */
+class EndToEndBenchmarkTest {
+
+  @Test
+  void keepIsReportedAgainstAAndAgainstBWithTheBudgetNextToIt() {
+    String keep = EndToEndBenchmark.keepTable(figures(2.2));
+
+    assertThat(keep.lines()).contains(
+        "| (bk) Servo tracing, rate 0.01, keep errors | CPU less JIT | alloc per execution | budget over (b) per successful execution |",
+        "| against (a) | 1.020 ± 0.030 | 1.045 ± 0.010 (+13.5 KB) | |",
+        "| against (b) | 1.004 ± 0.004 (+0.4%) | 1.010 ± 0.005 (+3174 ± 1587 B) | CPU less JIT ≤ +1%: within, "
+            + "interval too; allocation ≤ +4 KB: point estimate within, interval up to +4762 B |",
+        "| against (b), median of the rounds | 1.003 [1.000, 1.010] (87.5%) | n/a | |");
+    assertThat(keep)
+        .contains("Over all executions: 5.0% of (bk)'s failed (5.0% of (b)'s), and (bk) exports their kept traces; "
+            + "so these figures bound from above what a successful execution pays. The budget is reported, not enforced.")
+        .contains("OTLP spans per execution: (b) 0.35, (bk) 2.20, (c) 38.00. Keeping every failed execution's whole "
+            + "trace adds about 5% of (c)'s, +1.90; (bk) exported +1.85.")
+        .doesNotContain("ignore SERVO_TRACE_KEEP");
+  }
+
+  @Test
+  void servicesThatIgnoreKeepExportNoMoreThanBAndTheReportSaysSo() {
+    String keep = EndToEndBenchmark.keepTable(figures(0.36));
+
+    assertThat(keep).contains("(bk) exported +0.01. (bk) kept far fewer: the services ignore SERVO_TRACE_KEEP");
+  }
+
+  @Test
+  void theMainTableCountsFailedExecutionsPerConfiguration() {
+    String table = EndToEndBenchmark.table(figures(2.2));
+
+    assertThat(table).contains("| executions | failed |")
+        .contains("| 400 | 20 (5.0%) |")
+        .contains("(bk) Servo tracing, rate 0.01, keep errors");
+  }
+
+  @Test
+  void failuresAsPlannedAreNoProblem() {
+    // 1000 executions in all (warm-up and rounds), 600 of them measured; the database agrees.
+    long planned = FailureMix.BENCHMARK.failuresBetween(0, 1000);
+
+    assertThat(EndToEndBenchmark.failureProblem(FailureMix.BENCHMARK, 600, 30, 0, 1000,
+        Map.of("FAILED", planned, "SUCCEEDED", 1000 - planned))).isEmpty();
+    assertThat(EndToEndBenchmark.failureProblem(FailureMix.BENCHMARK, 600, 31, 0, 1000, Map.of()))
+        .as("rounding, and a database that could not be counted").isEmpty();
+  }
+
+  @Test
+  void aShareOtherThanFivePercentOrAnExecutionThatEndedOtherwiseIsAProblem() {
+    long planned = FailureMix.BENCHMARK.failuresBetween(0, 1000);
+
+    assertThat(EndToEndBenchmark.failureProblem(FailureMix.BENCHMARK, 600, 0, 30, 1000, Map.of()))
+        .isEqualTo("30 measured executions did not end as planned (a planned failure succeeded, or an execution "
+            + "planned to succeed did not); 0 of 600 measured executions failed (0.0%), not 1 in 20 (5%)");
+    assertThat(EndToEndBenchmark.failureProblem(FailureMix.BENCHMARK, 600, 30, 0, 1000,
+        Map.of("FAILED", planned, "SUCCEEDED", 1000 - planned - 1, "RUNNING", 1L)))
+        .startsWith("executions by state ")
+        .endsWith("planned " + planned + " failed and " + (1000 - planned) + " succeeded");
+  }
+
+  /**
+   * Every configuration with 400 measured executions, 20 failed; (b) allocates 310 KB per execution,
+   * (a) 300 KB; (bk) is 2% over (a) and 0.4% over (b) in CPU less JIT (four rounds: 1.0, 1.002, 1.004,
+   * 1.01), 4.5% and 1% in allocation.
+   */
+  static List<EndToEndBenchmark.Figures> figures(double keptSpansPerExecution) {
+    List<EndToEndBenchmark.Figures> figures = new ArrayList<>();
+    RatioEstimate one = RatioEstimate.of(List.of(1.0, 1.0, 1.0));
+    for (Configuration c : Configuration.values()) {
+      RatioEstimate servingCpu = one;
+      RatioEstimate allocation = one;
+      RatioEstimate servingCpuVsB = one;
+      RatioEstimate allocationVsB = one;
+      double allocated = 300 * 1024;
+      double spans = 0;
+      switch (c) {
+        case SERVO_1PCT -> {
+          allocated = 310 * 1024;
+          spans = 0.35;
+        }
+        case SERVO_1PCT_KEEP -> {
+          servingCpu = new RatioEstimate(1.02, 0.03, 4);
+          allocation = new RatioEstimate(1.045, 0.01, 4);
+          servingCpuVsB = RatioEstimate.of(List.of(1.0, 1.002, 1.004, 1.01));
+          allocationVsB = new RatioEstimate(1.01, 0.005, 4);
+          allocated = 313 * 1024;
+          spans = keptSpansPerExecution;
+        }
+        case SERVO_100PCT -> spans = 38;
+        default -> { }
+      }
+      figures.add(new EndToEndBenchmark.Figures(c, 30, one, 0, 0, allocated, allocation, 0, one, 0, servingCpu,
+          0, spans, 1_000_000_000L, 400, 20, 0.5, servingCpuVsB, allocationVsB, ""));
+    }
+    return figures;
+  }
+}
