@@ -77,6 +77,10 @@ public enum Configuration {
     env.put("SERVO_TRACE_SAMPLE_RATE", Double.toString(servoTracing ? sampleRate : 1.0));
     if (keep != null) {
       env.put("SERVO_TRACE_KEEP", keep);
+      if (!keep.equals("none")) {
+        // Every failure kept, not the default 60 a minute: the cost measured is the worst case's.
+        env.put("SERVO_TRACE_KEEP_PER_MINUTE", "1000000");
+      }
     }
     if (agent) {
       env.put("OTEL_SERVICE_NAME", "servo-dev");

@@ -33,8 +33,8 @@ class ConfigurationTest {
         .containsEntry("SERVO_TRACE_SAMPLE_RATE", "0.01")
         .containsEntry("SERVO_TRACE_KEEP", "errors")
         .containsEntry("SERVO_TRACE_ENDPOINT", "http://127.0.0.1:1/bk/v1/traces")
-        .doesNotContainKeys("SERVO_TRACE_KEEP_SLOWER_THAN", "SERVO_TRACE_KEEP_PER_MINUTE",
-            "SERVO_TRACE_KEEP_BUFFER_BYTES", "OTEL_TRACES_SAMPLER");
+        .as("every failure kept: the worst case's cost").containsEntry("SERVO_TRACE_KEEP_PER_MINUTE", "1000000")
+        .doesNotContainKeys("SERVO_TRACE_KEEP_SLOWER_THAN", "SERVO_TRACE_KEEP_BUFFER_BYTES", "OTEL_TRACES_SAMPLER");
     assertThat(Configuration.SERVO_1PCT_KEEP.label()).isEqualTo("bk");
     assertThat(Configuration.SERVO_1PCT_KEEP).hasToString("(bk) Servo tracing, rate 0.01, keep errors");
     // (c) keeps the services' default; the others do not trace with Servo at all.
