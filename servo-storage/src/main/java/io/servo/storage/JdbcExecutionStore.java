@@ -32,6 +32,7 @@ final class JdbcExecutionStore implements ExecutionStore {
   private final String finish;
   private final String recordKept;
   private final String clearKept;
+  private final String selectTraceParent;
   private final String upsertAsset;
   private final String selectAssets;
   private final String selectExpired;
@@ -44,7 +45,7 @@ final class JdbcExecutionStore implements ExecutionStore {
     this.outbox = outbox;
     SqlDialect d = db.dialect();
     insert = d.sql("INSERT INTO {s}executions (id, tenant_id, workflow, workflow_version, state, idempotency_key, "
-        + "trace_id, attempt, created_at, updated_at) VALUES (?, ?, ?, ?, 'pending', ?, ?, 0, ?, ?) "
+        + "trace_id, trace_parent, attempt, created_at, updated_at) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, 0, ?, ?) "
         + "ON CONFLICT (tenant_id, workflow, idempotency_key) DO NOTHING RETURNING " + COLUMNS);
     selectById = d.sql("SELECT " + COLUMNS + " FROM {s}executions WHERE tenant_id = ? AND id = ?");
     selectByKey = d.sql("SELECT " + COLUMNS + " FROM {s}executions "
@@ -75,6 +76,7 @@ final class JdbcExecutionStore implements ExecutionStore {
     recordKept = d.sql("UPDATE {s}executions SET kept_spans = ? "
         + "WHERE tenant_id = ? AND id = ? AND trace_kept IS NOT NULL");
     clearKept = d.sql("UPDATE {s}executions SET kept_spans = NULL WHERE id = ?");
+    selectTraceParent = d.sql("SELECT trace_parent FROM {s}executions WHERE id = ?");
     // Takes tenant and id from the execution row, so a result can only join an execution of the
     // same tenant; the upsert then only ever meets that execution's own rows. Fenced like finish:
     // only the attempt holding the running execution writes. On PostgreSQL the execution row is
@@ -131,8 +133,9 @@ final class JdbcExecutionStore implements ExecutionStore {
         s.setInt(4, execution.workflowVersion());
         s.setString(5, execution.idempotencyKey());
         s.setString(6, execution.traceId());
-        db.dialect().bindInstant(s, 7, now);
+        s.setString(7, execution.traceParent());
         db.dialect().bindInstant(s, 8, now);
+        db.dialect().bindInstant(s, 9, now);
         inserted = one(s);
       }
       if (inserted.isPresent()) {
@@ -376,6 +379,18 @@ final class JdbcExecutionStore implements ExecutionStore {
           }
         }
         return found;
+      }
+    });
+  }
+
+  @Override
+  public Optional<String> traceParent(String executionId) {
+    return db.system("reading an execution's trace parent", c -> {
+      try (PreparedStatement s = c.prepareStatement(selectTraceParent)) {
+        s.setString(1, executionId);
+        try (ResultSet r = s.executeQuery()) {
+          return r.next() ? Optional.ofNullable(r.getString(1)) : Optional.<String>empty();
+        }
       }
     });
   }
