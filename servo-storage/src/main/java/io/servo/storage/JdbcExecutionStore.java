@@ -33,6 +33,9 @@ final class JdbcExecutionStore implements ExecutionStore {
   private final String recordKept;
   private final String clearKept;
   private final String selectTraceParent;
+  private final String selectEndedOf;
+  private static final String ENDED_OF = "SELECT id, tenant_id, state, ended_at, trace_kept, kept_spans "
+      + "FROM {s}executions WHERE state IN ('succeeded', 'failed', 'timeout', 'cancelled') AND id ";
   private final String upsertAsset;
   private final String selectAssets;
   private final String selectExpired;
@@ -76,6 +79,7 @@ final class JdbcExecutionStore implements ExecutionStore {
     recordKept = d.sql("UPDATE {s}executions SET kept_spans = ? "
         + "WHERE tenant_id = ? AND id = ? AND trace_kept IS NOT NULL");
     clearKept = d.sql("UPDATE {s}executions SET kept_spans = NULL WHERE id = ?");
+    selectEndedOf = d.sql(ENDED_OF + "= ANY(?)");
     selectTraceParent = d.sql("SELECT trace_parent FROM {s}executions WHERE id = ?");
     // Takes tenant and id from the execution row, so a result can only join an execution of the
     // same tenant; the upsert then only ever meets that execution's own rows. Fenced like finish:
@@ -361,14 +365,19 @@ final class JdbcExecutionStore implements ExecutionStore {
       return List.of();
     }
     List<String> ids = List.copyOf(executionIds);
-    // One statement per chunk; the orchestrator asks about the executions it holds, a few hundred.
-    String sql = db.dialect().sql("SELECT id, tenant_id, state, ended_at, trace_kept, kept_spans "
-        + "FROM {s}executions WHERE state IN ('succeeded', 'failed', 'timeout', 'cancelled') AND id IN ("
+    // PostgreSQL: one statement text whatever the count (its plan is prepared once); SQLite has no
+    // arrays, so a list of markers. The orchestrator asks about the executions it holds, a few hundred.
+    boolean arrays = db.dialect() == SqlDialect.POSTGRESQL;
+    String sql = arrays ? selectEndedOf : db.dialect().sql(ENDED_OF + "IN ("
         + String.join(", ", java.util.Collections.nCopies(ids.size(), "?")) + ")");
     return db.system("finding ended executions of kept traces", c -> {
       try (PreparedStatement s = c.prepareStatement(sql)) {
-        for (int i = 0; i < ids.size(); i++) {
-          s.setString(i + 1, ids.get(i));
+        if (arrays) {
+          s.setArray(1, c.createArrayOf("text", ids.toArray()));
+        } else {
+          for (int i = 0; i < ids.size(); i++) {
+            s.setString(i + 1, ids.get(i));
+          }
         }
         List<KeptTraceState> found = new ArrayList<>();
         try (ResultSet r = s.executeQuery()) {

@@ -1,22 +1,17 @@
 package io.servo.orchestrator.tracing;
 
-import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
-import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.instrumentation.api.instrumenter.Instrumenter;
 import io.opentelemetry.sdk.trace.IdGenerator;
-import io.opentelemetry.sdk.trace.data.StatusData;
 import io.servo.core.queue.QueueException;
 import io.servo.core.task.TraceMetadata;
 import io.servo.orchestrator.outbox.HandOverTrace;
 import io.servo.telemetry.TraceSampling;
 import io.servo.telemetry.keep.TraceSkeleton;
-import java.util.List;
 
 /**
  * The producer side of the queue hop: each hand-over attempt becomes a {@code cloud_tasks.enqueue}
@@ -50,7 +45,8 @@ final class HandOverSpans implements HandOverTrace {
     // The relay runs on its own thread: the parent is what the payload says, never the thread's context.
     Context parent = PayloadContext.extract(committed);
     if (TraceSampling.isUnsampledTrace(parent)) {
-      KeptTraces.Held held = keptTraces.enabled() ? keptTraces.held(task.payload().executionId()) : null;
+      KeptTraces.Held held = keptTraces.enabled()
+          ? keptTraces.held(Span.fromContext(parent).getSpanContext().getTraceId()) : null;
       if (held == null) {
         send.send(committed);
       } else {
@@ -92,10 +88,7 @@ final class HandOverSpans implements HandOverTrace {
       error = e;
       throw e;
     } finally {
-      AttributesBuilder attributes = Attributes.builder();
-      HandOverAttributes.INSTANCE.onStart(attributes, Context.root(), task);
-      skeleton.close(part, attributes.build(), error == null ? StatusData.unset()
-          : StatusData.create(StatusCode.ERROR, error.getClass().getSimpleName()), List.of());
+      skeleton.close(part, new KeptParts.HandOver(task, error));
     }
   }
 }

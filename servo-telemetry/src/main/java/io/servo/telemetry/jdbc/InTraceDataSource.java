@@ -1,5 +1,8 @@
 package io.servo.telemetry.jdbc;
 
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Context;
+import io.servo.telemetry.keep.TraceSkeleton;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -18,21 +21,36 @@ import javax.sql.DataSource;
 final class InTraceDataSource implements DataSource {
   private final DataSource plain;
   private final StatementSpans spans;
+  private final boolean failuresOfSkeletons;
 
-  InTraceDataSource(DataSource plain, StatementSpans spans) {
+  /**
+   * @param failuresOfSkeletons whether a connection taken in an unsampled trace whose skeleton notes
+   *     only failed statements is traced, so that a failed one is noted
+   */
+  InTraceDataSource(DataSource plain, StatementSpans spans, boolean failuresOfSkeletons) {
     this.plain = plain;
     this.spans = spans;
+    this.failuresOfSkeletons = failuresOfSkeletons;
   }
 
   @Override
   public Connection getConnection() throws SQLException {
-    return StatementSpans.inSampledTrace() ? traced(plain.getConnection()) : plain.getConnection();
+    return traces() ? traced(plain.getConnection()) : plain.getConnection();
   }
 
   @Override
   public Connection getConnection(String username, String password) throws SQLException {
-    return StatementSpans.inSampledTrace()
-        ? traced(plain.getConnection(username, password)) : plain.getConnection(username, password);
+    return traces() ? traced(plain.getConnection(username, password)) : plain.getConnection(username, password);
+  }
+
+  /** A sampled trace, or a skeleton that notes this data source's statements. */
+  private boolean traces() {
+    Context context = Context.current();
+    if (Span.fromContext(context).getSpanContext().isSampled()) {
+      return true;
+    }
+    TraceSkeleton skeleton = TraceSkeleton.fromContext(context);
+    return skeleton != null && (failuresOfSkeletons || skeleton.notesEveryStatement());
   }
 
   private Connection traced(Connection connection) throws SQLException {
