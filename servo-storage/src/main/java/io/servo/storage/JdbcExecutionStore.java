@@ -16,7 +16,7 @@ import java.util.Optional;
 
 final class JdbcExecutionStore implements ExecutionStore {
   private static final String COLUMNS = "id, tenant_id, workflow, workflow_version, state, idempotency_key, "
-      + "trace_id, error, attempt, created_at, started_at, ended_at, lease_until";
+      + "trace_id, error, attempt, created_at, started_at, ended_at, lease_until, trace_kept";
   private static final String ASSET_COLUMNS =
       "execution_id, asset_name, kind, status, attempt, started_at, ended_at, output, error";
 
@@ -560,6 +560,7 @@ final class JdbcExecutionStore implements ExecutionStore {
         db.dialect().instant(r, "created_at"),
         db.dialect().instant(r, "started_at"),
         db.dialect().instant(r, "ended_at"),
-        db.dialect().instant(r, "lease_until"));
+        db.dialect().instant(r, "lease_until"),
+        r.getString("trace_kept"));
   }
 }

@@ -117,12 +117,18 @@ class RetroactiveKeepTest {
   }
 
   /** Starts {@code failing.length} executions, of "bad" where {@code failing[i]}; returns their trace ids. */
+  private final Map<String, String> executionOfTrace = new java.util.concurrent.ConcurrentHashMap<>();
+
   private List<String> runAll(boolean[] failing, int clients) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(clients);
     List<Future<String>> started = new ArrayList<>();
     for (boolean fails : failing) {
       String path = "v1/workflows/" + (fails ? "bad" : "ok") + "/executions";
-      started.add(pool.submit(() -> api.post(path, null).body().path("trace_id").asText()));
+      started.add(pool.submit(() -> {
+        var body = api.post(path, null).body();
+        executionOfTrace.put(body.path("trace_id").asText(), body.path("execution_id").asText());
+        return body.path("trace_id").asText();
+      }));
     }
     List<String> traceIds = new ArrayList<>();
     for (Future<String> f : started) {
@@ -240,6 +246,12 @@ class RetroactiveKeepTest {
         assertThat(reasons).as("head-sampled trace %s", traceId).containsExactly((String) null);
       }
     }
+    // The API (and servo status) say which executions' traces were kept.
+    String keptTrace = kept.iterator().next();
+    assertThat(api.get("v1/executions/" + executionOfTrace.get(keptTrace)).body().path("trace_kept").asText())
+        .isEqualTo("error");
+    String success = traceIds.stream().filter(id -> !expected.contains(id)).findFirst().orElseThrow();
+    assertThat(api.get("v1/executions/" + executionOfTrace.get(success)).body().has("trace_kept")).isFalse();
     assertThat(TraceKeep.of(workerTelemetry.openTelemetry()).cappedTraces()).isZero();
     assertThat(TraceKeep.of(orchestratorTelemetry.openTelemetry()).overBudgetTraces()).isZero();
   }
