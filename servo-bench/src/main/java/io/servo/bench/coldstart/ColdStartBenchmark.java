@@ -43,8 +43,8 @@ import java.util.stream.Stream;
  * first start migrates the empty database. A configuration's effect is the median of its per-round
  * differences to (a) of the same service and round, with a distribution-free interval
  * ({@link MedianInterval}); a start with the archive is compared with (a) with the archive, and
- * also with the same configuration without it, of the same round. In quick mode the agent, whose starts take several seconds, runs in every
- * other round only.
+ * also with the same configuration without it, of the same round. In quick mode the agent, whose
+ * starts take several seconds, runs in every other round only.
  */
 public final class ColdStartBenchmark {
   /** Issue #6; any fixed value would do. */
