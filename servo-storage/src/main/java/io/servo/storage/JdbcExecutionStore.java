@@ -34,7 +34,11 @@ final class JdbcExecutionStore implements ExecutionStore {
   private final String clearKept;
   private final String selectTraceParent;
   private final String selectEndedOf;
-  private static final String ENDED_OF = "SELECT id, tenant_id, state, ended_at, trace_kept, kept_spans "
+  // Only what the orchestrator needs, read for every execution it holds: the row of one not kept
+  // is its id alone (the poll runs every second; its allocation is part of what keeping costs).
+  private static final String ENDED_OF = "SELECT id, trace_kept, "
+      + "CASE WHEN trace_kept IS NULL THEN NULL ELSE ended_at END AS kept_ended_at, "
+      + "CASE WHEN trace_kept IS NULL THEN NULL ELSE kept_spans END AS kept_spans "
       + "FROM {s}executions WHERE state IN ('succeeded', 'failed', 'timeout', 'cancelled') AND id ";
   private final String upsertAsset;
   private final String selectAssets;
@@ -382,9 +386,9 @@ final class JdbcExecutionStore implements ExecutionStore {
         List<KeptTraceState> found = new ArrayList<>();
         try (ResultSet r = s.executeQuery()) {
           while (r.next()) {
-            found.add(new KeptTraceState(r.getString("id"), r.getString("tenant_id"),
-                ExecutionState.fromWireName(r.getString("state")).orElseThrow(), db.dialect().instant(r, "ended_at"),
-                r.getString("trace_kept"), r.getString("kept_spans")));
+            String kept = r.getString("trace_kept");
+            found.add(new KeptTraceState(r.getString("id"), kept == null ? null : db.dialect().instant(r, "kept_ended_at"),
+                kept, r.getString("kept_spans")));
           }
         }
         return found;

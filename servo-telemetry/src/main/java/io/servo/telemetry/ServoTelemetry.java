@@ -272,7 +272,7 @@ public final class ServoTelemetry implements AutoCloseable {
    * values replaced by {@code ?}). See {@link JdbcTracing#wrapDataSource(OpenTelemetry, DataSource)}.
    */
   public DataSource wrapDataSource(DataSource dataSource) {
-    return JdbcTracing.wrapOwnDataSource(openTelemetry, dataSource);
+    return JdbcTracing.wrapDataSource(openTelemetry, dataSource);
   }
 
   @Override

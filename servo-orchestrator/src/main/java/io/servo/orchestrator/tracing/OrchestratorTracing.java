@@ -40,7 +40,7 @@ import java.util.Optional;
  */
 public final class OrchestratorTracing {
   /** How often the database is asked which held executions ended. */
-  static final Duration KEPT_TRACES_POLL = Duration.ofSeconds(1);
+  static final Duration KEPT_TRACES_POLL = Duration.ofSeconds(2);
   private static final OrchestratorTracing DISABLED = new OrchestratorTracing(null, null, null, null, null, null,
       LostAttemptSpans.NONE, KeptTraces.NONE);
 

@@ -21,16 +21,10 @@ import javax.sql.DataSource;
 final class InTraceDataSource implements DataSource {
   private final DataSource plain;
   private final StatementSpans spans;
-  private final boolean failuresOfSkeletons;
 
-  /**
-   * @param failuresOfSkeletons whether a connection taken in an unsampled trace whose skeleton notes
-   *     only failed statements is traced, so that a failed one is noted
-   */
-  InTraceDataSource(DataSource plain, StatementSpans spans, boolean failuresOfSkeletons) {
+  InTraceDataSource(DataSource plain, StatementSpans spans) {
     this.plain = plain;
     this.spans = spans;
-    this.failuresOfSkeletons = failuresOfSkeletons;
   }
 
   @Override
@@ -43,14 +37,18 @@ final class InTraceDataSource implements DataSource {
     return traces() ? traced(plain.getConnection(username, password)) : plain.getConnection(username, password);
   }
 
-  /** A sampled trace, or a skeleton that notes this data source's statements. */
+  /**
+   * A sampled trace, or an unsampled one whose skeleton notes every statement (an orchestrator
+   * request's handful). A skeleton that notes only failures is told of them by the code that ran
+   * the statement ({@link JdbcTracing#failedStatement}): wrapping for it would cost every execution.
+   */
   private boolean traces() {
     Context context = Context.current();
     if (Span.fromContext(context).getSpanContext().isSampled()) {
       return true;
     }
     TraceSkeleton skeleton = TraceSkeleton.fromContext(context);
-    return skeleton != null && (failuresOfSkeletons || skeleton.notesEveryStatement());
+    return skeleton != null && skeleton.notesEveryStatement();
   }
 
   private Connection traced(Connection connection) throws SQLException {
