@@ -35,7 +35,7 @@ public final class TraceSkeleton {
   private static final ContextKey<TraceSkeleton> KEY = ContextKey.named("servo-trace-skeleton");
   /** What a skeleton costs beyond its parts, and what each part costs, in bytes (see docs/performance.md). */
   static final int BASE_BYTES = 160;
-  static final int PART_BYTES = 96;
+  static final int PART_BYTES = 128;
 
   /** What a part became when it ended: its name may depend on what ran (a statement's summary). */
   public interface Detail {
