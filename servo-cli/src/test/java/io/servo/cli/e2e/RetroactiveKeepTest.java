@@ -300,6 +300,45 @@ class RetroactiveKeepTest {
     traces.forEach(RetroactiveKeepTest::assertWhole);
   }
 
+  @Test
+  void withSlowKeptAnExecutionSlowerThanTheThresholdIsKeptAndSaysSo() throws Exception {
+    start(Map.of("SERVO_TRACE_KEEP", "errors,slow", "SERVO_TRACE_KEEP_SLOWER_THAN", "2s"), Clock.systemUTC(),
+        "SELECT 1");
+    define("slow", "workflow: slow\nassets: [{name: wait, kind: sql, sql: 'SELECT pg_sleep(3)'}]");
+    List<String> slow = new ArrayList<>();
+    List<String> fast = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      boolean isSlow = i % 2 == 0;
+      var body = api.post("v1/workflows/" + (isSlow ? "slow" : "ok") + "/executions", null).body();
+      (isSlow ? slow : fast).add(body.path("trace_id").asText());
+      executionOfTrace.put(body.path("trace_id").asText(), body.path("execution_id").asText());
+    }
+    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).until(() -> ended() == 6);
+    Set<String> sampled = headSampled(new ArrayList<>(executionOfTrace.keySet()));
+    Set<String> expected = new HashSet<>(slow);
+    expected.addAll(sampled);
+
+    flushUntil(() -> assertThat(byTrace(allSpans()).keySet()).containsAll(expected));
+    Map<String, List<SpanData>> traces = byTrace(allSpans());
+    for (String traceId : slow) {
+      if (!sampled.contains(traceId)) {
+        assertWhole(traceId, traces.get(traceId));
+        assertThat(traces.get(traceId)).allSatisfy(span ->
+            assertThat(span.getAttributes().get(TraceKeep.KEPT)).isEqualTo("slow"));
+      }
+    }
+    // An execution kept as slow took longer than the threshold by the database's own clock.
+    try (Connection c = database.connect();
+        ResultSet rs = c.createStatement().executeQuery("SELECT trace_id, trace_kept, "
+            + "EXTRACT(EPOCH FROM ended_at - created_at) FROM servo.executions")) {
+      while (rs.next()) {
+        if ("slow".equals(rs.getString(2))) {
+          assertThat(rs.getDouble(3)).as("trace %s", rs.getString(1)).isGreaterThan(2.0);
+        }
+      }
+    }
+  }
+
   /** Trace ids from one seeded stream and span ids from another (see SamplingConsistencyTest). */
   private static final class SeededIds implements IdGenerator {
     private final Random traceIds;
