@@ -5,13 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.trace.SpanId;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
-import io.opentelemetry.api.trace.TraceId;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
-import io.opentelemetry.sdk.trace.IdGenerator;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
 import io.opentelemetry.sdk.trace.samplers.SamplingDecision;
@@ -336,39 +333,6 @@ class RetroactiveKeepTest {
           assertThat(rs.getDouble(3)).as("trace %s", rs.getString(1)).isGreaterThan(2.0);
         }
       }
-    }
-  }
-
-  /** Trace ids from one seeded stream and span ids from another (see SamplingConsistencyTest). */
-  private static final class SeededIds implements IdGenerator {
-    private final Random traceIds;
-    private final Random spanIds;
-
-    SeededIds(long seed) {
-      traceIds = new Random(seed);
-      spanIds = new Random(~seed);
-    }
-
-    @Override
-    public String generateTraceId() {
-      long high;
-      long low;
-      synchronized (traceIds) {
-        do {
-          high = traceIds.nextLong();
-          low = traceIds.nextLong();
-        } while (high == 0 && low == 0);
-      }
-      return TraceId.fromLongs(high, low);
-    }
-
-    @Override
-    public String generateSpanId() {
-      long id;
-      do {
-        id = spanIds.nextLong();
-      } while (id == 0);
-      return SpanId.fromLong(id);
     }
   }
 }

@@ -4,12 +4,10 @@ import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
-import io.opentelemetry.sdk.trace.data.EventData;
 import io.opentelemetry.sdk.trace.data.StatusData;
 import io.opentelemetry.semconv.HttpAttributes;
 import io.servo.orchestrator.execution.LaunchedExecution;
 import io.servo.telemetry.keep.TraceSkeleton;
-import java.util.List;
 
 /**
  * What the orchestrator's parts of an unsampled trace become if the trace is kept: the names and
@@ -34,11 +32,6 @@ final class KeptParts {
     public StatusData status() {
       return httpStatus >= 500 ? StatusData.error() : StatusData.unset();
     }
-
-    @Override
-    public List<EventData> events(long endEpochNanos) {
-      return List.of();
-    }
   }
 
   /** {@code orchestrator.enqueue_execution}. */
@@ -54,16 +47,6 @@ final class KeptParts {
       TracingExecutionLauncher.ATTRIBUTES.onStart(attributes, Context.root(), launch);
       TracingExecutionLauncher.ATTRIBUTES.onEnd(attributes, Context.root(), launch, launched, null);
       return attributes.build();
-    }
-
-    @Override
-    public StatusData status() {
-      return StatusData.unset();
-    }
-
-    @Override
-    public List<EventData> events(long endEpochNanos) {
-      return List.of();
     }
   }
 
@@ -85,11 +68,6 @@ final class KeptParts {
     @Override
     public StatusData status() {
       return error == null ? StatusData.unset() : StatusData.create(StatusCode.ERROR, error.getClass().getSimpleName());
-    }
-
-    @Override
-    public List<EventData> events(long endEpochNanos) {
-      return List.of();
     }
   }
 }

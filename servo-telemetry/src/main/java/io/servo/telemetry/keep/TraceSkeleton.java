@@ -43,10 +43,15 @@ public final class TraceSkeleton {
 
     Attributes attributes();
 
-    StatusData status();
+    /** Unset unless it failed. */
+    default StatusData status() {
+      return StatusData.unset();
+    }
 
-    /** Its events; {@code endEpochNanos} is when the part ended (when a failure was seen). */
-    List<EventData> events(long endEpochNanos);
+    /** Its events (none by default); {@code endEpochNanos} is when the part ended (when a failure was seen). */
+    default List<EventData> events(long endEpochNanos) {
+      return List.of();
+    }
   }
 
   private static final class Part {

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.management.ThreadMXBean;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.SpanKind;
-import io.opentelemetry.sdk.trace.data.EventData;
-import io.opentelemetry.sdk.trace.data.StatusData;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,16 +62,6 @@ class SkeletonMemoryTest {
     @Override
     public Attributes attributes() {
       return Attributes.empty();
-    }
-
-    @Override
-    public StatusData status() {
-      return StatusData.unset();
-    }
-
-    @Override
-    public List<EventData> events(long endEpochNanos) {
-      return List.of();
     }
   };
 }
