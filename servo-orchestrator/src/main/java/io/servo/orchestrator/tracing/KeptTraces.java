@@ -219,6 +219,7 @@ public final class KeptTraces implements AutoCloseable {
     if (h == null || state.traceKept() == null) {
       return;
     }
+    // The worker's part is read once and leaves the row whatever happens to it next.
     List<KeptSpan> worker;
     try {
       worker = KeptSpanCodec.decode(state.keptSpans());
@@ -226,16 +227,17 @@ public final class KeptTraces implements AutoCloseable {
       incomplete.incrementAndGet();
       log.warn("execution {}: the worker's part of its kept trace is unreadable ({}); not exported",
           state.executionId(), e.getMessage());
+      store.clearKeptSpans(state.executionId());
       return;
     }
+    store.clearKeptSpans(state.executionId());
     if (!keep.admit()) {
-      return;
+      return; // counted and reported by the cap
     }
     List<ReadableSpan> spans = new ArrayList<>(h.skeleton().toSpans(state.traceKept(), keep.resource(),
         ServoSpans.INSTRUMENTATION_NAME, keep.ids()));
     spans.addAll(worker);
     keep.export(spans);
-    store.clearKeptSpans(state.executionId());
   }
 
   private synchronized Held forget(String traceId) {
