@@ -63,6 +63,8 @@ class RetroactiveKeepTest {
   private ServoTelemetry workerTelemetry;
   private ServoTelemetry orchestratorTelemetry;
   private ApiClient api;
+  private URI base;
+  private static final String TOKEN = "tok-default-0123456789abcdef";
 
   @AfterEach
   void stop() {
@@ -101,7 +103,8 @@ class RetroactiveKeepTest {
     OrchestratorServer orchestrator = services.orchestrator(OrchestratorConfig.fromEnvironment(orchestratorEnv),
         services.storage(database.url(), orchestratorTelemetry), orchestratorEnv, null, orchestratorTelemetry,
         id -> Optional.empty());
-    api = new ApiClient(URI.create("http://127.0.0.1:" + orchestrator.port() + "/"), null);
+    base = URI.create("http://127.0.0.1:" + orchestrator.port() + "/");
+    api = new ApiClient(base, extra.containsKey("SERVO_API_TOKENS") ? TOKEN : null);
     define("ok", "workflow: ok\nassets: [{name: only, kind: sql, sql: '" + okSql + "'}]");
     define("bad", "workflow: bad\nassets:\n"
         + "  - {name: first, kind: sql, sql: SELECT 1}\n"
@@ -295,6 +298,22 @@ class RetroactiveKeepTest {
         orchestrator.overBudgetTraces());
     assertThat(traces.keySet()).allMatch(id -> failed.contains(id) || sampled.contains(id));
     traces.forEach(RetroactiveKeepTest::assertWhole);
+  }
+
+  @Test
+  void aRequestThatFailsAuthenticationStartsNothingAndKeepsNothing() throws Exception {
+    start(Map.of("SERVO_API_TOKENS", "default:" + TOKEN), Clock.systemUTC(), "SELECT 1");
+    ApiClient forged = new ApiClient(base, "tok-default-0123456789abcdeX");
+    for (int i = 0; i < 50; i++) {
+      assertThat(forged.post("v1/workflows/bad/executions", null).status()).isEqualTo(401);
+    }
+    boolean[] failing = new boolean[10];
+    java.util.Arrays.fill(failing, true);
+    List<String> traceIds = runAll(failing, 2);
+
+    flushUntil(() -> assertThat(byTrace(allSpans()).keySet()).containsExactlyInAnyOrderElementsOf(traceIds));
+    assertThat(TraceKeep.of(workerTelemetry.openTelemetry()).keptTraces() + headSampled(traceIds).size())
+        .as("only the authenticated executions' traces").isEqualTo(10);
   }
 
   @Test
