@@ -43,8 +43,12 @@ final class LoadWindow {
     }
 
     /** The process's CPU less the JIT compilers' time: the steady-state cost of serving. */
+    long servingCpuNanos() {
+      return Math.max(0, cpuNanos - jitNanos);
+    }
+
     double servingCpuNanosPerExecution() {
-      return (double) Math.max(0, cpuNanos - jitNanos) / Math.max(1, executions);
+      return (double) servingCpuNanos() / Math.max(1, executions);
     }
 
     double jitNanosPerExecution() {
