@@ -83,7 +83,8 @@ public final class EndToEndBenchmark {
    * the median of the cold
    * starts measured. {@code executions} and {@code failed} are those of the measured windows; {@code
    * failureProblem} is empty when every execution of the child ended as {@link FailureMix} planned
-   * and the failed share is 5% up to rounding, and otherwise says what went wrong.
+   * and the failed share is 5% up to rounding, and otherwise says what went wrong. {@code
+   * databaseCpu…} is PostgreSQL's backends' CPU for the child ({@link DatabaseCpu}), NaN when unknown.
    */
   public record Figures(Configuration configuration, double executionsPerSecond, PairedRatio throughputRatio,
       long p50Nanos, long p99Nanos, double allocatedBytesPerExecution, PairedRatio allocationRatio,
@@ -91,7 +92,8 @@ public final class EndToEndBenchmark {
       PairedRatio servingCpuRatio, double otlpBytesPerExecution,
       double otlpSpansPerExecution,
       long coldStartNanos, int executions, int failed, double machineBusy,
-      PairedRatio servingCpuRatioVsB, PairedRatio allocationRatioVsB, String failureProblem) {
+      PairedRatio servingCpuRatioVsB, PairedRatio allocationRatioVsB, double databaseCpuNanosPerExecution,
+      PairedRatio databaseCpuRatio, String failureProblem) {
     /** The share of the measured executions that failed. */
     public double failedShare() {
       return (double) failed / Math.max(1, executions);
@@ -128,7 +130,12 @@ public final class EndToEndBenchmark {
           + "load, so the run may fail with 'too many clients' (other work on the server, or max_connections)%n",
           free, all.length, CONNECTIONS_PER_CHILD);
     }
-    try (OtlpReceiver receiver = OtlpReceiver.counting(); WebhookStub hook = new WebhookStub()) {
+    try (OtlpReceiver receiver = OtlpReceiver.counting(); WebhookStub hook = new WebhookStub();
+         DatabaseCpu databaseCpu = DatabaseCpu.open(server)) {
+      if (!databaseCpu.known()) {
+        log.println("  e2e: PostgreSQL is not on this machine (or not in its pid namespace): its CPU per execution "
+            + "is not measured");
+      }
       try {
         for (Configuration c : all) {
           databases.put(c, BenchDatabase.create(server, run + "_" + c.label()));
@@ -167,7 +174,7 @@ public final class EndToEndBenchmark {
         }
         Vacuums vacuums = new Vacuums();
         for (Configuration c : Configuration.values()) {
-          warmUp(c, children.get(c), databases.get(c), vacuums, client, effort, allExecutions, log);
+          warmUp(c, children.get(c), databases.get(c), databaseCpu, vacuums, client, effort, allExecutions, log);
         }
         Random order = new Random(ORDER_SEED);
         List<Configuration> sequence = new ArrayList<>(List.of(all));
@@ -175,7 +182,8 @@ public final class EndToEndBenchmark {
           Collections.shuffle(sequence, order);
           StringBuilder line = new StringBuilder();
           for (Configuration c : sequence) {
-            LoadWindow.Result result = slice(children.get(c), client, effort.clients(), effort.slice());
+            LoadWindow.Result result =
+                slice(children.get(c), databases.get(c), databaseCpu, client, effort.clients(), effort.slice());
             windows.get(c).add(result);
             allExecutions.merge(c, result.executions(), Integer::sum);
             vacuums.add(databases.get(c).vacuum());
@@ -200,16 +208,20 @@ public final class EndToEndBenchmark {
    * One slice: {@code child} resumed, loaded for {@code length}, its counters read, and stopped
    * again. Every other child is stopped throughout. The CPU a child spends after its last reading
    * and before it stops (its exporters' timers, a collection that had started) falls into its next
-   * slice, so nothing of its CPU goes uncounted over the run.
+   * slice, so nothing of its CPU goes uncounted over the run. Its database backends' CPU is read
+   * before it resumes and after it stopped, when they have nothing left to do for it.
    */
-  private static LoadWindow.Result slice(ServedProcess child, HttpClient client, int clients, Duration length)
-      throws IOException, InterruptedException {
+  private static LoadWindow.Result slice(ServedProcess child, BenchDatabase database, DatabaseCpu databaseCpu,
+      HttpClient client, int clients, Duration length) throws IOException, InterruptedException, SQLException {
+    databaseCpu.since(database);
     child.resume();
+    LoadWindow.Result result;
     try {
-      return LoadWindow.run(child, client, FailureMix.BENCHMARK, clients, length);
+      result = LoadWindow.run(child, client, FailureMix.BENCHMARK, clients, length);
     } finally {
       child.pause();
     }
+    return result.withDatabaseCpu(databaseCpu.since(database));
   }
 
   /** (b)'s and (c)'s CPU less JIT against (a) over the blocks measured so far. */
@@ -268,14 +280,14 @@ public final class EndToEndBenchmark {
    * Loads {@code child} until it is warm (see {@link Effort}) or {@code effort.maxWarmup()} is spent,
    * vacuuming its database after every window as the measured rounds do.
    */
-  private static void warmUp(Configuration c, ServedProcess child, BenchDatabase database, Vacuums vacuums,
-      HttpClient client, Effort effort, Map<Configuration, Integer> allExecutions, PrintStream log)
+  private static void warmUp(Configuration c, ServedProcess child, BenchDatabase database, DatabaseCpu databaseCpu,
+      Vacuums vacuums, HttpClient client, Effort effort, Map<Configuration, Integer> allExecutions, PrintStream log)
       throws IOException, InterruptedException, SQLException {
     Duration spent = Duration.ZERO;
     Duration next = effort.warmup();
     int quietInARow = 0;
     while (true) {
-      LoadWindow.Result warm = slice(child, client, effort.clients(), next);
+      LoadWindow.Result warm = slice(child, database, databaseCpu, client, effort.clients(), next);
       allExecutions.merge(c, warm.executions(), Integer::sum);
       vacuums.add(database.vacuum());
       spent = spent.plus(next);
@@ -331,6 +343,7 @@ public final class EndToEndBenchmark {
       long allocated = 0;
       long cpu = 0;
       long jit = 0;
+      long database = 0;
       int executions = 0;
       int failed = 0;
       int unplanned = 0;
@@ -341,6 +354,7 @@ public final class EndToEndBenchmark {
         allocated += r.allocatedBytes();
         cpu += r.cpuNanos();
         jit += r.jitNanos();
+        database = database < 0 || r.databaseCpuNanos() < 0 ? -1 : database + r.databaseCpuNanos();
         executions += r.executions();
         failed += r.failed();
         unplanned += r.unplanned();
@@ -365,7 +379,11 @@ public final class EndToEndBenchmark {
           new Percentiles(coldStarts.get(c).stream().mapToLong(Long::longValue).toArray()).at(50),
           executions, failed, busy / Math.max(1, measured.size()),
           PairedRatio.of(pairs(measured, headSampled, LoadWindow.Result::servingCpuNanos, perExecution)),
-          PairedRatio.of(pairs(measured, headSampled, LoadWindow.Result::allocatedBytes, perExecution)), problem));
+          PairedRatio.of(pairs(measured, headSampled, LoadWindow.Result::allocatedBytes, perExecution)),
+          database < 0 ? Double.NaN : (double) database / Math.max(1, executions),
+          database < 0 ? PairedRatio.exactly(Double.NaN)
+              : PairedRatio.of(pairs(measured, baseline, LoadWindow.Result::databaseCpuNanos, perExecution)),
+          problem));
     }
     return figures;
   }
@@ -434,25 +452,27 @@ public final class EndToEndBenchmark {
     long coldA = figures.get(0).coldStartNanos();
     StringBuilder out = new StringBuilder();
     out.append("| configuration | exec/s | throughput vs (a) | p50 ms | p99 ms | CPU ms/exec | CPU vs (a) "
-        + "| JIT ms/exec | CPU less JIT vs (a) "
+        + "| JIT ms/exec | CPU less JIT vs (a) | PostgreSQL CPU ms/exec | PostgreSQL CPU vs (a) "
         + "| alloc KB/exec | alloc vs (a) | OTLP KB/exec | spans/exec | cold start ms (Δ a) | machine busy | executions "
         + "| failed |\n");
-    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Figures f : figures) {
       boolean baseline = f.configuration() == Configuration.DISABLED;
       out.append(String.format(Locale.ROOT,
-          "| %s | %.1f | %s | %.1f | %.1f | %.2f | %s | %.2f | %s | %.0f | %s | %.1f | %.2f | %.0f (%+.0f) | %.0f%% | %d | %d (%.1f%%) |%n",
+          "| %s | %.1f | %s | %.1f | %.1f | %.2f | %s | %.2f | %s | %.2f | %s | %.0f | %s | %.1f | %.2f | %.0f (%+.0f) | %.0f%% | %d | %d (%.1f%%) |%n",
           f.configuration(), f.executionsPerSecond(), baseline ? "1" : ratio(f.throughputRatio()),
           f.p50Nanos() / 1e6, f.p99Nanos() / 1e6,
           f.cpuNanosPerExecution() / 1e6, baseline ? "1" : ratio(f.cpuRatio()),
           f.jitNanosPerExecution() / 1e6, baseline ? "1" : ratio(f.servingCpuRatio()),
+          f.databaseCpuNanosPerExecution() / 1e6, baseline ? "1" : ratio(f.databaseCpuRatio()),
           f.allocatedBytesPerExecution() / 1024, baseline ? "1" : ratio(f.allocationRatio()),
           f.otlpBytesPerExecution() / 1024, f.otlpSpansPerExecution(), f.coldStartNanos() / 1e6, (f.coldStartNanos() - coldA) / 1e6,
           f.machineBusy() * 100, f.executions(), f.failed(), f.failedShare() * 100));
     }
     out.append("\nRatios: against (a) over paired slices (each configuration's slice and (a)'s of the same block, "
         + "every other child stopped), the ratio of the totals with its 95% bootstrap interval over the pairs. "
-        + "CPU: the child's own process CPU time (PostgreSQL's backends are not in it). JIT: the JIT compilers' "
+        + "CPU: the child's own process CPU time; PostgreSQL's backends for the child (pg_stat_activity, /proc) are "
+        + "apart, in 10 ms ticks. JIT: the JIT compilers' "
         + "time in the slices, part of the process CPU; CPU less JIT is what serving costs once the code is "
         + "compiled. Cold start: median, process start to the orchestrator's first GET /health answer. "
         + "Failed: one execution in 20 runs a workflow whose last asset fails, the same ones in every configuration; "

@@ -130,9 +130,12 @@ public record PairedRatio(double ratio, double low, double high, int pairs, Medi
     return !Double.isNaN(low);
   }
 
-  /** {@code 1.004 [0.995, 1.013]}, or only the ratio when there is no interval. */
+  /** {@code 1.004 [0.995, 1.013]}, only the ratio when there is no interval, {@code n/a} when there is no ratio. */
   @Override
   public String toString() {
+    if (Double.isNaN(ratio)) {
+      return "n/a";
+    }
     return hasInterval()
         ? String.format(java.util.Locale.ROOT, "%.3f [%.3f, %.3f]", ratio, low, high)
         : String.format(java.util.Locale.ROOT, "%.3f", ratio);

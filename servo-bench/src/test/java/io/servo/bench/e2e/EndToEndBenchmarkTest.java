@@ -41,6 +41,8 @@ class EndToEndBenchmarkTest {
 
     assertThat(table).contains("| executions | failed |")
         .contains("| 400 | 20 (5.0%) |")
+        .contains("| CPU less JIT vs (a) | PostgreSQL CPU ms/exec | PostgreSQL CPU vs (a) |")
+        .contains("| 1.000 | 2.50 | 1.000 |")
         .contains("(bk) Servo tracing, rate 0.01, keep errors");
   }
 
@@ -98,7 +100,7 @@ class EndToEndBenchmarkTest {
         f.p99Nanos(), f.allocatedBytesPerExecution(), f.allocationRatio(), f.cpuNanosPerExecution(), f.cpuRatio(),
         f.jitNanosPerExecution(), servingCpu, f.otlpBytesPerExecution(), f.otlpSpansPerExecution(),
         f.coldStartNanos(), f.executions(), f.failed(), f.machineBusy(), f.servingCpuRatioVsB(),
-        f.allocationRatioVsB(), f.failureProblem());
+        f.allocationRatioVsB(), f.databaseCpuNanosPerExecution(), f.databaseCpuRatio(), f.failureProblem());
   }
 
   /**
@@ -132,7 +134,7 @@ class EndToEndBenchmarkTest {
         default -> { }
       }
       figures.add(new EndToEndBenchmark.Figures(c, 30, one, 0, 0, allocated, allocation, 0, one, 0, servingCpu,
-          0, spans, 1_000_000_000L, 400, 20, 0.5, servingCpuVsB, allocationVsB, ""));
+          0, spans, 1_000_000_000L, 400, 20, 0.5, servingCpuVsB, allocationVsB, 2.5e6, one, ""));
     }
     return figures;
   }
