@@ -52,7 +52,7 @@ public final class EndToEndBenchmark {
       int clients, int coldStarts) {
     public static final Effort QUICK = new Effort(12, Duration.ofMillis(1500), Duration.ofSeconds(4),
         Duration.ofSeconds(6), Duration.ofSeconds(6), 4, 2);
-    public static final Effort THOROUGH = new Effort(60, Duration.ofSeconds(2), Duration.ofSeconds(8),
+    public static final Effort THOROUGH = new Effort(50, Duration.ofSeconds(2), Duration.ofSeconds(8),
         Duration.ofSeconds(20), Duration.ofSeconds(200), 4, 3);
   }
 
