@@ -80,11 +80,11 @@ public final class EndToEndBenchmark {
   /**
    * Everything measured for one configuration. Ratios are against (a) over paired slices ({@link
    * PairedRatio}), and those named {@code …VsB} against (b) the same way; {@code coldStartNanos} is
-   * the median of the cold
-   * starts measured. {@code executions} and {@code failed} are those of the measured windows; {@code
-   * failureProblem} is empty when every execution of the child ended as {@link FailureMix} planned
-   * and the failed share is 5% up to rounding, and otherwise says what went wrong. {@code
-   * databaseCpu…} is PostgreSQL's backends' CPU for the child ({@link DatabaseCpu}), NaN when unknown.
+   * the median of the cold starts measured. {@code executions} and {@code failed} are those of the
+   * measured slices; {@code failureProblem} is empty when every execution of the child ended as
+   * {@link FailureMix} planned and the failed share is 5% up to rounding, and otherwise says what
+   * went wrong. {@code databaseCpu…} is PostgreSQL's backends' CPU for the child ({@link
+   * DatabaseCpu}), NaN when unknown.
    */
   public record Figures(Configuration configuration, double executionsPerSecond, PairedRatio throughputRatio,
       long p50Nanos, long p99Nanos, double allocatedBytesPerExecution, PairedRatio allocationRatio,
@@ -190,12 +190,13 @@ public final class EndToEndBenchmark {
             line.append(String.format(Locale.ROOT, " %s=%.1f", c.label(), result.executionsPerSecond()));
           }
           log.printf("  e2e: block %d/%d executions/s:%s%n", block + 1, effort.blocks(), line);
-          if ((block + 1) % 10 == 0 && block + 1 < effort.blocks()) {
+          if ((block + 1) % 5 == 0 && block + 1 < effort.blocks()) {
             log.println("  e2e: so far, " + progress(windows));
           }
         }
-        log.printf(Locale.ROOT, "  e2e: VACUUM (ANALYZE) after every slice and warm-up window (autovacuum off): %d runs, median %.0f ms, longest %.0f ms%n",
-            vacuums.nanos.size(), vacuums.median() / 1e6, vacuums.longest() / 1e6);
+        log.printf(Locale.ROOT, "  e2e: VACUUM (ANALYZE) after every slice and warm-up window (autovacuum off): %d runs, median %.0f ms, longest %.0f ms%s%n",
+            vacuums.nanos.size(), vacuums.median() / 1e6, vacuums.longest() / 1e6,
+            vacuums.skipped == 0 ? "" : "; " + vacuums.skipped + " left out, PostgreSQL refusing connections for 10 s");
       } finally {
         stopAndDrop(children, databases, states);
         Runtime.getRuntime().removeShutdownHook(cleanup);
@@ -263,8 +264,15 @@ public final class EndToEndBenchmark {
   private static final class Vacuums {
     private final List<Long> nanos = new ArrayList<>();
 
+    /** Left out because the server was full ({@link BenchDatabase#vacuum()}). */
+    private int skipped;
+
     void add(long took) {
-      nanos.add(took);
+      if (took < 0) {
+        skipped++;
+      } else {
+        nanos.add(took);
+      }
     }
 
     double median() {
