@@ -174,7 +174,7 @@ public final class EndToEndBenchmark {
         }
         Vacuums vacuums = new Vacuums();
         for (Configuration c : Configuration.values()) {
-          warmUp(c, children.get(c), databases.get(c), databaseCpu, vacuums, client, effort, allExecutions, log);
+          warmUp(c, children.get(c), databases.get(c), databaseCpu, vacuums, effort, allExecutions, log);
         }
         Random order = new Random(ORDER_SEED);
         List<Configuration> sequence = new ArrayList<>(List.of(all));
@@ -183,7 +183,7 @@ public final class EndToEndBenchmark {
           StringBuilder line = new StringBuilder();
           for (Configuration c : sequence) {
             LoadWindow.Result result =
-                slice(children.get(c), databases.get(c), databaseCpu, client, effort.clients(), effort.slice());
+                slice(children.get(c), databases.get(c), databaseCpu, effort.clients(), effort.slice());
             windows.get(c).add(result);
             allExecutions.merge(c, result.executions(), Integer::sum);
             vacuums.add(databases.get(c).vacuum());
@@ -209,16 +209,19 @@ public final class EndToEndBenchmark {
    * One slice: {@code child} resumed, loaded for {@code length}, its counters read, and stopped
    * again. Every other child is stopped throughout. The CPU a child spends after its last reading
    * and before it stops (its exporters' timers, a collection that had started) falls into its next
-   * slice, so nothing of its CPU goes uncounted over the run. Its database backends' CPU is read
+   * slice, whose counters start from this one's last reading ({@link ServedProcess#counters()}), so
+   * nothing of its CPU goes uncounted over the run. Its database backends' CPU is read
    * before it resumes and after it stopped, when they have nothing left to do for it.
    */
   private static LoadWindow.Result slice(ServedProcess child, BenchDatabase database, DatabaseCpu databaseCpu,
-      HttpClient client, int clients, Duration length) throws IOException, InterruptedException, SQLException {
+      int clients, Duration length) throws IOException, InterruptedException, SQLException {
     databaseCpu.since(database);
     child.resume();
     LoadWindow.Result result;
     try {
-      result = LoadWindow.run(child, client, FailureMix.BENCHMARK, clients, length);
+      // A client of its own per slice: after a long pause the child's HTTP server closes the
+      // connections it finds idle, and a request sent on one as it closes gets no answer.
+      result = LoadWindow.run(child, driverClient(), FailureMix.BENCHMARK, clients, length);
     } finally {
       child.pause();
     }
@@ -289,13 +292,13 @@ public final class EndToEndBenchmark {
    * vacuuming its database after every window as the measured rounds do.
    */
   private static void warmUp(Configuration c, ServedProcess child, BenchDatabase database, DatabaseCpu databaseCpu,
-      Vacuums vacuums, HttpClient client, Effort effort, Map<Configuration, Integer> allExecutions, PrintStream log)
+      Vacuums vacuums, Effort effort, Map<Configuration, Integer> allExecutions, PrintStream log)
       throws IOException, InterruptedException, SQLException {
     Duration spent = Duration.ZERO;
     Duration next = effort.warmup();
     int quietInARow = 0;
     while (true) {
-      LoadWindow.Result warm = slice(child, database, databaseCpu, client, effort.clients(), next);
+      LoadWindow.Result warm = slice(child, database, databaseCpu, effort.clients(), next);
       allExecutions.merge(c, warm.executions(), Integer::sum);
       vacuums.add(database.vacuum());
       spent = spent.plus(next);

@@ -77,7 +77,7 @@ final class LoadWindow {
   static Result run(ServedProcess child, HttpClient client, FailureMix mix, int clients, Duration length)
       throws IOException, InterruptedException {
     ExecutorService pool = Executors.newFixedThreadPool(clients);
-    long[] before = child.counters();
+    long[] before = child.countersSinceLastWindow();
     long[] machineBefore = MachineCpu.read();
     long begin = System.nanoTime();
     long deadline = begin + length.toNanos();

@@ -42,6 +42,7 @@ final class ServedProcess implements AutoCloseable {
   private final Deque<String> lastLines = new ArrayDeque<>();
   private final AtomicLong executionsStarted = new AtomicLong();
   private volatile boolean paused;
+  private long[] lastCounters;
 
   /** An execution's end as the child saw it. */
   record Ended(long nanoTime, String state) {}
@@ -176,7 +177,17 @@ final class ServedProcess implements AutoCloseable {
     if (values == null) {
       throw new IOException("the child of " + configuration + " did not answer 'stats':\n" + lastLines());
     }
+    lastCounters = values;
     return values;
+  }
+
+  /**
+   * The last {@link #counters()} read, or a reading now when there was none: where the next window
+   * starts counting, so that what the child spent between two windows (while it still ran after the
+   * last reading) counts in the later one instead of in none.
+   */
+  long[] countersSinceLastWindow() throws InterruptedException, IOException {
+    return lastCounters != null ? lastCounters : counters();
   }
 
   /** Bytes allocated so far by the live threads of each pool of the child (see {@link ServoUnderTest}). */
