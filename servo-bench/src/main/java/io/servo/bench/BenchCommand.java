@@ -137,12 +137,12 @@ public final class BenchCommand {
     if (coldStart) {
       String loadBefore = loadAverage();
       ColdStartBenchmark.Effort effort = thorough ? ColdStartBenchmark.Effort.THOROUGH : ColdStartBenchmark.Effort.QUICK;
-      log.printf("servo bench: cold starts of the orchestrator and the worker, (a), (c) and (d), %d rounds + 1 "
-          + "warm-up (load average %s)%n", effort.rounds(), loadBefore);
+      log.printf("servo bench: cold starts of the orchestrator and the worker, (a), (c) and (d), (a) and (c) also "
+          + "with the class-data archive, %d rounds + 1 warm-up (load average %s)%n", effort.rounds(), loadBefore);
       // The image's JVM options (Dockerfile ENTRYPOINT).
       coldStarts = ColdStartBenchmark.run(effort, List.of("-XX:MaxRAMPercentage=75"), log);
       String table = ColdStartBenchmark.table(coldStarts);
-      deltaLine = ColdStartBenchmark.deltaLine(coldStarts);
+      deltaLine = ColdStartBenchmark.deltaLine(coldStarts) + "\n" + ColdStartBenchmark.archiveLine(coldStarts);
       log.println();
       log.print(table);
       log.println();

@@ -79,9 +79,9 @@ class SummaryLineTest {
     for (Service service : Service.values()) {
       // The orchestrator's figures are different, to show that the line takes the worker's.
       double offset = service == Service.WORKER ? 0 : 500;
-      figures.add(new ColdStartBenchmark.Figures(service, Configuration.DISABLED, 6, 2600 + offset, 0, 0, 0, 0, none, 0, none));
-      figures.add(new ColdStartBenchmark.Figures(service, Configuration.SERVO_100PCT, 6, 2709.5 + offset, 0, 0, 0, 0, none, 0, none));
-      figures.add(new ColdStartBenchmark.Figures(service, Configuration.AGENT_100PCT, 3, 9876.6 + offset, 0, 0, 0, 0, none, 0, none));
+      figures.add(new ColdStartBenchmark.Figures(service, Configuration.DISABLED, false, 6, 2600 + offset, 0, 0, 0, 0, none, 0, none, none, none));
+      figures.add(new ColdStartBenchmark.Figures(service, Configuration.SERVO_100PCT, false, 6, 2709.5 + offset, 0, 0, 0, 0, none, 0, none, none, none));
+      figures.add(new ColdStartBenchmark.Figures(service, Configuration.AGENT_100PCT, false, 3, 9876.6 + offset, 0, 0, 0, 0, none, 0, none, none, none));
     }
     return new ColdStartBenchmark.Result(ColdStartBenchmark.Effort.QUICK, 6, figures, Map.of());
   }

@@ -92,6 +92,12 @@ public interface ExecutionStore {
    */
   List<KeptTraceState> endedOf(java.util.Collection<String> executionIds);
 
+  /**
+   * The W3C traceparent the execution's payload was created with, across tenants (for the sweeper's
+   * redeliveries); empty when none was recorded.
+   */
+  Optional<String> traceParent(String executionId);
+
   /** Forgets the worker's part of a kept trace once exported. */
   void clearKeptSpans(String executionId);
 

@@ -16,7 +16,7 @@ import java.util.Optional;
 
 final class JdbcExecutionStore implements ExecutionStore {
   private static final String COLUMNS = "id, tenant_id, workflow, workflow_version, state, idempotency_key, "
-      + "trace_id, error, attempt, created_at, started_at, ended_at, lease_until";
+      + "trace_id, error, attempt, created_at, started_at, ended_at, lease_until, trace_kept";
   private static final String ASSET_COLUMNS =
       "execution_id, asset_name, kind, status, attempt, started_at, ended_at, output, error";
 
@@ -32,6 +32,14 @@ final class JdbcExecutionStore implements ExecutionStore {
   private final String finish;
   private final String recordKept;
   private final String clearKept;
+  private final String selectTraceParent;
+  private final String selectEndedOf;
+  // Only what the orchestrator needs, read for every execution it holds: the row of one not kept
+  // is its id alone (the poll runs every second; its allocation is part of what keeping costs).
+  private static final String ENDED_OF = "SELECT id, trace_kept, "
+      + "CASE WHEN trace_kept IS NULL THEN NULL ELSE ended_at END AS kept_ended_at, "
+      + "CASE WHEN trace_kept IS NULL THEN NULL ELSE kept_spans END AS kept_spans "
+      + "FROM {s}executions WHERE state IN ('succeeded', 'failed', 'timeout', 'cancelled') AND id ";
   private final String upsertAsset;
   private final String selectAssets;
   private final String selectExpired;
@@ -44,7 +52,7 @@ final class JdbcExecutionStore implements ExecutionStore {
     this.outbox = outbox;
     SqlDialect d = db.dialect();
     insert = d.sql("INSERT INTO {s}executions (id, tenant_id, workflow, workflow_version, state, idempotency_key, "
-        + "trace_id, attempt, created_at, updated_at) VALUES (?, ?, ?, ?, 'pending', ?, ?, 0, ?, ?) "
+        + "trace_id, trace_parent, attempt, created_at, updated_at) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, 0, ?, ?) "
         + "ON CONFLICT (tenant_id, workflow, idempotency_key) DO NOTHING RETURNING " + COLUMNS);
     selectById = d.sql("SELECT " + COLUMNS + " FROM {s}executions WHERE tenant_id = ? AND id = ?");
     selectByKey = d.sql("SELECT " + COLUMNS + " FROM {s}executions "
@@ -75,6 +83,8 @@ final class JdbcExecutionStore implements ExecutionStore {
     recordKept = d.sql("UPDATE {s}executions SET kept_spans = ? "
         + "WHERE tenant_id = ? AND id = ? AND trace_kept IS NOT NULL");
     clearKept = d.sql("UPDATE {s}executions SET kept_spans = NULL WHERE id = ?");
+    selectEndedOf = d.sql(ENDED_OF + "= ANY(?)");
+    selectTraceParent = d.sql("SELECT trace_parent FROM {s}executions WHERE id = ?");
     // Takes tenant and id from the execution row, so a result can only join an execution of the
     // same tenant; the upsert then only ever meets that execution's own rows. Fenced like finish:
     // only the attempt holding the running execution writes. On PostgreSQL the execution row is
@@ -131,8 +141,9 @@ final class JdbcExecutionStore implements ExecutionStore {
         s.setInt(4, execution.workflowVersion());
         s.setString(5, execution.idempotencyKey());
         s.setString(6, execution.traceId());
-        db.dialect().bindInstant(s, 7, now);
+        s.setString(7, execution.traceParent());
         db.dialect().bindInstant(s, 8, now);
+        db.dialect().bindInstant(s, 9, now);
         inserted = one(s);
       }
       if (inserted.isPresent()) {
@@ -358,24 +369,41 @@ final class JdbcExecutionStore implements ExecutionStore {
       return List.of();
     }
     List<String> ids = List.copyOf(executionIds);
-    // One statement per chunk; the orchestrator asks about the executions it holds, a few hundred.
-    String sql = db.dialect().sql("SELECT id, tenant_id, state, ended_at, trace_kept, kept_spans "
-        + "FROM {s}executions WHERE state IN ('succeeded', 'failed', 'timeout', 'cancelled') AND id IN ("
+    // PostgreSQL: one statement text whatever the count (its plan is prepared once); SQLite has no
+    // arrays, so a list of markers. The orchestrator asks about the executions it holds, a few hundred.
+    boolean arrays = db.dialect() == SqlDialect.POSTGRESQL;
+    String sql = arrays ? selectEndedOf : db.dialect().sql(ENDED_OF + "IN ("
         + String.join(", ", java.util.Collections.nCopies(ids.size(), "?")) + ")");
     return db.system("finding ended executions of kept traces", c -> {
       try (PreparedStatement s = c.prepareStatement(sql)) {
-        for (int i = 0; i < ids.size(); i++) {
-          s.setString(i + 1, ids.get(i));
+        if (arrays) {
+          s.setArray(1, c.createArrayOf("text", ids.toArray()));
+        } else {
+          for (int i = 0; i < ids.size(); i++) {
+            s.setString(i + 1, ids.get(i));
+          }
         }
         List<KeptTraceState> found = new ArrayList<>();
         try (ResultSet r = s.executeQuery()) {
           while (r.next()) {
-            found.add(new KeptTraceState(r.getString("id"), r.getString("tenant_id"),
-                ExecutionState.fromWireName(r.getString("state")).orElseThrow(), db.dialect().instant(r, "ended_at"),
-                r.getString("trace_kept"), r.getString("kept_spans")));
+            String kept = r.getString("trace_kept");
+            found.add(new KeptTraceState(r.getString("id"), kept == null ? null : db.dialect().instant(r, "kept_ended_at"),
+                kept, r.getString("kept_spans")));
           }
         }
         return found;
+      }
+    });
+  }
+
+  @Override
+  public Optional<String> traceParent(String executionId) {
+    return db.system("reading an execution's trace parent", c -> {
+      try (PreparedStatement s = c.prepareStatement(selectTraceParent)) {
+        s.setString(1, executionId);
+        try (ResultSet r = s.executeQuery()) {
+          return r.next() ? Optional.ofNullable(r.getString(1)) : Optional.<String>empty();
+        }
       }
     });
   }
@@ -536,6 +564,7 @@ final class JdbcExecutionStore implements ExecutionStore {
         db.dialect().instant(r, "created_at"),
         db.dialect().instant(r, "started_at"),
         db.dialect().instant(r, "ended_at"),
-        db.dialect().instant(r, "lease_until"));
+        db.dialect().instant(r, "lease_until"),
+        r.getString("trace_kept"));
   }
 }

@@ -1,20 +1,12 @@
 package io.servo.telemetry;
 
 import io.opentelemetry.api.OpenTelemetry;
-import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.trace.SpanContext;
-import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
-import io.opentelemetry.sdk.common.InstrumentationLibraryInfo;
-import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.resources.Resource;
-import io.opentelemetry.sdk.trace.ReadableSpan;
 import io.opentelemetry.sdk.trace.SpanProcessor;
-import io.opentelemetry.sdk.trace.data.EventData;
-import io.opentelemetry.sdk.trace.data.LinkData;
-import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.data.StatusData;
+import io.servo.telemetry.keep.KeptSpan;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -83,8 +75,9 @@ public final class SpanTakeover {
         continue;
       }
       // A clock behind the dead process's must not make a span end before it started.
-      EndedSpan ended = new EndedSpan(span, Math.max(endNanos, span.startEpochNanos()), status,
-          attributes, resource);
+      KeptSpan ended = new KeptSpan(span.spanContext(), span.parentSpanContext(), span.name(), span.kind(),
+          span.scope(), span.startEpochNanos(), Math.max(endNanos, span.startEpochNanos()), attributes,
+          status, List.of(), resource);
       for (SpanProcessor processor : processors) {
         processor.onEnd(ended);
       }
@@ -98,110 +91,5 @@ public final class SpanTakeover {
       spans.addAll(OpenSpan.decode(record));
     }
     end(spans, end, description, attributes);
-  }
-
-  /** An ended span built from an {@link OpenSpan}: the SDK's view of it and its export data at once. */
-  private record EndedSpan(OpenSpan open, long endEpochNanos, StatusData status,
-      Attributes attributes, Resource resource) implements ReadableSpan, SpanData {
-    @Override
-    public SpanContext getSpanContext() {
-      return open.spanContext();
-    }
-
-    @Override
-    public SpanContext getParentSpanContext() {
-      return open.parentSpanContext();
-    }
-
-    @Override
-    public String getName() {
-      return open.name();
-    }
-
-    @Override
-    public SpanKind getKind() {
-      return open.kind();
-    }
-
-    @Override
-    public SpanData toSpanData() {
-      return this;
-    }
-
-    @Override
-    @SuppressWarnings("deprecation") // both interfaces still require it
-    public InstrumentationLibraryInfo getInstrumentationLibraryInfo() {
-      return InstrumentationLibraryInfo.create(open.scope(), null);
-    }
-
-    @Override
-    public InstrumentationScopeInfo getInstrumentationScopeInfo() {
-      return InstrumentationScopeInfo.create(open.scope());
-    }
-
-    @Override
-    public boolean hasEnded() {
-      return true;
-    }
-
-    @Override
-    public long getLatencyNanos() {
-      return endEpochNanos - open.startEpochNanos();
-    }
-
-    @Override
-    public <T> T getAttribute(AttributeKey<T> key) {
-      return attributes.get(key);
-    }
-
-    @Override
-    public Attributes getAttributes() {
-      return attributes;
-    }
-
-    @Override
-    public StatusData getStatus() {
-      return status;
-    }
-
-    @Override
-    public long getStartEpochNanos() {
-      return open.startEpochNanos();
-    }
-
-    @Override
-    public List<EventData> getEvents() {
-      return List.of();
-    }
-
-    @Override
-    public List<LinkData> getLinks() {
-      return List.of();
-    }
-
-    @Override
-    public long getEndEpochNanos() {
-      return endEpochNanos;
-    }
-
-    @Override
-    public int getTotalRecordedEvents() {
-      return 0;
-    }
-
-    @Override
-    public int getTotalRecordedLinks() {
-      return 0;
-    }
-
-    @Override
-    public int getTotalAttributeCount() {
-      return attributes.size();
-    }
-
-    @Override
-    public Resource getResource() {
-      return resource;
-    }
   }
 }

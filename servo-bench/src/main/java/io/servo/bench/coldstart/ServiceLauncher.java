@@ -20,8 +20,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Starts one service at a time from {@code servo.jar} and times it: {@code java [options]
- * [-javaagent:…] -jar servo.jar SERVICE} with the service's production environment and a
+ * Starts one service at a time from {@code servo.jar} and times it: {@code java [class-data archive]
+ * [options] [-javaagent:…] -jar servo.jar SERVICE} with the service's production environment and a
  * configuration's tracing variables, from {@link ProcessBuilder#start()} to its first 200 on {@code
  * GET /health}, and the CPU time its JVM used until then. It then stops the service as Cloud Run stops
  * an instance (SIGTERM) and waits for the JVM to exit, so that the next start has the machine to
@@ -58,12 +58,17 @@ final class ServiceLauncher {
   /**
    * Starts {@code service} under {@code configuration}, exporting to {@code otlpEndpoint}, and
    * measures it until it served; the service has exited when this returns.
+   *
+   * @param archive the class-data archive to start with, as the launcher does; null for none
    */
-  ColdStart start(Service service, Configuration configuration, String otlpEndpoint)
+  ColdStart start(Service service, Configuration configuration, Path archive, String otlpEndpoint)
       throws IOException, InterruptedException {
     int port = freePort();
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    if (archive != null) {
+      command.addAll(ClassDataArchives.options(archive));
+    }
     command.addAll(javaOptions);
     if (configuration.agent()) {
       command.add("-javaagent:" + javaagent);

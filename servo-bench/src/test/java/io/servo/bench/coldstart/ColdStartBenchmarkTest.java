@@ -15,9 +15,9 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 class ColdStartBenchmarkTest {
-  private static final Start WORKER_A = new Start(Service.WORKER, Configuration.DISABLED);
-  private static final Start WORKER_C = new Start(Service.WORKER, Configuration.SERVO_100PCT);
-  private static final Start WORKER_D = new Start(Service.WORKER, Configuration.AGENT_100PCT);
+  private static final Start WORKER_A = new Start(Service.WORKER, Configuration.DISABLED, false);
+  private static final Start WORKER_C = new Start(Service.WORKER, Configuration.SERVO_100PCT, false);
+  private static final Start WORKER_D = new Start(Service.WORKER, Configuration.AGENT_100PCT, false);
 
   @Test
   void everyRoundStartsEveryServiceUnderEveryConfigurationOnceTheAgentEverySecondRound() {
@@ -27,8 +27,12 @@ class ColdStartBenchmarkTest {
     for (int round = 0; round < schedule.size(); round++) {
       List<Start> starts = schedule.get(round);
       assertThat(new HashSet<>(starts)).as("round %d", round).hasSameSizeAs(starts);
-      assertThat(starts).as("round %d", round).hasSize(round % 2 == 0 ? 6 : 4);
+      // per service: (a), (c), (d) every second round, and (a) and (c) with the archive
+      assertThat(starts).as("round %d", round).hasSize(round % 2 == 0 ? 10 : 8);
       assertThat(starts.stream().anyMatch(s -> s.configuration().agent())).isEqualTo(round % 2 == 0);
+      assertThat(starts.stream().filter(Start::archived).map(s -> s.service() + "/" + s.configuration().label()))
+          .as("round %d", round)
+          .containsExactlyInAnyOrder("worker/a", "worker/c", "orchestrator/a", "orchestrator/c");
     }
   }
 
@@ -48,7 +52,10 @@ class ColdStartBenchmarkTest {
     Map<Start, SortedMap<Integer, ColdStart>> starts = new LinkedHashMap<>();
     for (Service service : Service.values()) {
       for (Configuration c : ColdStartBenchmark.CONFIGURATIONS) {
-        starts.put(new Start(service, c), new TreeMap<>());
+        starts.put(new Start(service, c, false), new TreeMap<>());
+      }
+      for (Configuration c : ColdStartBenchmark.ARCHIVED) {
+        starts.put(new Start(service, c, true), new TreeMap<>());
       }
     }
     long[] baseline = {9_000, 2_000, 2_400, 2_200, 2_600, 2_800, 2_100}; // ms by round; round 0 is slow
@@ -56,11 +63,14 @@ class ColdStartBenchmarkTest {
     for (int round = 0; round < baseline.length; round++) {
       for (Service service : Service.values()) {
         // CPU: 3 s without tracing; tracing costs 200 ms of CPU in every round but one, which did not tell.
-        starts.get(new Start(service, Configuration.DISABLED)).put(round, start(baseline[round], 3_000));
-        starts.get(new Start(service, Configuration.SERVO_100PCT)).put(round, start(tracing[round], round == 3 ? -1 : 3_200));
+        starts.get(new Start(service, Configuration.DISABLED, false)).put(round, start(baseline[round], 3_000));
+        starts.get(new Start(service, Configuration.SERVO_100PCT, false)).put(round, start(tracing[round], round == 3 ? -1 : 3_200));
         if (round % 2 == 0) {
-          starts.get(new Start(service, Configuration.AGENT_100PCT)).put(round, start(baseline[round] + 7_000, 15_000));
+          starts.get(new Start(service, Configuration.AGENT_100PCT, false)).put(round, start(baseline[round] + 7_000, 15_000));
         }
+        // The archive saves 500 ms (a) and 480 ms (c) of each start, and 700 ms of CPU.
+        starts.get(new Start(service, Configuration.DISABLED, true)).put(round, start(baseline[round] - 500, 2_300));
+        starts.get(new Start(service, Configuration.SERVO_100PCT, true)).put(round, start(tracing[round] - 480, 2_500));
       }
     }
 
@@ -96,9 +106,23 @@ class ColdStartBenchmarkTest {
         + "worker: tracing=+45 [+10, +100] agent=+7000 [+7000, +7000]; "
         + "orchestrator: tracing=+45 [+10, +100] agent=+7000 [+7000, +7000]");
     assertThat(ColdStartBenchmark.table(result))
-        .contains("| worker | (c) Servo tracing, rate 1.0 | 6 | 2355 | 2050–2900 | 2050–2900 | +45 | [+10, +100] (96.9%) | 3200 | +200 [+200, +200] |")
+        .contains("| worker | (c) Servo tracing, rate 1.0 | 6 | 2355 | 2050–2900 | 2050–2900 | +45 | [+10, +100] (96.9%) "
+            + "| 3200 | +200 [+200, +200] | — | — |")
         .contains("| worker | (d) Java agent 2.31.1, rate 1.0 | 3 | 9400 | 9100–9600 | 9100–9600 | +7000 "
-            + "| [+7000, +7000] (75.0%, too few pairs for 95%) | 15000 | +12000 [+12000, +12000] |");
+            + "| [+7000, +7000] (75.0%, too few pairs for 95%) | 15000 | +12000 [+12000, +12000] | — | — |")
+        .contains("| worker | (a) tracing disabled + CDS archive | 6 | 1800 | 1500–2300 | 1500–2300 | — | — | 2300 | — "
+            + "| -500 [-500, -500] | -700 [-700, -700] |");
+
+    ColdStartBenchmark.Figures archivedC = result.of(Service.WORKER, Configuration.SERVO_100PCT, true);
+    // Tracing's cost with the archive, paired with (a) with the archive: 20 ms more than without it.
+    assertThat(archivedC.delta().median()).isEqualTo(65);
+    assertThat(archivedC.archiveDelta().median()).isEqualTo(-480);
+    assertThat(archivedC.archiveCpuDelta().n()).isEqualTo(5); // round 3 without CPU time left out
+    assertThat(ColdStartBenchmark.archiveLine(result)).isEqualTo("coldstart_cds_ms "
+        + "worker: a=-500 [-500, -500] a_cpu=-700 [-700, -700] c=-480 [-480, -480] c_cpu=-700 [-700, -700] "
+        + "tracing_with_cds=+65 [+30, +120]; "
+        + "orchestrator: a=-500 [-500, -500] a_cpu=-700 [-700, -700] c=-480 [-480, -480] c_cpu=-700 [-700, -700] "
+        + "tracing_with_cds=+65 [+30, +120]");
   }
 
   private static ColdStart start(long wallMillis, long cpuMillis) {

@@ -26,7 +26,8 @@ public final class ExecutionView {
     }
     if (execution.hasNonNull("trace_id")) {
       out.println("  trace " + execution.get("trace_id").asText()
-          + (execution.hasNonNull("trace_url") ? "  " + execution.get("trace_url").asText() : ""));
+          + (execution.hasNonNull("trace_url") ? "  " + execution.get("trace_url").asText() : "")
+          + (execution.hasNonNull("trace_kept") ? "  (kept whole: " + execution.get("trace_kept").asText() + ")" : ""));
     }
     if (execution.hasNonNull("trace_waterfall")) {
       out.println();

@@ -5,13 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.trace.SpanId;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
-import io.opentelemetry.api.trace.TraceId;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
-import io.opentelemetry.sdk.trace.IdGenerator;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
 import io.opentelemetry.sdk.trace.samplers.SamplingDecision;
@@ -117,12 +114,18 @@ class RetroactiveKeepTest {
   }
 
   /** Starts {@code failing.length} executions, of "bad" where {@code failing[i]}; returns their trace ids. */
+  private final Map<String, String> executionOfTrace = new java.util.concurrent.ConcurrentHashMap<>();
+
   private List<String> runAll(boolean[] failing, int clients) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(clients);
     List<Future<String>> started = new ArrayList<>();
     for (boolean fails : failing) {
       String path = "v1/workflows/" + (fails ? "bad" : "ok") + "/executions";
-      started.add(pool.submit(() -> api.post(path, null).body().path("trace_id").asText()));
+      started.add(pool.submit(() -> {
+        var body = api.post(path, null).body();
+        executionOfTrace.put(body.path("trace_id").asText(), body.path("execution_id").asText());
+        return body.path("trace_id").asText();
+      }));
     }
     List<String> traceIds = new ArrayList<>();
     for (Future<String> f : started) {
@@ -240,6 +243,12 @@ class RetroactiveKeepTest {
         assertThat(reasons).as("head-sampled trace %s", traceId).containsExactly((String) null);
       }
     }
+    // The API (and servo status) say which executions' traces were kept.
+    String keptTrace = kept.iterator().next();
+    assertThat(api.get("v1/executions/" + executionOfTrace.get(keptTrace)).body().path("trace_kept").asText())
+        .isEqualTo("error");
+    String success = traceIds.stream().filter(id -> !expected.contains(id)).findFirst().orElseThrow();
+    assertThat(api.get("v1/executions/" + executionOfTrace.get(success)).body().has("trace_kept")).isFalse();
     assertThat(TraceKeep.of(workerTelemetry.openTelemetry()).cappedTraces()).isZero();
     assertThat(TraceKeep.of(orchestratorTelemetry.openTelemetry()).overBudgetTraces()).isZero();
   }
@@ -288,36 +297,42 @@ class RetroactiveKeepTest {
     traces.forEach(RetroactiveKeepTest::assertWhole);
   }
 
-  /** Trace ids from one seeded stream and span ids from another (see SamplingConsistencyTest). */
-  private static final class SeededIds implements IdGenerator {
-    private final Random traceIds;
-    private final Random spanIds;
-
-    SeededIds(long seed) {
-      traceIds = new Random(seed);
-      spanIds = new Random(~seed);
+  @Test
+  void withSlowKeptAnExecutionSlowerThanTheThresholdIsKeptAndSaysSo() throws Exception {
+    start(Map.of("SERVO_TRACE_KEEP", "errors,slow", "SERVO_TRACE_KEEP_SLOWER_THAN", "2s"), Clock.systemUTC(),
+        "SELECT 1");
+    define("slow", "workflow: slow\nassets: [{name: wait, kind: sql, sql: 'SELECT pg_sleep(3)'}]");
+    List<String> slow = new ArrayList<>();
+    List<String> fast = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      boolean isSlow = i % 2 == 0;
+      var body = api.post("v1/workflows/" + (isSlow ? "slow" : "ok") + "/executions", null).body();
+      (isSlow ? slow : fast).add(body.path("trace_id").asText());
+      executionOfTrace.put(body.path("trace_id").asText(), body.path("execution_id").asText());
     }
+    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).until(() -> ended() == 6);
+    Set<String> sampled = headSampled(new ArrayList<>(executionOfTrace.keySet()));
+    Set<String> expected = new HashSet<>(slow);
+    expected.addAll(sampled);
 
-    @Override
-    public String generateTraceId() {
-      long high;
-      long low;
-      synchronized (traceIds) {
-        do {
-          high = traceIds.nextLong();
-          low = traceIds.nextLong();
-        } while (high == 0 && low == 0);
+    flushUntil(() -> assertThat(byTrace(allSpans()).keySet()).containsAll(expected));
+    Map<String, List<SpanData>> traces = byTrace(allSpans());
+    for (String traceId : slow) {
+      if (!sampled.contains(traceId)) {
+        assertWhole(traceId, traces.get(traceId));
+        assertThat(traces.get(traceId)).allSatisfy(span ->
+            assertThat(span.getAttributes().get(TraceKeep.KEPT)).isEqualTo("slow"));
       }
-      return TraceId.fromLongs(high, low);
     }
-
-    @Override
-    public String generateSpanId() {
-      long id;
-      do {
-        id = spanIds.nextLong();
-      } while (id == 0);
-      return SpanId.fromLong(id);
+    // An execution kept as slow took longer than the threshold by the database's own clock.
+    try (Connection c = database.connect();
+        ResultSet rs = c.createStatement().executeQuery("SELECT trace_id, trace_kept, "
+            + "EXTRACT(EPOCH FROM ended_at - created_at) FROM servo.executions")) {
+      while (rs.next()) {
+        if ("slow".equals(rs.getString(2))) {
+          assertThat(rs.getDouble(3)).as("trace %s", rs.getString(1)).isGreaterThan(2.0);
+        }
+      }
     }
   }
 }

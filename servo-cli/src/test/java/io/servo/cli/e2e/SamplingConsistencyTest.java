@@ -7,12 +7,9 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
 import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.trace.SpanId;
 import io.opentelemetry.api.trace.SpanKind;
-import io.opentelemetry.api.trace.TraceId;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
-import io.opentelemetry.sdk.trace.IdGenerator;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
 import io.opentelemetry.sdk.trace.samplers.SamplingDecision;
@@ -34,7 +31,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
@@ -198,43 +194,6 @@ class SamplingConsistencyTest {
       assertThat(traceIds).allSatisfy(id -> assertThat(id).matches("[0-9a-f]{32}"));
     } finally {
       root.detachAppender(capture);
-    }
-  }
-
-  /**
-   * Trace ids from one seeded stream and span ids from another: the set of trace ids a service hands
-   * out does not depend on how its threads interleave span ids.
-   */
-  private static final class SeededIds implements IdGenerator {
-    private final Random traceIds;
-    private final Random spanIds;
-
-    SeededIds(long seed) {
-      traceIds = new Random(seed);
-      spanIds = new Random(~seed);
-    }
-
-    @Override
-    public String generateTraceId() {
-      long high;
-      long low;
-      // Both halves from one turn: threads interleaving their draws would mix halves of two ids.
-      synchronized (traceIds) {
-        do {
-          high = traceIds.nextLong();
-          low = traceIds.nextLong();
-        } while (high == 0 && low == 0);
-      }
-      return TraceId.fromLongs(high, low);
-    }
-
-    @Override
-    public String generateSpanId() {
-      long id;
-      do {
-        id = spanIds.nextLong();
-      } while (id == 0);
-      return SpanId.fromLong(id);
     }
   }
 }

@@ -97,6 +97,10 @@ final class ExecutionEndpoint {
     out.put("started_at", instant(e.startedAt()));
     out.put("ended_at", instant(e.endedAt()));
     out.put("trace_id", e.traceId());
+    if (e.traceKept() != null) {
+      // Not sampled at the start, exported whole when it ended: the link below leads to a trace.
+      out.put("trace_kept", e.traceKept());
+    }
     if (e.state() == ExecutionState.PENDING) {
       dispatchWaits.apply(e.id()).ifPresent(wait -> {
         ObjectNode queue = out.putObject("queue");

@@ -47,7 +47,7 @@ public final class StoreExecutionLauncher implements ExecutionLauncher {
     CreatedExecution created =
         storage.executions().create(
             new NewExecution(executionId, tenant, workflow, stored.get().version(), idempotencyKey,
-                traceId(payload.trace())),
+                traceId(payload.trace()), payload.trace().traceparent()),
             taskName,
             TaskPayloadCodec.encode(payload));
     String actualTask =

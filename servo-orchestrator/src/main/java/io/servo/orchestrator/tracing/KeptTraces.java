@@ -48,8 +48,34 @@ public final class KeptTraces implements AutoCloseable {
   public static final KeptTraces NONE = new KeptTraces(TraceKeep.DISABLED, null, Duration.ofSeconds(1),
       Clock.systemUTC());
 
-  /** A held skeleton; {@code handOverParent} is the part a hand-over's part goes beneath. */
-  record Held(TraceSkeleton skeleton, long bytes, int handOverParent) {}
+  /**
+   * A held skeleton, by its trace id; {@code handOverParent} is the part a hand-over's part goes
+   * beneath; {@code executionId} is set once the launch committed (null before).
+   */
+  static final class Held {
+    private final TraceSkeleton skeleton;
+    private final long bytes;
+    private final int handOverParent;
+    private volatile String executionId;
+
+    Held(TraceSkeleton skeleton, long bytes, int handOverParent) {
+      this.skeleton = skeleton;
+      this.bytes = bytes;
+      this.handOverParent = handOverParent;
+    }
+
+    TraceSkeleton skeleton() {
+      return skeleton;
+    }
+
+    long bytes() {
+      return bytes;
+    }
+
+    int handOverParent() {
+      return handOverParent;
+    }
+  }
 
   private final TraceKeep keep;
   private final ExecutionStore store;
@@ -82,12 +108,17 @@ public final class KeptTraces implements AutoCloseable {
     }
   }
 
-  /** Holds the skeleton of an unsampled execution's orchestrator part until the execution ends. */
-  void hold(String executionId, TraceSkeleton skeleton, int handOverParent) {
+  /**
+   * Holds the skeleton of an unsampled launch's orchestrator part, by trace id, before the launch
+   * commits (the relay may hand the task over at once); {@link #bind} then names its execution, and
+   * it is held until that execution ends.
+   */
+  void hold(TraceSkeleton skeleton, int handOverParent) {
     if (!enabled()) {
       return;
     }
-    long bytes = skeleton.bytes() + ENTRY_BYTES + executionId.length() * 2L;
+    String traceId = skeleton.traceId();
+    long bytes = skeleton.bytes() + ENTRY_BYTES;
     long budget = keep.config().bufferBytes();
     synchronized (this) {
       // Oldest first: the longest-running executions are the ones given up for room.
@@ -101,14 +132,27 @@ public final class KeptTraces implements AutoCloseable {
         keep.evicted();
         return;
       }
-      Held previous = held.put(executionId, new Held(skeleton, bytes, handOverParent));
+      Held previous = held.put(traceId, new Held(skeleton, bytes, handOverParent));
       heldBytes += bytes - (previous == null ? 0 : previous.bytes());
     }
   }
 
-  /** What is held for {@code executionId}, or null. */
-  synchronized Held held(String executionId) {
-    return held.get(executionId);
+  /** The launch of the skeleton held for {@code traceId} committed {@code executionId}. */
+  void bind(String traceId, String executionId) {
+    Held h = held(traceId);
+    if (h != null) {
+      h.executionId = executionId;
+    }
+  }
+
+  /** Forgets what is held for {@code traceId} (its launch started nothing). */
+  void drop(String traceId) {
+    forget(traceId);
+  }
+
+  /** What is held for {@code traceId}, or null. */
+  synchronized Held held(String traceId) {
+    return held.get(traceId);
   }
 
   /** Bytes held now (an estimate from the skeletons' parts; see docs/performance.md). */
@@ -142,33 +186,40 @@ public final class KeptTraces implements AutoCloseable {
 
   /** Asks the database about every held execution once, and exports or forgets the ended ones. */
   void pollOnce() {
-    List<String> ids;
+    Map<String, String> traces = new java.util.HashMap<>();
     synchronized (this) {
-      ids = new ArrayList<>(held.keySet());
+      for (Map.Entry<String, Held> entry : held.entrySet()) {
+        String executionId = entry.getValue().executionId;
+        if (executionId != null) {
+          traces.put(executionId, entry.getKey());
+        }
+      }
     }
+    List<String> ids = new ArrayList<>(traces.keySet());
     for (int from = 0; from < ids.size(); from += CHUNK) {
       for (KeptTraceState state : store.endedOf(ids.subList(from, Math.min(ids.size(), from + CHUNK)))) {
-        settle(state);
+        settle(traces.get(state.executionId()), state);
       }
     }
   }
 
-  private void settle(KeptTraceState state) {
+  private void settle(String traceId, KeptTraceState state) {
     if (state.traceKept() != null && state.keptSpans() == null) {
       Instant end = state.endedAt() == null ? clock.instant() : state.endedAt();
       if (clock.instant().isBefore(end.plus(WORKER_PART_GRACE))) {
         return; // the worker writes its part right after it answers
       }
-      forget(state.executionId());
+      forget(traceId);
       incomplete.incrementAndGet();
       log.warn("execution {}: its trace was kept but the worker's part never arrived; not exported",
           state.executionId());
       return;
     }
-    Held h = forget(state.executionId());
+    Held h = forget(traceId);
     if (h == null || state.traceKept() == null) {
       return;
     }
+    // The worker's part is read once and leaves the row whatever happens to it next.
     List<KeptSpan> worker;
     try {
       worker = KeptSpanCodec.decode(state.keptSpans());
@@ -176,20 +227,21 @@ public final class KeptTraces implements AutoCloseable {
       incomplete.incrementAndGet();
       log.warn("execution {}: the worker's part of its kept trace is unreadable ({}); not exported",
           state.executionId(), e.getMessage());
+      store.clearKeptSpans(state.executionId());
       return;
     }
+    store.clearKeptSpans(state.executionId());
     if (!keep.admit()) {
-      return;
+      return; // counted and reported by the cap
     }
     List<ReadableSpan> spans = new ArrayList<>(h.skeleton().toSpans(state.traceKept(), keep.resource(),
         ServoSpans.INSTRUMENTATION_NAME, keep.ids()));
     spans.addAll(worker);
     keep.export(spans);
-    store.clearKeptSpans(state.executionId());
   }
 
-  private synchronized Held forget(String executionId) {
-    Held h = held.remove(executionId);
+  private synchronized Held forget(String traceId) {
+    Held h = held.remove(traceId);
     if (h != null) {
       heldBytes -= h.bytes();
     }

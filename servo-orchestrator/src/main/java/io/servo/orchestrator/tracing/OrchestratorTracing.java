@@ -24,6 +24,7 @@ import io.servo.telemetry.keep.TraceKeep;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Everything the orchestrator traces, wired from one {@link OpenTelemetry}: the API's SERVER spans,
@@ -39,7 +40,7 @@ import java.util.Objects;
  */
 public final class OrchestratorTracing {
   /** How often the database is asked which held executions ended. */
-  static final Duration KEPT_TRACES_POLL = Duration.ofMillis(500);
+  static final Duration KEPT_TRACES_POLL = Duration.ofSeconds(2);
   private static final OrchestratorTracing DISABLED = new OrchestratorTracing(null, null, null, null, null, null,
       LostAttemptSpans.NONE, KeptTraces.NONE);
 
@@ -127,7 +128,9 @@ public final class OrchestratorTracing {
             .addAttributesExtractor(RedeliverySpans.ATTRIBUTES)
             .buildInstrumenter(SpanKindExtractor.alwaysInternal());
     return new OrchestratorTracing(launches, new HandOverSpans(producer, keptTraces, keep.ids()), localClient,
-        requests, CurrentSpanTraceContext.INSTANCE, new RedeliverySpans(redeliveries), lostAttempts(openTelemetry),
+        requests, CurrentSpanTraceContext.INSTANCE,
+        new RedeliverySpans(redeliveries, store == null ? id -> Optional.empty() : store::traceParent),
+        lostAttempts(openTelemetry),
         keptTraces);
   }
 

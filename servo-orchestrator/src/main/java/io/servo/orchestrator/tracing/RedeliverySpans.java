@@ -13,18 +13,24 @@ import io.servo.core.task.TraceMetadata;
 import io.servo.orchestrator.sweeper.RedeliveryTrace;
 import io.servo.orchestrator.sweeper.StuckReason;
 import io.servo.storage.Execution;
+import io.servo.telemetry.TraceSampling;
 import java.util.HexFormat;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
 
 /**
  * {@code orchestrator.redeliver_execution}: the INTERNAL span of the sweeper re-enqueueing a stuck
  * execution, whose context goes into the new payload (written once, as the launch does) so the
- * redelivery's hand-over and worker spans join the execution's trace (its stored {@code trace_id}).
+ * redelivery's hand-over and worker spans join the execution's trace.
  *
- * <p>The original payload, and with it the id of the span it named as parent and its sampling
- * decision, is gone once its task left the outbox; only the trace id is stored. So the span's
- * parent is a remote placeholder in that trace, and it is sampled: a stuck execution is exactly
- * what one wants to see, even when the rest of its trace was not kept.
+ * <p>Its parent is the span the execution's first payload named (its {@code
+ * orchestrator.enqueue_execution}), recorded with the execution as {@code trace_parent}, and it
+ * follows that span's sampling decision: a sampled trace gets the redelivery as one more child, and
+ * an unsampled one stays unsampled (no span; the payload carries the original context), so that
+ * retroactive keep can still export it whole if the execution fails. An execution recorded before
+ * {@code trace_parent} existed has only its trace id: its redelivery span is sampled under a
+ * placeholder parent, as before, and reaches the backend without that parent.
  */
 final class RedeliverySpans implements RedeliveryTrace {
   /** What the span describes. */
@@ -46,16 +52,26 @@ final class RedeliverySpans implements RedeliveryTrace {
   };
 
   private final Instrumenter<Redelivery, Void> instrumenter;
+  private final Function<String, Optional<String>> traceParents;
 
-  RedeliverySpans(Instrumenter<Redelivery, Void> instrumenter) {
+  /** @param traceParents an execution's recorded {@code trace_parent}, by execution id */
+  RedeliverySpans(Instrumenter<Redelivery, Void> instrumenter, Function<String, Optional<String>> traceParents) {
     this.instrumenter = instrumenter;
+    this.traceParents = traceParents;
   }
 
   @Override
   public TraceMetadata contextFor(Execution execution, StuckReason reason) {
     Context parent = Context.root();
     String traceId = execution.traceId();
-    if (traceId != null && TraceId.isValid(traceId)) {
+    Optional<String> recorded = traceId == null ? Optional.empty() : traceParents.apply(execution.id());
+    Context original = recorded.map(t -> PayloadContext.extract(new TraceMetadata(t, null))).orElse(Context.root());
+    if (Span.fromContext(original).getSpanContext().isValid()) {
+      if (TraceSampling.isUnsampledTrace(original)) {
+        return new TraceMetadata(recorded.get(), null); // the sampler's decision stands
+      }
+      parent = original;
+    } else if (traceId != null && TraceId.isValid(traceId)) {
       SpanContext placeholder = SpanContext.createFromRemoteParent(
           traceId, randomSpanId(), TraceFlags.getSampled(), TraceState.getDefault());
       parent = parent.with(Span.wrap(placeholder));

@@ -1,7 +1,6 @@
 package io.servo.orchestrator.tracing;
 
 import com.sun.net.httpserver.HttpExchange;
-import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanId;
@@ -11,8 +10,6 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.instrumentation.api.instrumenter.Instrumenter;
-import io.opentelemetry.sdk.trace.data.StatusData;
-import io.opentelemetry.semconv.HttpAttributes;
 import io.servo.orchestrator.OrchestratorConfig.TraceInbound;
 import io.servo.orchestrator.api.CallerAuthentication;
 import io.servo.orchestrator.api.RequestObserver;
@@ -20,7 +17,6 @@ import io.servo.telemetry.TraceSampling;
 import io.servo.telemetry.keep.TraceKeep;
 import io.servo.telemetry.keep.TraceSkeleton;
 import io.servo.telemetry.propagation.MapCarrier;
-import java.util.List;
 
 /**
  * The SERVER span of each API request. It starts after authentication, because the caller's
@@ -111,12 +107,7 @@ final class ServerSpans implements RequestObserver {
     return (status, error) -> {
       scope.close();
       instrumenter.end(context, request, status, error);
-      skeleton.close(part, Attributes.builder()
-              .put(HttpAttributes.HTTP_REQUEST_METHOD, "POST")
-              .put(HttpAttributes.HTTP_ROUTE, route)
-              .put(HttpAttributes.HTTP_RESPONSE_STATUS_CODE, (long) status)
-              .build(),
-          status >= 500 ? StatusData.error() : StatusData.unset(), List.of());
+      skeleton.close(part, new KeptParts.Request(name, request.exchange().getRequestMethod(), route, status));
     };
   }
 

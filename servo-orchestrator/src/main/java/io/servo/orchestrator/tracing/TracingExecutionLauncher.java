@@ -1,18 +1,15 @@
 package io.servo.orchestrator.tracing;
 
-import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.instrumentation.api.instrumenter.AttributesExtractor;
 import io.opentelemetry.instrumentation.api.instrumenter.Instrumenter;
-import io.opentelemetry.sdk.trace.data.StatusData;
 import io.servo.orchestrator.execution.ExecutionLauncher;
 import io.servo.orchestrator.execution.LaunchedExecution;
 import io.servo.telemetry.TraceSampling;
 import io.servo.telemetry.keep.TraceSkeleton;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -84,18 +81,19 @@ final class TracingExecutionLauncher implements ExecutionLauncher {
    */
   private Optional<LaunchedExecution> noted(TraceSkeleton skeleton, Launch launch, String idempotencyKey) {
     int part = skeleton.open(ServoSpans.ENQUEUE_EXECUTION, SpanKind.INTERNAL, null);
+    // Held before the launch commits: the relay may hand the task over before this thread goes on.
+    keptTraces.hold(skeleton, part);
     Optional<LaunchedExecution> launched = Optional.empty();
     try {
       launched = delegate.launch(launch.tenant(), launch.workflow(), idempotencyKey);
       return launched;
     } finally {
-      AttributesBuilder attributes = Attributes.builder();
-      ATTRIBUTES.onStart(attributes, Context.root(), launch);
-      ATTRIBUTES.onEnd(attributes, Context.root(), launch, launched.orElse(null), null);
-      skeleton.close(part, attributes.build(), StatusData.unset(), List.of());
+      skeleton.close(part, new KeptParts.Launch(launch, launched.orElse(null)));
       // A repeated idempotency key returns an execution another request started: not this trace's.
       if (launched.isPresent() && launched.get().created()) {
-        keptTraces.hold(launched.get().execution().id(), skeleton, part);
+        keptTraces.bind(skeleton.traceId(), launched.get().execution().id());
+      } else {
+        keptTraces.drop(skeleton.traceId());
       }
     }
   }

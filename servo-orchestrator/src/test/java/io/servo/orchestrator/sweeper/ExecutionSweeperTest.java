@@ -207,6 +207,53 @@ class ExecutionSweeperTest {
     }
   }
 
+  /** The sweeper of {@link #withTracingTheRedeliveryContinuesTheExecutionsTrace}, with the store's trace parents. */
+  private List<SpanData> redeliver(String id, Sampler sampler) {
+    storage.executions().claim(TENANT, id, Duration.ofSeconds(1)).orElseThrow();
+    InMemorySpanExporter spans = InMemorySpanExporter.create();
+    try (OpenTelemetrySdk sdk = OpenTelemetrySdk.builder()
+        .setTracerProvider(SdkTracerProvider.builder().setSampler(sampler)
+            .addSpanProcessor(SimpleSpanProcessor.create(spans)).build())
+        .setPropagators(ContextPropagators.create(ServoTraceContextPropagator.getInstance()))
+        .build()) {
+      RedeliveryTrace trace = OrchestratorTracing.create(sdk, OrchestratorConfig.TraceInbound.PARENT,
+          storage.executions(), clock).redeliveryTrace();
+      ExecutionSweeper sweeper = ExecutionSweeper.builder(storage).clock(clock).redeliveryTrace(trace).build();
+      clock.set(T0.plusSeconds(61));
+      assertThat(sweeper.sweepOnce()).isEqualTo(1);
+      return spans.getFinishedSpanItems();
+    }
+  }
+
+  @Test
+  void aSampledExecutionsRedeliveryIsAChildOfTheSpanItsFirstPayloadNamed() {
+    String traceId = "0af7651916cd43dd8448eb211c80319c";
+    String id = dispatchedExecution(traceId, "00-" + traceId + "-b7ad6b7169203331-01");
+
+    List<SpanData> spans = redeliver(id, Sampler.parentBased(Sampler.traceIdRatioBased(0.0)));
+
+    SpanData span = spans.stream().filter(s -> s.getName().equals("orchestrator.redeliver_execution"))
+        .findFirst().orElseThrow();
+    assertThat(span.getTraceId()).isEqualTo(traceId);
+    assertThat(span.getParentSpanId()).as("no placeholder: the enqueue span, which was exported")
+        .isEqualTo("b7ad6b7169203331");
+    TraceMetadata context = TaskPayloadCodec.decode(storage.outbox().pendingFor(TENANT, id).orElseThrow().payload()).trace();
+    assertThat(context.traceparent()).isEqualTo("00-" + traceId + "-" + span.getSpanId() + "-01");
+  }
+
+  @Test
+  void anUnsampledExecutionsRedeliveryStaysUnsampledAndMakesNoOrphanSpan() {
+    String traceId = "0af7651916cd43dd8448eb211c80319c";
+    String original = "00-" + traceId + "-b7ad6b7169203331-00";
+    String id = dispatchedExecution(traceId, original);
+
+    List<SpanData> spans = redeliver(id, Sampler.parentBased(Sampler.alwaysOn()));
+
+    assertThat(spans).as("the sampler decided at the root; a span here would be an orphan").isEmpty();
+    TraceMetadata context = TaskPayloadCodec.decode(storage.outbox().pendingFor(TENANT, id).orElseThrow().payload()).trace();
+    assertThat(context.traceparent()).isEqualTo(original);
+  }
+
   @Test
   void aReEnqueuedExecutionsDeadAttemptHasItsOpenSpansEndedOnceWithTheirIds() {
     String id = dispatchedExecution(null);
@@ -299,10 +346,17 @@ class ExecutionSweeperTest {
       SpanData producer = spans.getFinishedSpanItems().stream()
           .filter(x -> x.getName().equals("cloud_tasks.enqueue")
               && x.getParentSpanId().equals(redelivery.getSpanId())).findFirst().orElseThrow();
-      assertThat(again.header("X-Servo-Traceparent"))
-          .isEqualTo("00-" + producer.getTraceId() + "-" + producer.getSpanId() + "-01");
-      assertThat(TaskPayloadCodec.decode(again.body()).trace().traceparent())
-          .isEqualTo("00-" + redelivery.getTraceId() + "-" + redelivery.getSpanId() + "-01");
+      // Sampled, and the W3C random-id flag when the first payload's span had it (the SDK keeps it).
+      assertThat(again.header("X-Servo-Traceparent")).isEqualTo("00-" + producer.getTraceId() + "-"
+          + producer.getSpanId() + "-" + producer.getSpanContext().getTraceFlags().asHex());
+      assertThat(TaskPayloadCodec.decode(again.body()).trace().traceparent()).isEqualTo("00-"
+          + redelivery.getTraceId() + "-" + redelivery.getSpanId() + "-" + redelivery.getSpanContext().getTraceFlags().asHex());
+      assertThat(redelivery.getSpanContext().isSampled()).isTrue();
+      assertThat(spans.getFinishedSpanItems()).as("the redelivery's parent is the execution's enqueue span")
+          .anySatisfy(x -> {
+            assertThat(x.getName()).isEqualTo("orchestrator.enqueue_execution");
+            assertThat(x.getSpanId()).isEqualTo(redelivery.getParentSpanId());
+          });
       assertThat(TaskSignature.create(TestOrchestrator.SECRET).verify(again::header, again.body())).isNull();
     }
   }
@@ -314,17 +368,25 @@ class ExecutionSweeperTest {
 
   /** An execution and its first task, committed; the task still in the outbox. */
   private String committedExecution(String traceId) {
+    return committedExecution(traceId, null);
+  }
+
+  private String committedExecution(String traceId, String traceParent) {
     String id = UUID.randomUUID().toString();
     byte[] payload = TaskPayloadCodec.encode(io.servo.orchestrator.execution.TaskPayloads.forExecution(
-        id, workflow, clock.instant(), TraceMetadata.EMPTY));
-    storage.executions().create(new NewExecution(id, TENANT, "nightly", workflow.version(), null, traceId),
-        "exec-" + id + "-1", payload);
+        id, workflow, clock.instant(), traceParent == null ? TraceMetadata.EMPTY : new TraceMetadata(traceParent, null)));
+    storage.executions().create(new NewExecution(id, TENANT, "nightly", workflow.version(), null, traceId,
+        traceParent), "exec-" + id + "-1", payload);
     return id;
   }
 
   /** An execution whose first task a queue accepted (it left the outbox). */
   private String dispatchedExecution(String traceId) {
-    String id = committedExecution(traceId);
+    return dispatchedExecution(traceId, null);
+  }
+
+  private String dispatchedExecution(String traceId, String traceParent) {
+    String id = committedExecution(traceId, traceParent);
     dispatchAll();
     return id;
   }

@@ -1,5 +1,8 @@
 package io.servo.telemetry.jdbc;
 
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Context;
+import io.servo.telemetry.keep.TraceSkeleton;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -26,13 +29,26 @@ final class InTraceDataSource implements DataSource {
 
   @Override
   public Connection getConnection() throws SQLException {
-    return StatementSpans.inSampledTrace() ? traced(plain.getConnection()) : plain.getConnection();
+    return traces() ? traced(plain.getConnection()) : plain.getConnection();
   }
 
   @Override
   public Connection getConnection(String username, String password) throws SQLException {
-    return StatementSpans.inSampledTrace()
-        ? traced(plain.getConnection(username, password)) : plain.getConnection(username, password);
+    return traces() ? traced(plain.getConnection(username, password)) : plain.getConnection(username, password);
+  }
+
+  /**
+   * A sampled trace, or an unsampled one whose skeleton notes every statement (an orchestrator
+   * request's handful). A skeleton that notes only failures is told of them by the code that ran
+   * the statement ({@link JdbcTracing#failedStatement}): wrapping for it would cost every execution.
+   */
+  private boolean traces() {
+    Context context = Context.current();
+    if (Span.fromContext(context).getSpanContext().isSampled()) {
+      return true;
+    }
+    TraceSkeleton skeleton = TraceSkeleton.fromContext(context);
+    return skeleton != null && skeleton.notesEveryStatement();
   }
 
   private Connection traced(Connection connection) throws SQLException {

@@ -1,6 +1,13 @@
 package io.servo.telemetry.jdbc;
 
 import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.sdk.trace.data.EventData;
+import io.opentelemetry.sdk.trace.data.StatusData;
+import io.opentelemetry.semconv.ExceptionAttributes;
+import io.servo.telemetry.keep.TraceSkeleton;
+import java.util.List;
 import java.util.Objects;
 import javax.sql.DataSource;
 
@@ -34,5 +41,52 @@ public final class JdbcTracing {
     Objects.requireNonNull(openTelemetry, "openTelemetry");
     Objects.requireNonNull(dataSource, "dataSource");
     return new InTraceDataSource(dataSource, new StatementSpans(openTelemetry.getTracer(INSTRUMENTATION_NAME)));
+  }
+
+  /**
+   * A statement that failed in an unsampled trace whose skeleton is noted for retroactive keep (see
+   * {@link TraceSkeleton}), told by the code that ran it rather than seen through a wrapped
+   * connection: wrapping every connection of every unsampled execution in case one statement fails
+   * cost about 2 KB per execution (servo bench --warmup-curve). Its name and attributes are those of
+   * the statement's span in a sampled trace, worked out only if the trace is kept.
+   *
+   * @param jdbcUrl the connection's URL, for {@code db.system.name}, {@code db.namespace} and the server
+   * @param message the error as it may be shown (the caller masks what the statement quoted)
+   */
+  public static TraceSkeleton.Detail failedStatement(String jdbcUrl, String sql, String message, Throwable error) {
+    Objects.requireNonNull(sql, "sql");
+    Objects.requireNonNull(error, "error");
+    return new FailedStatement(jdbcUrl, sql, message == null ? String.valueOf(error.getMessage()) : message,
+        error.getClass().getName());
+  }
+
+  private record FailedStatement(String jdbcUrl, String sql, String message, String type)
+      implements TraceSkeleton.Detail {
+    private StatementSpans.Shape shape() {
+      StatementSpans spans = new StatementSpans(OpenTelemetry.noop().getTracer(INSTRUMENTATION_NAME));
+      return spans.shape(StatementSpans.Database.fromUrl(jdbcUrl == null ? "jdbc:unknown:" : jdbcUrl), sql);
+    }
+
+    @Override
+    public String name() {
+      return shape().name();
+    }
+
+    @Override
+    public Attributes attributes() {
+      return shape().attributes();
+    }
+
+    @Override
+    public StatusData status() {
+      int newline = message.indexOf('\n');
+      return StatusData.create(StatusCode.ERROR, newline < 0 ? message : message.substring(0, newline) + " …");
+    }
+
+    @Override
+    public List<EventData> events(long endEpochNanos) {
+      return List.of(EventData.create(endEpochNanos, "exception", Attributes.of(
+          ExceptionAttributes.EXCEPTION_TYPE, type, ExceptionAttributes.EXCEPTION_MESSAGE, message)));
+    }
   }
 }

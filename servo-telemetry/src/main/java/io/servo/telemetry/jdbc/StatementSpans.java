@@ -126,12 +126,6 @@ final class StatementSpans {
         : target == null ? operation : operation + " " + target;
   }
 
-  /** Whether statements run now make spans: the current span is sampled, or its skeleton is noted. */
-  static boolean inSampledTrace() {
-    Context context = Context.current();
-    return Span.fromContext(context).getSpanContext().isSampled() || TraceSkeleton.fromContext(context) != null;
-  }
-
   /**
    * Starts the span of one execution of a prepared statement, or returns null when the current
    * span is not sampled: a connection handed out inside a trace may be used outside it, and spans

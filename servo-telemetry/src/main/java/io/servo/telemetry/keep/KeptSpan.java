@@ -15,9 +15,10 @@ import io.opentelemetry.sdk.trace.data.StatusData;
 import java.util.List;
 
 /**
- * A span of a kept trace, built after the fact from a {@link TraceSkeleton} or read back from the
- * database ({@link KeptSpanCodec}): the SDK's view of an ended span and its export data at once, so
- * that it goes through the service's own span processors (redaction, bounded queue, drop counting).
+ * A span ended after the fact: one of a kept trace, built from a {@link TraceSkeleton} or read back
+ * from the database ({@link KeptSpanCodec}), or one a dead process left open, ended by {@code
+ * SpanTakeover}. It is the SDK's view of an ended span and its export data at once, so that it goes
+ * through the service's own span processors (redaction, bounded queue, drop counting).
  */
 public record KeptSpan(SpanContext spanContext, SpanContext parentSpanContext, String name,
     SpanKind kind, String scope, long startEpochNanos, long endEpochNanos, Attributes attributes,

@@ -34,6 +34,7 @@ import java.util.Map;
 public final class KeptSpanCodec {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int VERSION = 1;
+  private static final int MAX_VALUE_CHARS = 8192;
 
   private KeptSpanCodec() {}
 
@@ -124,10 +125,15 @@ public final class KeptSpanCodec {
         case LONG -> node.put(key.getKey(), (Long) value);
         case DOUBLE -> node.put(key.getKey(), (Double) value);
         case BOOLEAN -> node.put(key.getKey(), (Boolean) value);
-        default -> node.put(key.getKey(), String.valueOf(value));
+        default -> node.put(key.getKey(), bounded(String.valueOf(value)));
       }
     });
     return node;
+  }
+
+  /** A value as written: at most {@link #MAX_VALUE_CHARS} (a failed statement may be a huge INSERT). */
+  private static String bounded(String value) {
+    return value.length() <= MAX_VALUE_CHARS ? value : value.substring(0, MAX_VALUE_CHARS) + "…";
   }
 
   private static Attributes attributes(JsonNode node) {

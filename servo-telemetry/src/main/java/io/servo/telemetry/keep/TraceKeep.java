@@ -6,17 +6,15 @@ import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.IdGenerator;
 import io.opentelemetry.sdk.trace.ReadableSpan;
 import io.opentelemetry.sdk.trace.SpanProcessor;
-import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.servo.telemetry.config.TraceKeepConfig;
 import io.servo.telemetry.redaction.RedactingSpanExporter;
 import io.servo.telemetry.redaction.Redactor;
-import java.util.ArrayList;
-import java.util.Collection;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
@@ -52,7 +50,7 @@ public final class TraceKeep {
   private final IdGenerator ids;
   private final Clock clock;
   private final String serviceName;
-  private final Redactor redactor;
+  private final RedactingSpanExporter redaction;
   private final AtomicLong reservedBytes = new AtomicLong();
   private final AtomicLong kept = new AtomicLong();
   private final AtomicLong capped = new AtomicLong();
@@ -66,7 +64,8 @@ public final class TraceKeep {
   private TraceKeep(TraceKeepConfig config, List<SpanProcessor> processors, Resource resource,
       IdGenerator ids, Clock clock, String serviceName, Redactor redactor) {
     this.config = config;
-    this.redactor = redactor;
+    // The exporters' own redaction, without an exporter behind it: only redact(span) is used.
+    this.redaction = RedactingSpanExporter.create(SpanExporter.composite(), redactor);
     this.processors = List.copyOf(processors);
     this.resource = resource;
     this.ids = ids;
@@ -182,23 +181,9 @@ public final class TraceKeep {
    */
   public String encodeRedacted(List<? extends SpanData> spans) {
     List<SpanData> redacted = new ArrayList<>(spans.size());
-    RedactingSpanExporter.create(new SpanExporter() {
-      @Override
-      public CompletableResultCode export(Collection<SpanData> batch) {
-        redacted.addAll(batch);
-        return CompletableResultCode.ofSuccess();
-      }
-
-      @Override
-      public CompletableResultCode flush() {
-        return CompletableResultCode.ofSuccess();
-      }
-
-      @Override
-      public CompletableResultCode shutdown() {
-        return CompletableResultCode.ofSuccess();
-      }
-    }, redactor).export(new ArrayList<>(spans));
+    for (SpanData span : spans) {
+      redacted.add(redaction.redact(span));
+    }
     return KeptSpanCodec.encode(redacted);
   }
 

@@ -35,7 +35,7 @@ public final class TraceSkeleton {
   private static final ContextKey<TraceSkeleton> KEY = ContextKey.named("servo-trace-skeleton");
   /** What a skeleton costs beyond its parts, and what each part costs, in bytes (see docs/performance.md). */
   static final int BASE_BYTES = 160;
-  static final int PART_BYTES = 96;
+  static final int PART_BYTES = 128;
 
   /** What a part became when it ended: its name may depend on what ran (a statement's summary). */
   public interface Detail {
@@ -43,10 +43,15 @@ public final class TraceSkeleton {
 
     Attributes attributes();
 
-    StatusData status();
+    /** Unset unless it failed. */
+    default StatusData status() {
+      return StatusData.unset();
+    }
 
-    /** Its events; {@code endEpochNanos} is when the part ended (when a failure was seen). */
-    List<EventData> events(long endEpochNanos);
+    /** Its events (none by default); {@code endEpochNanos} is when the part ended (when a failure was seen). */
+    default List<EventData> events(long endEpochNanos) {
+      return List.of();
+    }
   }
 
   private static final class Part {

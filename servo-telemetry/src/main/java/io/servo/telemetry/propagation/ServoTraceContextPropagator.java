@@ -163,6 +163,33 @@ public final class ServoTraceContextPropagator implements TextMapPropagator {
 
   private record ParsedTraceparent(String traceId, String spanId, byte flags) {}
 
+  /**
+   * Whether {@code value} is a valid version-00 {@code traceparent} whose sampled flag is off,
+   * checked without allocating: a hop that only needs to know that (the relay handing over an
+   * unsampled task) skips a full {@link #extract}, which costs a map, strings and a context.
+   * Anything else (sampled, another version, invalid) answers false.
+   */
+  public static boolean isUnsampledTraceparent(String value) {
+    if (value == null || value.length() != TRACEPARENT_V00_LENGTH || value.charAt(0) != '0'
+        || value.charAt(1) != '0' || value.charAt(2) != '-'
+        || !isLowerHex(value, TRACE_ID_OFFSET, 32) || value.charAt(SPAN_ID_OFFSET - 1) != '-'
+        || !isLowerHex(value, SPAN_ID_OFFSET, 16) || value.charAt(FLAGS_OFFSET - 1) != '-'
+        || !isLowerHex(value, FLAGS_OFFSET, 2)
+        || isAllZero(value, TRACE_ID_OFFSET, 32) || isAllZero(value, SPAN_ID_OFFSET, 16)) {
+      return false;
+    }
+    return (Character.digit(value.charAt(FLAGS_OFFSET + 1), 16) & 0x01) == 0;
+  }
+
+  private static boolean isAllZero(String s, int offset, int length) {
+    for (int i = offset; i < offset + length; i++) {
+      if (s.charAt(i) != '0') {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Returns null when the header is invalid. */
   static ParsedTraceparent parseTraceparent(String value) {
     if (value.length() < TRACEPARENT_V00_LENGTH

@@ -78,8 +78,11 @@ public final class RedactingSpanExporter implements SpanExporter {
     return delegate.export(out == null ? spans : out);
   }
 
-  /** Returns {@code span} itself when it holds nothing to redact. */
-  SpanData redact(SpanData span) {
+  /**
+   * {@code span} as this exporter would pass it on: itself when it holds nothing to redact. For
+   * spans that leave the process another way (a kept trace's part, written to the database).
+   */
+  public SpanData redact(SpanData span) {
     String name = redactor.redactAndEscape(span.getName());
     Attributes attributes = redactor.redactAndEscape(span.getAttributes());
     // Most spans have no events; only those need to know whether the span is a database's.

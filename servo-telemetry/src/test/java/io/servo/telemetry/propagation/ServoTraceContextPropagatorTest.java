@@ -544,4 +544,22 @@ class ServoTraceContextPropagatorTest {
     PROPAGATOR.inject(null, new LinkedHashMap<String, String>(), MapCarrier.setter());
     PROPAGATOR.inject(context, new LinkedHashMap<String, String>(), null);
   }
+
+  @Test
+  void theUnsampledCheckAnswersTrueOnlyForAValidVersionZeroHeaderWithoutTheSampledFlag() {
+    String ids = "4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7";
+    assertThat(ServoTraceContextPropagator.isUnsampledTraceparent("00-" + ids + "-00")).isTrue();
+    assertThat(ServoTraceContextPropagator.isUnsampledTraceparent("00-" + ids + "-02")).as("random, not sampled").isTrue();
+    assertThat(ServoTraceContextPropagator.isUnsampledTraceparent("00-" + ids + "-01")).isFalse();
+    assertThat(ServoTraceContextPropagator.isUnsampledTraceparent("00-" + ids + "-03")).isFalse();
+    assertThat(ServoTraceContextPropagator.isUnsampledTraceparent("01-" + ids + "-00")).as("another version").isFalse();
+    assertThat(ServoTraceContextPropagator.isUnsampledTraceparent("00-" + ids + "-00-x")).isFalse();
+    assertThat(ServoTraceContextPropagator.isUnsampledTraceparent("00-" + ids.toUpperCase() + "-00")).isFalse();
+    assertThat(ServoTraceContextPropagator.isUnsampledTraceparent(
+        "00-00000000000000000000000000000000-00f067aa0ba902b7-00")).isFalse();
+    assertThat(ServoTraceContextPropagator.isUnsampledTraceparent(
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-00")).isFalse();
+    assertThat(ServoTraceContextPropagator.isUnsampledTraceparent(null)).isFalse();
+    assertThat(ServoTraceContextPropagator.isUnsampledTraceparent("")).isFalse();
+  }
 }

@@ -24,7 +24,7 @@ public final class AssetRunners implements AssetRunner, AutoCloseable {
     this.warehouse = new Warehouse(warehouseUrl, instrumentation::warehouse, warehouseSecret);
     this.command =
         new CommandRunner(environment, workdir, instrumentation::childEnvironment, sandbox);
-    this.sql = new SqlRunner(warehouse);
+    this.sql = new SqlRunner(warehouse, instrumentation);
     this.http = new HttpRunner(instrumentation.httpClient(httpClient), environment,
         instrumentation::httpHeaders, new EgressGuard());
   }

@@ -2,6 +2,8 @@ package io.servo.worker.assets;
 
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.Map;
 import javax.sql.DataSource;
 
@@ -36,4 +38,13 @@ public interface RunnerInstrumentation {
    * environment} already holds the allow-listed worker variables and the asset's own {@code env}.
    */
   default void childEnvironment(Map<String, String> environment) {}
+
+  /**
+   * A statement of a {@code sql} asset failed (not timed out): it ran from {@code startNanoTime}
+   * ({@link System#nanoTime()}) until now on {@code connection}, and {@code reason} is the
+   * database's error with the statement's literals masked. Called only on failure, so noting it
+   * costs nothing when statements succeed. Must not throw.
+   */
+  default void statementFailed(Connection connection, String sql, long startNanoTime, String reason,
+      SQLException error) {}
 }

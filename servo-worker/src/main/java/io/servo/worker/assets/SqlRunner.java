@@ -38,9 +38,15 @@ final class SqlRunner implements AssetRunner {
   private static final Executor DIRECT = Runnable::run;
 
   private final Warehouse warehouse;
+  private final RunnerInstrumentation instrumentation;
 
   SqlRunner(Warehouse warehouse) {
+    this(warehouse, RunnerInstrumentation.NONE);
+  }
+
+  SqlRunner(Warehouse warehouse, RunnerInstrumentation instrumentation) {
     this.warehouse = warehouse;
+    this.instrumentation = instrumentation;
   }
 
   @Override
@@ -56,9 +62,11 @@ final class SqlRunner implements AssetRunner {
       NetworkWait network = NetworkWait.of(connection);
       connection.setAutoCommit(false);
       int index = 0;
+      long statementStart = 0;
       try {
         for (String statement : statements) {
           index++;
+          statementStart = System.nanoTime();
           long remaining = deadline - System.nanoTime();
           if (remaining <= 0) {
             rollback(connection);
@@ -84,6 +92,9 @@ final class SqlRunner implements AssetRunner {
         // Databases quote values in their errors ("invalid input syntax for type integer: "…"");
         // the statement's own literals are the ones that may be secrets.
         String reason = ResolvedValueMask.of(SqlScript.literals(statements.get(index - 1))).redact(e.getMessage());
+        if (index > 0) {
+          instrumentation.statementFailed(connection, statements.get(index - 1), statementStart, reason, e);
+        }
         return AssetOutcome.failed(
             "statement " + index + " of " + statements.size() + " failed: " + reason
                 + " (the transaction was rolled back)",

@@ -135,11 +135,15 @@ final class DeliverySpans implements DeliveryObserver {
 
   /** The W3C header's context when it is valid and not the parent; without its trace state. */
   private SpanContext frontEnd(Headers headers, SpanContext parent) {
-    if (!headers.containsKey(ServoTraceContextPropagator.TRACEPARENT)) {
+    List<String> values = headers.get(ServoTraceContextPropagator.TRACEPARENT);
+    if (values == null) {
       return null;
     }
+    if (values.size() == 1 && values.get(0).equals(headers.getFirst(TaskSignature.TRACEPARENT_HEADER))) {
+      return null; // the signed header's own value, untouched on the way: nothing to parse or link
+    }
     Map<String, List<String>> fields =
-        Map.of(ServoTraceContextPropagator.TRACEPARENT, headers.get(ServoTraceContextPropagator.TRACEPARENT));
+        Map.of(ServoTraceContextPropagator.TRACEPARENT, values);
     SpanContext header = Span.fromContext(
         MapCarrier.extractHeaders(propagator, Context.root(), fields)).getSpanContext();
     if (!header.isValid()

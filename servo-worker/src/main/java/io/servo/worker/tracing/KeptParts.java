@@ -45,11 +45,6 @@ final class KeptParts {
     public StatusData status() {
       return httpStatus >= 500 ? StatusData.error() : StatusData.unset();
     }
-
-    @Override
-    public List<EventData> events(long endEpochNanos) {
-      return List.of();
-    }
   }
 
   /** The CONSUMER span {@code worker.execute_workflow}. */

@@ -7,10 +7,13 @@ import io.opentelemetry.context.propagation.TextMapSetter;
 import io.opentelemetry.instrumentation.javahttpclient.JavaHttpClientTelemetry;
 import io.servo.telemetry.TraceSampling;
 import io.servo.telemetry.jdbc.JdbcTracing;
+import io.servo.telemetry.keep.TraceSkeleton;
 import io.servo.telemetry.propagation.EnvironmentCarrier;
 import io.servo.worker.assets.RunnerInstrumentation;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.Map;
 import javax.sql.DataSource;
 
@@ -56,6 +59,26 @@ final class RunnerSpans implements RunnerInstrumentation {
     if (TraceSampling.isUnsampledTrace(context)) {
       propagator.inject(context, request, HEADERS);
     }
+  }
+
+  /**
+   * In an unsampled trace whose skeleton is noted for retroactive keep: the failed statement, so a
+   * kept trace shows it beneath its asset as a sampled one does (there the JDBC span records it).
+   */
+  @Override
+  public void statementFailed(Connection connection, String sql, long startNanoTime, String reason,
+      SQLException error) {
+    TraceSkeleton skeleton = TraceSkeleton.current();
+    if (skeleton == null) {
+      return;
+    }
+    String url;
+    try {
+      url = connection.getMetaData().getURL();
+    } catch (SQLException | RuntimeException e) {
+      url = null;
+    }
+    skeleton.statement(startNanoTime, JdbcTracing.failedStatement(url, sql, reason, error));
   }
 
   /** The asset span's context (the current one); any inherited variables are replaced. */
