@@ -26,8 +26,8 @@ public final class BenchCommand {
   private static final String USAGE = """
       usage: ./servo bench [--thorough] [--micro-only | --e2e-only | --coldstart-only] [--jfr]
              ./servo bench --warmup-curve LABEL
-        --thorough        more rounds, longer windows and iterations, children warmed until the JIT is quiet,
-                          25 rounds of cold starts (about 45 minutes)
+        --thorough        more slices, longer iterations, children warmed until the JIT is quiet,
+                          25 rounds of cold starts (about an hour)
         --micro-only      only the JMH microbenchmarks
         --e2e-only        only the end-to-end benchmark
         --coldstart-only  only the cold-start benchmark of `java -jar servo-cli/target/servo.jar orchestrator|worker`
@@ -106,15 +106,18 @@ public final class BenchCommand {
     if (e2e) {
       String loadBefore = loadAverage();
       log.println("servo bench: end-to-end, " + Configuration.values().length
-          + " configurations in interleaved rounds (load average " + loadBefore + ")");
+          + " configurations in paired slices, each alone (the others stopped; load average " + loadBefore + ")");
       Path profile = jfr ? results.toAbsolutePath().normalize() : null;
       endToEnd = EndToEndBenchmark.run(
           thorough ? EndToEndBenchmark.Effort.THOROUGH : EndToEndBenchmark.Effort.QUICK,
           List.of("-Xmx1g"), profile, log);
       String table = EndToEndBenchmark.table(endToEnd);
       String keep = EndToEndBenchmark.keepTable(endToEnd);
+      String widths = EndToEndBenchmark.intervalWidths(endToEnd);
       log.println();
       log.print(table);
+      log.println();
+      log.println(widths);
       log.println();
       log.println("Retroactive keep:");
       log.println();
@@ -124,7 +127,8 @@ public final class BenchCommand {
         log.println("JFR recordings of (a), (b) and (c): " + profile.resolve("servo-a.jfr") + ", "
             + profile.resolve("servo-b.jfr") + ", " + profile.resolve("servo-c.jfr"));
       }
-      report.append("## End to end\n\n").append(table).append("\n### Retroactive keep\n\n").append(keep)
+      report.append("## End to end\n\n").append(table).append("\n").append(widths).append("\n")
+          .append("\n### Retroactive keep\n\n").append(keep)
           .append("\nLoad average before / after: ").append(loadBefore).append(" / ").append(loadAverage())
           .append("\n\n");
     }
@@ -155,6 +159,10 @@ public final class BenchCommand {
       log.println("report: " + results.resolve("last-run.md").toAbsolutePath().normalize());
       if (deltaLine != null) {
         log.println(deltaLine);
+      }
+      if (endToEnd != null) {
+        // Again next to the line: its intervals are only worth what their widths say.
+        log.println(EndToEndBenchmark.intervalWidths(endToEnd));
       }
       log.println(line);
     } else {

@@ -21,6 +21,9 @@ public final class BenchDatabase implements AutoCloseable {
   public static final String DEFAULT_SERVER = "jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres";
   private static final Pattern URL = Pattern.compile("^(jdbc:postgresql://[^/?]*/)([^?]*)(.*)$");
 
+  /** SQLSTATE too_many_connections. */
+  private static final String TOO_MANY_CONNECTIONS = "53300";
+
   private final String server;
   private final String name;
 
@@ -93,16 +96,47 @@ public final class BenchDatabase implements AutoCloseable {
 
   /**
    * {@code VACUUM (ANALYZE)} of the whole database, between windows, so that every window starts
-   * from a vacuumed database with fresh statistics.
+   * from a vacuumed database with fresh statistics. While the server refuses connections (the
+   * children hold some 90, and other work on a shared server may take the rest) it tries again for
+   * 10 s, and then leaves this one out: a long run should not end over one VACUUM.
    *
-   * @return how long it took, in nanoseconds
+   * @return how long it took, in nanoseconds; -1 when it was left out
    */
-  long vacuum() throws SQLException {
+  long vacuum() throws SQLException, InterruptedException {
     long start = System.nanoTime();
-    try (Connection c = DriverManager.getConnection(url()); Statement s = c.createStatement()) {
-      s.execute("VACUUM (ANALYZE)");
+    for (int attempt = 1; ; attempt++) {
+      try (Connection c = DriverManager.getConnection(url()); Statement s = c.createStatement()) {
+        s.execute("VACUUM (ANALYZE)");
+        return System.nanoTime() - start;
+      } catch (SQLException e) {
+        if (!TOO_MANY_CONNECTIONS.equals(e.getSQLState())) {
+          throw e;
+        }
+        if (attempt == 50) {
+          return -1;
+        }
+        Thread.sleep(200);
+      }
     }
-    return System.nanoTime() - start;
+  }
+
+  /**
+   * The process ids of the server's backends connected to this database (those of the child's
+   * pools; a {@link #vacuum()} is over by the time this is called), read on {@code admin}, a
+   * connection to the server's own database that the caller keeps open: one more connection per
+   * reading could find the server full.
+   */
+  List<Long> backendPids(Connection admin) throws SQLException {
+    List<Long> pids = new ArrayList<>();
+    try (var query = admin.prepareStatement("SELECT pid FROM pg_stat_activity WHERE datname = ?")) {
+      query.setString(1, name);
+      try (ResultSet rows = query.executeQuery()) {
+        while (rows.next()) {
+          pids.add(rows.getLong(1));
+        }
+      }
+    }
+    return pids;
   }
 
   /** Executions per state, to check that every measured execution succeeded. */

@@ -12,12 +12,15 @@ import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
 import java.util.UUID;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Many executions of one workflow (five {@code sql} assets, one {@code http} asset) through
@@ -26,10 +29,12 @@ import java.util.UUID;
  * configuration) runs the same workflow with a last asset that fails, so that retroactive keep has
  * failed executions to keep; a configuration whose executions did not fail as planned is an error
  * of the run ({@link Figures#failureProblem()}). All children are started first (one at a time, each cold start measured alone),
- * warmed up, then measured in rounds: every round runs one window per configuration, in an order
- * that rotates from round to round, so drift of the machine falls on all of them alike. Autovacuum
- * is off in the children's databases; each database is vacuumed after each of its windows instead,
- * outside every window (see {@link BenchDatabase#takeOverVacuuming()}).
+ * warmed up, then measured in blocks of short slices: a block runs one slice per configuration, in
+ * an order shuffled per block with a fixed seed, and during a slice every other child is stopped
+ * (SIGSTOP), so the slice has the machine to itself as far as the benchmark goes. A configuration
+ * is compared with (a) pair by pair, its slice and (a)'s of the same block ({@link PairedRatio}).
+ * Autovacuum is off in the children's databases; each database is vacuumed after each of its
+ * slices instead, outside every slice (see {@link BenchDatabase#takeOverVacuuming()}).
  */
 public final class EndToEndBenchmark {
   static final String WORKFLOW = "bench_etl";
@@ -40,15 +45,22 @@ public final class EndToEndBenchmark {
    * How long to measure. Each child is warmed up for at least {@code warmup}, then one {@code window}
    * at a time until the JIT compilers took less than {@link #JIT_QUIET} of its CPU in two windows in
    * a row, for at most {@code maxWarmup} in all. On 2 CPUs that takes about 130 s of load (some 8,000
-   * executions), so the quick mode measures children that are still compiling.
+   * executions), so the quick mode measures children that are still compiling. Then {@code blocks}
+   * blocks of one {@code slice} per configuration.
    */
-  public record Effort(int rounds, Duration window, Duration warmup, Duration maxWarmup, int clients,
-      int coldStarts) {
-    public static final Effort QUICK =
-        new Effort(4, Duration.ofSeconds(4), Duration.ofSeconds(6), Duration.ofSeconds(6), 4, 2);
-    public static final Effort THOROUGH =
-        new Effort(10, Duration.ofSeconds(8), Duration.ofSeconds(20), Duration.ofSeconds(200), 4, 3);
+  public record Effort(int blocks, Duration slice, Duration window, Duration warmup, Duration maxWarmup,
+      int clients, int coldStarts) {
+    public static final Effort QUICK = new Effort(12, Duration.ofMillis(1500), Duration.ofSeconds(4),
+        Duration.ofSeconds(6), Duration.ofSeconds(6), 4, 2);
+    public static final Effort THOROUGH = new Effort(50, Duration.ofSeconds(2), Duration.ofSeconds(8),
+        Duration.ofSeconds(20), Duration.ofSeconds(200), 4, 3);
   }
+
+  /** The seed of the slices' order within each block. */
+  static final long ORDER_SEED = 23;
+
+  /** The interval's half width the budgets of (b) need, in percentage points (issue #19). */
+  static final double TARGET_HALF_WIDTH_PERCENT = 1.0;
 
   /**
    * The JIT share of a window's CPU below which a child counts as warm. Compiling is part of the
@@ -66,19 +78,22 @@ public final class EndToEndBenchmark {
   static final int CONNECTIONS_PER_CHILD = 13;
 
   /**
-   * Everything measured for one configuration. Ratios are against (a) round by round, and those
-   * named {@code …VsB} against (b) the same way; {@code coldStartNanos} is the median of the cold
-   * starts measured. {@code executions} and {@code failed} are those of the measured windows; {@code
-   * failureProblem} is empty when every execution of the child ended as {@link FailureMix} planned
-   * and the failed share is 5% up to rounding, and otherwise says what went wrong.
+   * Everything measured for one configuration. Ratios are against (a) over paired slices ({@link
+   * PairedRatio}), and those named {@code …VsB} against (b) the same way; {@code coldStartNanos} is
+   * the median of the cold starts measured. {@code executions} and {@code failed} are those of the
+   * measured slices; {@code failureProblem} is empty when every execution of the child ended as
+   * {@link FailureMix} planned and the failed share is 5% up to rounding, and otherwise says what
+   * went wrong. {@code databaseCpu…} is PostgreSQL's backends' CPU for the child ({@link
+   * DatabaseCpu}), NaN when unknown.
    */
-  public record Figures(Configuration configuration, double executionsPerSecond, RatioEstimate ratio,
-      long p50Nanos, long p99Nanos, double allocatedBytesPerExecution, RatioEstimate allocationRatio,
-      double cpuNanosPerExecution, RatioEstimate cpuRatio, double jitNanosPerExecution,
-      RatioEstimate servingCpuRatio, double otlpBytesPerExecution,
+  public record Figures(Configuration configuration, double executionsPerSecond, PairedRatio throughputRatio,
+      long p50Nanos, long p99Nanos, double allocatedBytesPerExecution, PairedRatio allocationRatio,
+      double cpuNanosPerExecution, PairedRatio cpuRatio, double jitNanosPerExecution,
+      PairedRatio servingCpuRatio, double otlpBytesPerExecution,
       double otlpSpansPerExecution,
       long coldStartNanos, int executions, int failed, double machineBusy,
-      RatioEstimate servingCpuRatioVsB, RatioEstimate allocationRatioVsB, String failureProblem) {
+      PairedRatio servingCpuRatioVsB, PairedRatio allocationRatioVsB, double databaseCpuNanosPerExecution,
+      PairedRatio databaseCpuRatio, String failureProblem) {
     /** The share of the measured executions that failed. */
     public double failedShare() {
       return (double) failed / Math.max(1, executions);
@@ -115,7 +130,12 @@ public final class EndToEndBenchmark {
           + "load, so the run may fail with 'too many clients' (other work on the server, or max_connections)%n",
           free, all.length, CONNECTIONS_PER_CHILD);
     }
-    try (OtlpReceiver receiver = OtlpReceiver.counting(); WebhookStub hook = new WebhookStub()) {
+    try (OtlpReceiver receiver = OtlpReceiver.counting(); WebhookStub hook = new WebhookStub();
+         DatabaseCpu databaseCpu = DatabaseCpu.open(server)) {
+      if (!databaseCpu.known()) {
+        log.println("  e2e: PostgreSQL is not on this machine (or not in its pid namespace): its CPU per execution "
+            + "is not measured");
+      }
       try {
         for (Configuration c : all) {
           databases.put(c, BenchDatabase.create(server, run + "_" + c.label()));
@@ -148,32 +168,89 @@ public final class EndToEndBenchmark {
           deploy(client, child.orchestrator, hook.url());
           database.takeOverVacuuming();
           windows.put(c, new ArrayList<>());
+          // From here on a child runs only while it is loaded: the next one starts, warms and is
+          // measured without the idle ones' pollers, timers, JIT and GC.
+          child.pause();
         }
         Vacuums vacuums = new Vacuums();
         for (Configuration c : Configuration.values()) {
-          warmUp(c, children.get(c), databases.get(c), vacuums, client, effort, allExecutions, log);
+          warmUp(c, children.get(c), databases.get(c), databaseCpu, vacuums, effort, allExecutions, log);
         }
-        for (int round = 0; round < effort.rounds(); round++) {
+        Random order = new Random(ORDER_SEED);
+        List<Configuration> sequence = new ArrayList<>(List.of(all));
+        for (int block = 0; block < effort.blocks(); block++) {
+          Collections.shuffle(sequence, order);
           StringBuilder line = new StringBuilder();
-          for (int i = 0; i < all.length; i++) {
-            Configuration c = all[(i + round) % all.length];
+          for (Configuration c : sequence) {
             LoadWindow.Result result =
-                LoadWindow.run(children.get(c), client, FailureMix.BENCHMARK, effort.clients(), effort.window());
+                slice(children.get(c), databases.get(c), databaseCpu, effort.clients(), effort.slice());
             windows.get(c).add(result);
             allExecutions.merge(c, result.executions(), Integer::sum);
             vacuums.add(databases.get(c).vacuum());
             line.append(String.format(Locale.ROOT, " %s=%.1f", c.label(), result.executionsPerSecond()));
           }
-          log.printf("  e2e: round %d/%d executions/s:%s%n", round + 1, effort.rounds(), line);
+          log.printf("  e2e: block %d/%d executions/s:%s%n", block + 1, effort.blocks(), line);
+          if ((block + 1) % 5 == 0 && block + 1 < effort.blocks()) {
+            log.println("  e2e: so far, " + progress(windows));
+          }
         }
-        log.printf(Locale.ROOT, "  e2e: VACUUM (ANALYZE) after every window (autovacuum off): %d runs, median %.0f ms, longest %.0f ms%n",
-            vacuums.nanos.size(), vacuums.median() / 1e6, vacuums.longest() / 1e6);
+        log.printf(Locale.ROOT, "  e2e: VACUUM (ANALYZE) after every slice and warm-up window (autovacuum off): %d runs, median %.0f ms, longest %.0f ms%s%n",
+            vacuums.nanos.size(), vacuums.median() / 1e6, vacuums.longest() / 1e6,
+            vacuums.skipped == 0 ? "" : "; " + vacuums.skipped + " left out, PostgreSQL refusing connections for 10 s");
       } finally {
         stopAndDrop(children, databases, states);
         Runtime.getRuntime().removeShutdownHook(cleanup);
       }
       return figures(windows, coldStarts, allExecutions, states, receiver, log);
     }
+  }
+
+  /**
+   * One slice: {@code child} resumed, loaded for {@code length}, its counters read, and stopped
+   * again. Every other child is stopped throughout. The CPU a child spends after its last reading
+   * and before it stops (its exporters' timers, a collection that had started) falls into its next
+   * slice, whose counters start from this one's last reading ({@link ServedProcess#counters()}), so
+   * nothing of its CPU goes uncounted over the run. Its database backends' CPU is read
+   * before it resumes and after it stopped, when they have nothing left to do for it.
+   */
+  private static LoadWindow.Result slice(ServedProcess child, BenchDatabase database, DatabaseCpu databaseCpu,
+      int clients, Duration length) throws IOException, InterruptedException, SQLException {
+    databaseCpu.since(database);
+    child.resume();
+    LoadWindow.Result result;
+    try {
+      // A client of its own per slice: after a long pause the child's HTTP server closes the
+      // connections it finds idle, and a request sent on one as it closes gets no answer.
+      result = LoadWindow.run(child, driverClient(), FailureMix.BENCHMARK, clients, length);
+    } finally {
+      child.pause();
+    }
+    return result.withDatabaseCpu(databaseCpu.since(database));
+  }
+
+  /** (b)'s and (c)'s CPU less JIT against (a) over the blocks measured so far. */
+  private static String progress(Map<Configuration, List<LoadWindow.Result>> windows) {
+    StringBuilder out = new StringBuilder("CPU less JIT vs (a):");
+    for (Configuration c : List.of(Configuration.SERVO_1PCT, Configuration.SERVO_100PCT)) {
+      PairedRatio r = PairedRatio.of(pairs(windows.get(c), windows.get(Configuration.DISABLED),
+          LoadWindow.Result::servingCpuNanos, LoadWindow.Result::executions));
+      out.append(String.format(Locale.ROOT, " (%s) %+.1f%% [%+.1f%%, %+.1f%%]", c.label(), r.percent(),
+          r.lowPercent(), r.highPercent()));
+    }
+    return out.toString();
+  }
+
+  /** Slice {@code i} of {@code measured} with slice {@code i} of {@code baseline}: the same block. */
+  static List<PairedRatio.Pair> pairs(List<LoadWindow.Result> measured, List<LoadWindow.Result> baseline,
+      ToDoubleFunction<LoadWindow.Result> cost, ToDoubleFunction<LoadWindow.Result> count) {
+    List<PairedRatio.Pair> pairs = new ArrayList<>();
+    for (int i = 0; i < Math.min(measured.size(), baseline.size()); i++) {
+      LoadWindow.Result r = measured.get(i);
+      LoadWindow.Result base = baseline.get(i);
+      pairs.add(new PairedRatio.Pair(cost.applyAsDouble(r), count.applyAsDouble(r), cost.applyAsDouble(base),
+          count.applyAsDouble(base)));
+    }
+    return pairs;
   }
 
   /** The PostgreSQL server the benchmark's databases are created on. */
@@ -190,8 +267,15 @@ public final class EndToEndBenchmark {
   private static final class Vacuums {
     private final List<Long> nanos = new ArrayList<>();
 
+    /** Left out because the server was full ({@link BenchDatabase#vacuum()}). */
+    private int skipped;
+
     void add(long took) {
-      nanos.add(took);
+      if (took < 0) {
+        skipped++;
+      } else {
+        nanos.add(took);
+      }
     }
 
     double median() {
@@ -207,14 +291,14 @@ public final class EndToEndBenchmark {
    * Loads {@code child} until it is warm (see {@link Effort}) or {@code effort.maxWarmup()} is spent,
    * vacuuming its database after every window as the measured rounds do.
    */
-  private static void warmUp(Configuration c, ServedProcess child, BenchDatabase database, Vacuums vacuums,
-      HttpClient client, Effort effort, Map<Configuration, Integer> allExecutions, PrintStream log)
+  private static void warmUp(Configuration c, ServedProcess child, BenchDatabase database, DatabaseCpu databaseCpu,
+      Vacuums vacuums, Effort effort, Map<Configuration, Integer> allExecutions, PrintStream log)
       throws IOException, InterruptedException, SQLException {
     Duration spent = Duration.ZERO;
     Duration next = effort.warmup();
     int quietInARow = 0;
     while (true) {
-      LoadWindow.Result warm = LoadWindow.run(child, client, FailureMix.BENCHMARK, effort.clients(), next);
+      LoadWindow.Result warm = slice(child, database, databaseCpu, effort.clients(), next);
       allExecutions.merge(c, warm.executions(), Integer::sum);
       vacuums.add(database.vacuum());
       spent = spent.plus(next);
@@ -265,55 +349,52 @@ public final class EndToEndBenchmark {
     List<Figures> figures = new ArrayList<>();
     for (Configuration c : Configuration.values()) {
       List<LoadWindow.Result> measured = windows.get(c);
-      List<Double> ratios = new ArrayList<>();
-      List<Double> cpuRatios = new ArrayList<>();
-      List<Double> servingCpuRatios = new ArrayList<>();
-      List<Double> allocationRatios = new ArrayList<>();
-      List<Double> servingCpuRatiosVsB = new ArrayList<>();
-      List<Double> allocationRatiosVsB = new ArrayList<>();
       double busy = 0;
       double throughput = 0;
       long allocated = 0;
       long cpu = 0;
       long jit = 0;
+      long database = 0;
       int executions = 0;
       int failed = 0;
       int unplanned = 0;
       List<long[]> latencies = new ArrayList<>();
-      for (int round = 0; round < measured.size(); round++) {
-        LoadWindow.Result r = measured.get(round);
-        LoadWindow.Result base = baseline.get(round);
-        LoadWindow.Result b = headSampled.get(round);
-        ratios.add(r.executionsPerSecond() / base.executionsPerSecond());
-        cpuRatios.add(r.cpuNanosPerExecution() / base.cpuNanosPerExecution());
-        servingCpuRatios.add(r.servingCpuNanosPerExecution() / base.servingCpuNanosPerExecution());
-        allocationRatios.add(r.allocatedBytesPerExecution() / base.allocatedBytesPerExecution());
-        servingCpuRatiosVsB.add(r.servingCpuNanosPerExecution() / b.servingCpuNanosPerExecution());
-        allocationRatiosVsB.add(r.allocatedBytesPerExecution() / b.allocatedBytesPerExecution());
+      for (LoadWindow.Result r : measured) {
         busy += r.machineBusy();
         throughput += r.executionsPerSecond();
         allocated += r.allocatedBytes();
         cpu += r.cpuNanos();
         jit += r.jitNanos();
+        database = database < 0 || r.databaseCpuNanos() < 0 ? -1 : database + r.databaseCpuNanos();
         executions += r.executions();
         failed += r.failed();
         unplanned += r.unplanned();
         latencies.add(r.latenciesNanos());
       }
+      ToDoubleFunction<LoadWindow.Result> perExecution = LoadWindow.Result::executions;
       Percentiles latency = new Percentiles(latencies.stream().flatMapToLong(java.util.Arrays::stream).toArray());
       String problem = failureProblem(FailureMix.BENCHMARK, executions, failed, unplanned,
           allExecutions.getOrDefault(c, 0), states.getOrDefault(c, Map.of()));
       log.printf(Locale.ROOT, "  e2e: %s failed %d of %d measured executions (%.1f%%)%s%n", c, failed, executions,
           100.0 * failed / Math.max(1, executions), problem.isEmpty() ? "" : "; ERROR: " + problem);
-      figures.add(new Figures(c, throughput / Math.max(1, measured.size()), RatioEstimate.of(ratios),
+      figures.add(new Figures(c, throughput / Math.max(1, measured.size()),
+          PairedRatio.of(pairs(measured, baseline, LoadWindow.Result::executions, LoadWindow.Result::elapsedNanos)),
           latency.at(50), latency.at(99), (double) allocated / Math.max(1, executions),
-          RatioEstimate.of(allocationRatios), (double) cpu / Math.max(1, executions), RatioEstimate.of(cpuRatios),
-          (double) jit / Math.max(1, executions), RatioEstimate.of(servingCpuRatios),
+          PairedRatio.of(pairs(measured, baseline, LoadWindow.Result::allocatedBytes, perExecution)),
+          (double) cpu / Math.max(1, executions),
+          PairedRatio.of(pairs(measured, baseline, LoadWindow.Result::cpuNanos, perExecution)),
+          (double) jit / Math.max(1, executions),
+          PairedRatio.of(pairs(measured, baseline, LoadWindow.Result::servingCpuNanos, perExecution)),
           (double) receiver.bytes(c.label()) / Math.max(1, allExecutions.getOrDefault(c, 0)),
           (double) receiver.spans(c.label()) / Math.max(1, allExecutions.getOrDefault(c, 0)),
           new Percentiles(coldStarts.get(c).stream().mapToLong(Long::longValue).toArray()).at(50),
           executions, failed, busy / Math.max(1, measured.size()),
-          RatioEstimate.of(servingCpuRatiosVsB), RatioEstimate.of(allocationRatiosVsB), problem));
+          PairedRatio.of(pairs(measured, headSampled, LoadWindow.Result::servingCpuNanos, perExecution)),
+          PairedRatio.of(pairs(measured, headSampled, LoadWindow.Result::allocatedBytes, perExecution)),
+          database < 0 ? Double.NaN : (double) database / Math.max(1, executions),
+          database < 0 ? PairedRatio.exactly(Double.NaN)
+              : PairedRatio.of(pairs(measured, baseline, LoadWindow.Result::databaseCpuNanos, perExecution)),
+          problem));
     }
     return figures;
   }
@@ -382,35 +463,39 @@ public final class EndToEndBenchmark {
     long coldA = figures.get(0).coldStartNanos();
     StringBuilder out = new StringBuilder();
     out.append("| configuration | exec/s | throughput vs (a) | p50 ms | p99 ms | CPU ms/exec | CPU vs (a) "
-        + "| JIT ms/exec | CPU less JIT vs (a) "
+        + "| JIT ms/exec | CPU less JIT vs (a) | PostgreSQL CPU ms/exec | PostgreSQL CPU vs (a) "
         + "| alloc KB/exec | alloc vs (a) | OTLP KB/exec | spans/exec | cold start ms (Δ a) | machine busy | executions "
         + "| failed |\n");
-    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Figures f : figures) {
       boolean baseline = f.configuration() == Configuration.DISABLED;
       out.append(String.format(Locale.ROOT,
-          "| %s | %.1f | %s | %.1f | %.1f | %.2f | %s | %.2f | %s | %.0f | %s | %.1f | %.2f | %.0f (%+.0f) | %.0f%% | %d | %d (%.1f%%) |%n",
-          f.configuration(), f.executionsPerSecond(), baseline ? "1" : ratio(f.ratio()),
+          "| %s | %.1f | %s | %.1f | %.1f | %.2f | %s | %.2f | %s | %.2f | %s | %.0f | %s | %.1f | %.2f | %.0f (%+.0f) | %.0f%% | %d | %d (%.1f%%) |%n",
+          f.configuration(), f.executionsPerSecond(), baseline ? "1" : ratio(f.throughputRatio()),
           f.p50Nanos() / 1e6, f.p99Nanos() / 1e6,
           f.cpuNanosPerExecution() / 1e6, baseline ? "1" : ratio(f.cpuRatio()),
           f.jitNanosPerExecution() / 1e6, baseline ? "1" : ratio(f.servingCpuRatio()),
+          f.databaseCpuNanosPerExecution() / 1e6, baseline ? "1" : ratio(f.databaseCpuRatio()),
           f.allocatedBytesPerExecution() / 1024, baseline ? "1" : ratio(f.allocationRatio()),
           f.otlpBytesPerExecution() / 1024, f.otlpSpansPerExecution(), f.coldStartNanos() / 1e6, (f.coldStartNanos() - coldA) / 1e6,
           f.machineBusy() * 100, f.executions(), f.failed(), f.failedShare() * 100));
     }
-    out.append("\nRatios: mean of per-round ratios ± 1.96 standard errors (95% CI). JIT: the JIT compilers' "
-        + "time in the windows, part of the process CPU; CPU less JIT is what serving costs once the code is "
+    out.append("\nRatios: against (a) over paired slices (each configuration's slice and (a)'s of the same block, "
+        + "every other child stopped), the ratio of the totals with its 95% bootstrap interval over the pairs. "
+        + "CPU: the child's own process CPU time; PostgreSQL's backends for the child (pg_stat_activity, /proc) are "
+        + "apart, in 10 ms ticks. JIT: the JIT compilers' "
+        + "time in the slices, part of the process CPU; CPU less JIT is what serving costs once the code is "
         + "compiled. Cold start: median, process start to the orchestrator's first GET /health answer. "
         + "Failed: one execution in 20 runs a workflow whose last asset fails, the same ones in every configuration; "
         + "every figure is over all executions.\n");
-    out.append("\nThe same ratios as medians of the rounds, with their distribution-free intervals (one window "
-        + "disturbed by other work on the machine moves a mean, not a median):\n\n");
+    out.append("\nThe same ratios as medians of the per-pair ratios, with their distribution-free intervals (one "
+        + "slice disturbed by other work on the machine moves a total, not a median):\n\n");
     out.append("| configuration | throughput vs (a) | CPU vs (a) | CPU less JIT vs (a) | alloc vs (a) |\n"
         + "|---|---:|---:|---:|---:|\n");
     for (Figures f : figures) {
       if (f.configuration() != Configuration.DISABLED) {
         out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s |%n", f.configuration(),
-            median(f.ratio().median()), median(f.cpuRatio().median()), median(f.servingCpuRatio().median()),
+            median(f.throughputRatio().median()), median(f.cpuRatio().median()), median(f.servingCpuRatio().median()),
             median(f.allocationRatio().median())));
       }
     }
@@ -435,17 +520,17 @@ public final class EndToEndBenchmark {
     StringBuilder out = new StringBuilder();
     out.append("| ").append(bk.configuration()).append(" | CPU less JIT | alloc per execution | budget over (b) per "
         + "successful execution |\n|---|---:|---:|---|\n");
-    double overA = (bk.allocationRatio().mean() - 1) * a.allocatedBytesPerExecution();
+    double overA = (bk.allocationRatio().ratio() - 1) * a.allocatedBytesPerExecution();
     out.append(String.format(Locale.ROOT, "| against (a) | %s | %s (%+.1f KB) | |%n", ratio(bk.servingCpuRatio()),
         ratio(bk.allocationRatio()), overA / 1024));
-    out.append(String.format(Locale.ROOT, "| against (b) | %s (%+.1f%%) | %s (%+.0f ± %.0f B) | CPU less JIT ≤ +%.0f%%: %s; "
+    out.append(String.format(Locale.ROOT, "| against (b) | %s (%+.1f%%) | %s (%+.0f B [%+.0f, %+.0f]) | CPU less JIT ≤ +%.0f%%: %s; "
             + "allocation ≤ +%.0f KB: %s |%n",
         ratio(keep.servingCpu()), keep.servingCpuPercent(), ratio(keep.allocation()), keep.allocationBytes(),
-        keep.allocationHalfWidthBytes(), KeepCost.CPU_BUDGET_PERCENT,
-        budget(keep.servingCpuPercent(), keep.servingCpuHalfWidthPercent(), KeepCost.CPU_BUDGET_PERCENT, "%+.1f%%"),
+        keep.allocationLowBytes(), keep.allocationHighBytes(), KeepCost.CPU_BUDGET_PERCENT,
+        budget(keep.servingCpuPercent(), keep.servingCpu().highPercent(), KeepCost.CPU_BUDGET_PERCENT, "%+.1f%%"),
         KeepCost.ALLOCATION_BUDGET_BYTES / 1024,
-        budget(keep.allocationBytes(), keep.allocationHalfWidthBytes(), KeepCost.ALLOCATION_BUDGET_BYTES, "%+.0f B")));
-    out.append(String.format(Locale.ROOT, "| against (b), median of the rounds | %s | %s | |%n",
+        budget(keep.allocationBytes(), keep.allocationHighBytes(), KeepCost.ALLOCATION_BUDGET_BYTES, "%+.0f B")));
+    out.append(String.format(Locale.ROOT, "| against (b), median of the pairs | %s | %s | |%n",
         median(keep.servingCpu().median()), median(keep.allocation().median())));
     out.append(String.format(Locale.ROOT, "%nOver all executions: %.1f%% of (bk)'s failed (%.1f%% of (b)'s), and (bk) "
             + "exports their kept traces; so these figures bound from above what a successful execution pays. "
@@ -462,16 +547,61 @@ public final class EndToEndBenchmark {
     return out.toString();
   }
 
-  /** Whether a figure with its 95% interval is within an upper budget, in words; {@code format} shows a figure. */
-  private static String budget(double value, double halfWidth, double limit, String format) {
+  /**
+   * Whether a figure with its 95% interval is within an upper budget, in words; {@code high} is the
+   * interval's upper end, {@code format} shows a figure.
+   */
+  private static String budget(double value, double high, double limit, String format) {
     if (value > limit) {
       return "over";
     }
-    if (Double.isNaN(halfWidth)) {
+    if (Double.isNaN(high)) {
       return "within (no interval)";
     }
-    return value + halfWidth <= limit ? "within, interval too"
-        : "point estimate within, interval up to " + String.format(Locale.ROOT, format, value + halfWidth);
+    return high <= limit ? "within, interval too"
+        : "point estimate within, interval up to " + String.format(Locale.ROOT, format, high);
+  }
+
+  /**
+   * How wide this run's intervals of CPU less JIT are, in percentage points: against (a) for every
+   * configuration, (bk) against (b), and whether (b)'s is as narrow as its budgets need. Printed by
+   * every run, so that a quick run says what it can and cannot show.
+   */
+  public static String intervalWidths(List<Figures> figures) {
+    StringBuilder out = new StringBuilder("95% intervals of CPU less JIT per execution");
+    Figures b = null;
+    StringBuilder widths = new StringBuilder();
+    int pairs = 0;
+    for (Figures f : figures) {
+      if (f.configuration() == Configuration.DISABLED) {
+        continue;
+      }
+      pairs = Math.max(pairs, f.servingCpuRatio().pairs());
+      widths.append(widths.length() == 0 ? "" : ", ").append('(').append(f.configuration().label()).append(") ")
+          .append(width(f.servingCpuRatio()));
+      if (f.configuration() == Configuration.SERVO_1PCT) {
+        b = f;
+      }
+      if (f.configuration() == Configuration.SERVO_1PCT_KEEP) {
+        widths.append(" (against (b) ").append(width(f.servingCpuRatioVsB())).append(')');
+      }
+    }
+    out.append(String.format(Locale.ROOT, ", against (a), over %d paired slices: ", pairs)).append(widths).append(". ");
+    if (b == null || !b.servingCpuRatio().hasInterval()) {
+      out.append("(b) has no interval: it cannot show a 1% effect.");
+    } else {
+      double width = b.servingCpuRatio().halfWidthPercent();
+      out.append(width <= TARGET_HALF_WIDTH_PERCENT
+          ? String.format(Locale.ROOT, "(b)'s is within the ±%.0f pp its budgets need.", TARGET_HALF_WIDTH_PERCENT)
+          : String.format(Locale.ROOT, "(b)'s is %.1f times as wide as the ±%.0f pp its budgets need: this run "
+              + "cannot show an effect of 1%% (--thorough measures longer).", width / TARGET_HALF_WIDTH_PERCENT,
+              TARGET_HALF_WIDTH_PERCENT));
+    }
+    return out.toString();
+  }
+
+  private static String width(PairedRatio r) {
+    return r.hasInterval() ? String.format(Locale.ROOT, "±%.1f pp", r.halfWidthPercent()) : "no interval";
   }
 
   private static Figures find(List<Figures> figures, Configuration configuration) {
@@ -483,9 +613,7 @@ public final class EndToEndBenchmark {
         m.coverage() * 100);
   }
 
-  private static String ratio(RatioEstimate r) {
-    return Double.isNaN(r.halfWidth())
-        ? String.format(Locale.ROOT, "%.3f", r.mean())
-        : String.format(Locale.ROOT, "%.3f ± %.3f", r.mean(), r.halfWidth());
+  private static String ratio(PairedRatio r) {
+    return r.toString();
   }
 }

@@ -8,13 +8,13 @@ import java.util.Optional;
  * allocation per execution, as ratios taken round by round. Both configurations run the same load,
  * one execution in 20 failing, and (bk) exports the failed executions' whole traces; so the figures
  * are over all executions, failed ones and their export included, and bound from above what a
- * successful execution pays.
+ * successful execution pays. Both ratios are over paired slices ({@link PairedRatio}).
  *
  * @param servingCpu (bk)'s CPU less JIT per execution against (b)'s
  * @param allocation (bk)'s allocation per execution against (b)'s
  * @param headSampledBytesPerExecution (b)'s allocation per execution, to turn the ratio into bytes
  */
-public record KeepCost(RatioEstimate servingCpu, RatioEstimate allocation, double headSampledBytesPerExecution) {
+public record KeepCost(PairedRatio servingCpu, PairedRatio allocation, double headSampledBytesPerExecution) {
   /** The budget per successful execution over (b): reported next to the figures, never enforced. */
   public static final double CPU_BUDGET_PERCENT = 1.0;
 
@@ -39,19 +39,21 @@ public record KeepCost(RatioEstimate servingCpu, RatioEstimate allocation, doubl
 
   /** CPU less JIT over (b), in percent (negative: less than (b), that is, within noise). */
   public double servingCpuPercent() {
-    return (servingCpu.mean() - 1) * 100;
-  }
-
-  public double servingCpuHalfWidthPercent() {
-    return servingCpu.halfWidth() * 100;
+    return servingCpu.percent();
   }
 
   /** Allocation over (b) per execution, in bytes: the ratio's excess times (b)'s allocation. */
   public double allocationBytes() {
-    return (allocation.mean() - 1) * headSampledBytesPerExecution;
+    return (allocation.ratio() - 1) * headSampledBytesPerExecution;
   }
 
-  public double allocationHalfWidthBytes() {
-    return allocation.halfWidth() * headSampledBytesPerExecution;
+  /** The lower end of {@link #allocationBytes()}'s 95% interval; NaN without one. */
+  public double allocationLowBytes() {
+    return (allocation.low() - 1) * headSampledBytesPerExecution;
+  }
+
+  /** The upper end of {@link #allocationBytes()}'s 95% interval; NaN without one. */
+  public double allocationHighBytes() {
+    return (allocation.high() - 1) * headSampledBytesPerExecution;
   }
 }

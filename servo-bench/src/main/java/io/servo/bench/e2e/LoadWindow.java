@@ -30,10 +30,17 @@ final class LoadWindow {
   /**
    * What one window measured. {@code failed}: executions that ended otherwise than succeeded;
    * {@code unplanned}: executions whose end was not the planned one (a planned failure that
-   * succeeded, or an execution planned to succeed that did not).
+   * succeeded, or an execution planned to succeed that did not). {@code databaseCpuNanos}: -1 unless
+   * the caller measured it.
    */
   record Result(int executions, long elapsedNanos, long[] latenciesNanos, long allocatedBytes,
-      long cpuNanos, long jitNanos, int failed, int unplanned, double machineBusy) {
+      long cpuNanos, long jitNanos, int failed, int unplanned, double machineBusy, long databaseCpuNanos) {
+    /** The same with the CPU PostgreSQL's backends spent for the window ({@link DatabaseCpu}); -1 when unknown. */
+    Result withDatabaseCpu(long nanos) {
+      return new Result(executions, elapsedNanos, latenciesNanos, allocatedBytes, cpuNanos, jitNanos, failed,
+          unplanned, machineBusy, nanos);
+    }
+
     double executionsPerSecond() {
       return executions * 1e9 / elapsedNanos;
     }
@@ -43,8 +50,12 @@ final class LoadWindow {
     }
 
     /** The process's CPU less the JIT compilers' time: the steady-state cost of serving. */
+    long servingCpuNanos() {
+      return Math.max(0, cpuNanos - jitNanos);
+    }
+
     double servingCpuNanosPerExecution() {
-      return (double) Math.max(0, cpuNanos - jitNanos) / Math.max(1, executions);
+      return (double) servingCpuNanos() / Math.max(1, executions);
     }
 
     double jitNanosPerExecution() {
@@ -66,7 +77,7 @@ final class LoadWindow {
   static Result run(ServedProcess child, HttpClient client, FailureMix mix, int clients, Duration length)
       throws IOException, InterruptedException {
     ExecutorService pool = Executors.newFixedThreadPool(clients);
-    long[] before = child.counters();
+    long[] before = child.countersSinceLastWindow();
     long[] machineBefore = MachineCpu.read();
     long begin = System.nanoTime();
     long deadline = begin + length.toNanos();
@@ -100,7 +111,7 @@ final class LoadWindow {
     long[] after = child.counters();
     long jiffies = machineAfter[1] - machineBefore[1];
     return new Result(all.size(), Math.max(1, end - begin), latencies, after[0] - before[0],
-        after[1] - before[1], after[2] - before[2], failed, unplanned, jiffies == 0 ? Double.NaN : (double) (machineAfter[0] - machineBefore[0]) / jiffies);
+        after[1] - before[1], after[2] - before[2], failed, unplanned, jiffies == 0 ? Double.NaN : (double) (machineAfter[0] - machineBefore[0]) / jiffies, -1);
   }
 
   /** {start, end, failed ? 1 : 0, planned to fail ? 1 : 0} of each execution one client ran. */

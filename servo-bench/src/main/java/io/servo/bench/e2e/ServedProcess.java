@@ -8,6 +8,7 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -25,7 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The driver's handle on one configuration's child JVM ({@link ServoUnderTest}): starts it, measures
  * its cold start, deploys the workflow, matches the ends it reports to executions, reads its
- * allocation and CPU counters, stops it.
+ * allocation and CPU counters, pauses and resumes it (SIGSTOP, SIGCONT), stops it.
  */
 final class ServedProcess implements AutoCloseable {
   private static final String HMAC_SECRET = "servo-bench-signing-key-0123456789abcdefghijklmnop";
@@ -40,6 +41,8 @@ final class ServedProcess implements AutoCloseable {
   private final BlockingQueue<Map<String, Long>> pools = new LinkedBlockingQueue<>();
   private final Deque<String> lastLines = new ArrayDeque<>();
   private final AtomicLong executionsStarted = new AtomicLong();
+  private volatile boolean paused;
+  private long[] lastCounters;
 
   /** An execution's end as the child saw it. */
   record Ended(long nanoTime, String state) {}
@@ -174,7 +177,17 @@ final class ServedProcess implements AutoCloseable {
     if (values == null) {
       throw new IOException("the child of " + configuration + " did not answer 'stats':\n" + lastLines());
     }
+    lastCounters = values;
     return values;
+  }
+
+  /**
+   * The last {@link #counters()} read, or a reading now when there was none: where the next window
+   * starts counting, so that what the child spent between two windows (while it still ran after the
+   * last reading) counts in the later one instead of in none.
+   */
+  long[] countersSinceLastWindow() throws InterruptedException, IOException {
+    return lastCounters != null ? lastCounters : counters();
   }
 
   /** Bytes allocated so far by the live threads of each pool of the child (see {@link ServoUnderTest}). */
@@ -187,6 +200,46 @@ final class ServedProcess implements AutoCloseable {
     return values;
   }
 
+  /**
+   * Stops the whole JVM with SIGSTOP, and returns once the kernel shows it stopped: from then on none
+   * of its threads (pollers, JIT, GC, the exporters' timers) takes a CPU from the child being
+   * measured. Only between slices, when none of its executions is running: a stopped child answers
+   * nothing, so the driver sends it no load. {@code ProcessHandle} has no way to send SIGSTOP, hence
+   * {@code kill}.
+   */
+  void pause() throws IOException, InterruptedException {
+    signal("STOP");
+    paused = true;
+    // kill(1) returns once the signal is sent; the threads stop a moment later.
+    Path stat = Path.of("/proc", Long.toString(process.pid()), "stat");
+    for (int i = 0; i < 200 && process.isAlive(); i++) {
+      String line = Files.readString(stat);
+      char state = line.charAt(line.lastIndexOf(')') + 2);
+      if (state == 'T' || state == 't') {
+        return;
+      }
+      Thread.sleep(1);
+    }
+  }
+
+  /** Lets a child that {@link #pause()} stopped run again (SIGCONT). */
+  void resume() throws IOException, InterruptedException {
+    signal("CONT");
+    paused = false;
+  }
+
+  private void signal(String name) throws IOException, InterruptedException {
+    if (!process.isAlive()) {
+      throw new IOException("the child of " + configuration + " has exited:\n" + lastLines());
+    }
+    Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid()))
+        .redirectErrorStream(true).start();
+    String output = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (kill.waitFor() != 0) {
+      throw new IOException("kill -" + name + " " + process.pid() + " failed: " + output.trim());
+    }
+  }
+
   String lastLines() {
     synchronized (lastLines) {
       return String.join("\n", lastLines);
@@ -195,6 +248,14 @@ final class ServedProcess implements AutoCloseable {
 
   @Override
   public void close() throws InterruptedException {
+    if (paused) {
+      // A stopped JVM cannot read "stop"; and left stopped, it would outlive the driver.
+      try {
+        resume();
+      } catch (IOException e) {
+        process.destroyForcibly();
+      }
+    }
     commands.println("stop");
     if (!process.waitFor(20, TimeUnit.SECONDS)) {
       process.destroyForcibly();

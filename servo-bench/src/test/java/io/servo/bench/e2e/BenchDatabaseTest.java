@@ -26,7 +26,7 @@ class BenchDatabaseTest {
   }
 
   @Test
-  void theBenchmarkVacuumsBetweenWindowsInsteadOfAutovacuum() throws SQLException {
+  void theBenchmarkVacuumsBetweenWindowsInsteadOfAutovacuum() throws SQLException, InterruptedException {
     String name = "servo_bench_test_" + UUID.randomUUID().toString().substring(0, 8);
     try (BenchDatabase database = BenchDatabase.create(EndToEndBenchmark.postgresServer(), name)) {
       try (Connection c = DriverManager.getConnection(database.url()); Statement s = c.createStatement()) {
@@ -60,6 +60,25 @@ class BenchDatabaseTest {
              "SELECT count(*) FROM pg_database WHERE datname = '" + name + "'")) {
       rows.next();
       assertThat(rows.getInt(1)).as("dropped on close").isZero();
+    }
+  }
+
+  /** The server of the tests runs on this machine, so its backends' CPU is readable here. */
+  @Test
+  void theBackendsOfADatabaseAreThoseConnectedToIt() throws SQLException {
+    String name = "servo_bench_test_" + UUID.randomUUID().toString().substring(0, 8);
+    try (BenchDatabase database = BenchDatabase.create(EndToEndBenchmark.postgresServer(), name);
+         DatabaseCpu cpu = DatabaseCpu.open(EndToEndBenchmark.postgresServer());
+         Connection child = DriverManager.getConnection(database.url());
+         Statement s = child.createStatement();
+         ResultSet rows = s.executeQuery("SELECT pg_backend_pid()")) {
+      rows.next();
+      long pid = rows.getLong(1);
+      try (Connection admin = DriverManager.getConnection(EndToEndBenchmark.postgresServer())) {
+        assertThat(database.backendPids(admin)).containsExactly(pid);
+      }
+      assertThat(cpu.known()).isTrue();
+      assertThat(cpu.since(database)).as("CPU nanoseconds from the backend's start").isNotNegative();
     }
   }
 }

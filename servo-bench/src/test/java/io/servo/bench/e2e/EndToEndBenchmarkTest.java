@@ -16,10 +16,10 @@ class EndToEndBenchmarkTest {
 
     assertThat(keep.lines()).contains(
         "| (bk) Servo tracing, rate 0.01, keep errors | CPU less JIT | alloc per execution | budget over (b) per successful execution |",
-        "| against (a) | 1.020 ± 0.030 | 1.045 ± 0.010 (+13.5 KB) | |",
-        "| against (b) | 1.004 ± 0.004 (+0.4%) | 1.010 ± 0.005 (+3174 ± 1587 B) | CPU less JIT ≤ +1%: within, "
-            + "interval too; allocation ≤ +4 KB: point estimate within, interval up to +4762 B |",
-        "| against (b), median of the rounds | 1.003 [1.000, 1.010] (87.5%) | n/a | |");
+        "| against (a) | 1.020 [0.990, 1.050] | 1.045 [1.035, 1.055] (+13.5 KB) | |",
+        "| against (b) | 1.004 [1.000, 1.008] (+0.4%) | 1.010 [1.005, 1.015] (+3174 B [+1587, +4762]) | CPU less JIT "
+            + "≤ +1%: within, interval too; allocation ≤ +4 KB: point estimate within, interval up to +4762 B |",
+        "| against (b), median of the pairs | 1.004 [1.000, 1.008] (87.5%) | 1.010 [1.005, 1.015] (87.5%) | |");
     assertThat(keep)
         .contains("Over all executions: 5.0% of (bk)'s failed (5.0% of (b)'s), and (bk) exports their kept traces; "
             + "so these figures bound from above what a successful execution pays. The budget is reported, not enforced.")
@@ -41,6 +41,8 @@ class EndToEndBenchmarkTest {
 
     assertThat(table).contains("| executions | failed |")
         .contains("| 400 | 20 (5.0%) |")
+        .contains("| CPU less JIT vs (a) | PostgreSQL CPU ms/exec | PostgreSQL CPU vs (a) |")
+        .contains("| 1.000 | 2.50 | 1.000 |")
         .contains("(bk) Servo tracing, rate 0.01, keep errors");
   }
 
@@ -68,19 +70,51 @@ class EndToEndBenchmarkTest {
         .endsWith("planned " + planned + " failed and " + (1000 - planned) + " succeeded");
   }
 
+  @Test
+  void theWidthsOfTheIntervalsArePrintedAndSayWhenTheyCannotShowOnePercent() {
+    List<EndToEndBenchmark.Figures> wide = figures(2.2);
+    wide.set(Configuration.SERVO_1PCT.ordinal(), withServingCpu(wide.get(Configuration.SERVO_1PCT.ordinal()),
+        interval(1.004, 0.031)));
+
+    assertThat(EndToEndBenchmark.intervalWidths(wide))
+        .startsWith("95% intervals of CPU less JIT per execution, against (a), over 12 paired slices: "
+            + "(a2) no interval, (b) ±3.1 pp, (bk) ±3.0 pp (against (b) ±0.4 pp), (c) no interval")
+        .endsWith("(b)'s is 3.1 times as wide as the ±1 pp its budgets need: this run cannot show an effect of 1% "
+            + "(--thorough measures longer).");
+
+    List<EndToEndBenchmark.Figures> narrow = figures(2.2);
+    narrow.set(Configuration.SERVO_1PCT.ordinal(), withServingCpu(narrow.get(Configuration.SERVO_1PCT.ordinal()),
+        interval(1.004, 0.008)));
+    assertThat(EndToEndBenchmark.intervalWidths(narrow)).contains("(b) ±0.8 pp")
+        .endsWith("(b)'s is within the ±1 pp its budgets need.");
+  }
+
+  /** A ratio with a symmetric interval over 12 pairs, its median the same. */
+  private static PairedRatio interval(double ratio, double halfWidth) {
+    return new PairedRatio(ratio, ratio - halfWidth, ratio + halfWidth, 12,
+        io.servo.bench.coldstart.MedianInterval.of(ratio - halfWidth, ratio, ratio + halfWidth, ratio));
+  }
+
+  private static EndToEndBenchmark.Figures withServingCpu(EndToEndBenchmark.Figures f, PairedRatio servingCpu) {
+    return new EndToEndBenchmark.Figures(f.configuration(), f.executionsPerSecond(), f.throughputRatio(), f.p50Nanos(),
+        f.p99Nanos(), f.allocatedBytesPerExecution(), f.allocationRatio(), f.cpuNanosPerExecution(), f.cpuRatio(),
+        f.jitNanosPerExecution(), servingCpu, f.otlpBytesPerExecution(), f.otlpSpansPerExecution(),
+        f.coldStartNanos(), f.executions(), f.failed(), f.machineBusy(), f.servingCpuRatioVsB(),
+        f.allocationRatioVsB(), f.databaseCpuNanosPerExecution(), f.databaseCpuRatio(), f.failureProblem());
+  }
+
   /**
    * Every configuration with 400 measured executions, 20 failed; (b) allocates 310 KB per execution,
-   * (a) 300 KB; (bk) is 2% over (a) and 0.4% over (b) in CPU less JIT (four rounds: 1.0, 1.002, 1.004,
-   * 1.01), 4.5% and 1% in allocation.
+   * (a) 300 KB; (bk) is 2% over (a) and 0.4% over (b) in CPU less JIT, 4.5% and 1% in allocation.
    */
   static List<EndToEndBenchmark.Figures> figures(double keptSpansPerExecution) {
     List<EndToEndBenchmark.Figures> figures = new ArrayList<>();
-    RatioEstimate one = RatioEstimate.of(List.of(1.0, 1.0, 1.0));
+    PairedRatio one = PairedRatio.exactly(1.0);
     for (Configuration c : Configuration.values()) {
-      RatioEstimate servingCpu = one;
-      RatioEstimate allocation = one;
-      RatioEstimate servingCpuVsB = one;
-      RatioEstimate allocationVsB = one;
+      PairedRatio servingCpu = one;
+      PairedRatio allocation = one;
+      PairedRatio servingCpuVsB = one;
+      PairedRatio allocationVsB = one;
       double allocated = 300 * 1024;
       double spans = 0;
       switch (c) {
@@ -89,10 +123,10 @@ class EndToEndBenchmarkTest {
           spans = 0.35;
         }
         case SERVO_1PCT_KEEP -> {
-          servingCpu = new RatioEstimate(1.02, 0.03, 4);
-          allocation = new RatioEstimate(1.045, 0.01, 4);
-          servingCpuVsB = RatioEstimate.of(List.of(1.0, 1.002, 1.004, 1.01));
-          allocationVsB = new RatioEstimate(1.01, 0.005, 4);
+          servingCpu = interval(1.02, 0.03);
+          allocation = interval(1.045, 0.01);
+          servingCpuVsB = interval(1.004, 0.004);
+          allocationVsB = interval(1.01, 0.005);
           allocated = 313 * 1024;
           spans = keptSpansPerExecution;
         }
@@ -100,7 +134,7 @@ class EndToEndBenchmarkTest {
         default -> { }
       }
       figures.add(new EndToEndBenchmark.Figures(c, 30, one, 0, 0, allocated, allocation, 0, one, 0, servingCpu,
-          0, spans, 1_000_000_000L, 400, 20, 0.5, servingCpuVsB, allocationVsB, ""));
+          0, spans, 1_000_000_000L, 400, 20, 0.5, servingCpuVsB, allocationVsB, 2.5e6, one, ""));
     }
     return figures;
   }

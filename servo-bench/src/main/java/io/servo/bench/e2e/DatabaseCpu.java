@@ -1,0 +1,91 @@
+package io.servo.bench.e2e;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The CPU time PostgreSQL spends for a child: its backends' user and system time from {@code
+ * /proc/PID/stat}, the backends being those connected to the child's database ({@code
+ * pg_stat_activity}). A child's own accounting leaves this out, as Cloud Run bills the services
+ * and not their database. It is known only when the server runs on this machine, in the same pid
+ * namespace (checked once: the backend of the admin connection must be a {@code postgres} process
+ * here). The kernel counts in ticks of 10 ms, so a slice's figure is rounded per backend; the
+ * rounding averages out over many slices.
+ */
+final class DatabaseCpu implements AutoCloseable {
+  private final Connection admin;
+  private final boolean local;
+  private final Map<Long, Long> ticksByPid = new HashMap<>();
+
+  private DatabaseCpu(Connection admin, boolean local) {
+    this.admin = admin;
+    this.local = local;
+  }
+
+  /** Connects to {@code server} (one connection, kept open) and checks whether it runs here. */
+  static DatabaseCpu open(String server) throws SQLException {
+    Connection admin = DriverManager.getConnection(server);
+    long pid;
+    try (Statement s = admin.createStatement(); ResultSet rows = s.executeQuery("SELECT pg_backend_pid()")) {
+      rows.next();
+      pid = rows.getLong(1);
+    }
+    boolean local;
+    try {
+      local = Files.readString(Path.of("/proc", Long.toString(pid), "comm")).trim().startsWith("postgres");
+    } catch (IOException | RuntimeException e) {
+      local = false;
+    }
+    return new DatabaseCpu(admin, local);
+  }
+
+  /** Whether the server's CPU can be read here. */
+  boolean known() {
+    return local;
+  }
+
+  /**
+   * The CPU nanoseconds {@code database}'s backends used since the previous call that saw them; a
+   * backend seen for the first time counts from its start. -1 when the server is not on this machine.
+   */
+  long since(BenchDatabase database) throws SQLException {
+    if (!local) {
+      return -1;
+    }
+    long ticks = 0;
+    for (long pid : database.backendPids(admin)) {
+      long now = ticks(pid);
+      if (now >= 0) {
+        Long before = ticksByPid.put(pid, now);
+        ticks += now - (before == null ? 0 : before);
+      }
+    }
+    // USER_HZ, the unit of these fields, is 100 on every Linux the JDK supports.
+    return ticks * 10_000_000L;
+  }
+
+  /** utime + stime of a process, in ticks; -1 when it is gone. */
+  private static long ticks(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      // After the name: state (field 3) … utime (14), stime (15).
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  @Override
+  public void close() throws SQLException {
+    admin.close();
+  }
+}
