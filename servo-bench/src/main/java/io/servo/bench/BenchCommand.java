@@ -13,8 +13,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * {@code ./servo bench}: the JMH microbenchmarks of the tracing path, then the end-to-end benchmark
@@ -24,7 +27,7 @@ import java.util.Locale;
  */
 public final class BenchCommand {
   private static final String USAGE = """
-      usage: ./servo bench [--thorough] [--micro-only | --e2e-only | --coldstart-only] [--jfr]
+      usage: ./servo bench [--thorough] [--micro-only | --e2e-only | --coldstart-only] [--jfr] [--configurations L,L]
              ./servo bench --warmup-curve LABEL
         --thorough        more slices, longer iterations, children warmed until the JIT is quiet,
                           25 rounds of cold starts (about an hour)
@@ -32,6 +35,8 @@ public final class BenchCommand {
         --e2e-only        only the end-to-end benchmark
         --coldstart-only  only the cold-start benchmark of `java -jar servo-cli/target/servo.jar orchestrator|worker`
                           (build that jar first: mvn -q -B -DskipTests package -pl servo-cli -am)
+        --configurations L,L  measure only these end-to-end configurations (a, a2, b, bk, c, d, e) and (a), the
+                          baseline, always; for example --configurations a2,b (all seven by default)
         --jfr             record end-to-end configurations (a), (b) and (c) with JFR into servo-bench/target/bench/servo-{a,b,c}.jfr
         --warmup-curve L  only one child of end-to-end configuration L (a, a2, b, bk, c, d, e) under load for 240 s:
                           CPU per execution, the JIT's share of it and allocation per execution, per 10 s window
@@ -58,8 +63,21 @@ public final class BenchCommand {
       WarmupCurve.run(configuration, Duration.ofSeconds(240), Duration.ofSeconds(10), System.out);
       return;
     }
-    for (String arg : args) {
+    Set<Configuration> configurations = EnumSet.allOf(Configuration.class);
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
       switch (arg) {
+        case "--configurations" -> {
+          Optional<Set<Configuration>> chosen = i + 1 < args.length ? Configuration.byLabels(args[++i])
+              : Optional.empty();
+          if (chosen.isEmpty()) {
+            System.err.print("servo bench: --configurations takes labels separated by commas, from a, a2, b, bk, c, "
+                + "d, e (for example --configurations a2,b), not '" + (i < args.length ? args[i] : "") + "'\n"
+                + USAGE);
+            System.exit(2);
+          }
+          configurations = chosen.get();
+        }
         case "--thorough" -> thorough = true;
         case "--micro-only" -> {
           e2e = false;
@@ -105,12 +123,12 @@ public final class BenchCommand {
     List<EndToEndBenchmark.Figures> endToEnd = null;
     if (e2e) {
       String loadBefore = loadAverage();
-      log.println("servo bench: end-to-end, " + Configuration.values().length
+      log.println("servo bench: end-to-end, " + (configurations.size() + (configurations.contains(Configuration.DISABLED) ? 0 : 1))
           + " configurations in paired slices, each alone (the others stopped; load average " + loadBefore + ")");
       Path profile = jfr ? results.toAbsolutePath().normalize() : null;
       endToEnd = EndToEndBenchmark.run(
-          thorough ? EndToEndBenchmark.Effort.THOROUGH : EndToEndBenchmark.Effort.QUICK,
-          List.of("-Xmx1g"), profile, log);
+          thorough ? EndToEndBenchmark.Effort.THOROUGH : EndToEndBenchmark.Effort.QUICK, configurations,
+          List.of("-Xmx1g"), profile, results.resolve("slices.csv"), log);
       String table = EndToEndBenchmark.table(endToEnd);
       String keep = EndToEndBenchmark.keepTable(endToEnd);
       String widths = EndToEndBenchmark.intervalWidths(endToEnd);

@@ -16,9 +16,9 @@ import java.util.Optional;
  * The one machine-readable line that ends {@code ./servo bench}: {@code overhead_1pct=X% [lo%,hi%]
  * overhead_100pct=Y% [lo%,hi%] agent_overhead_1pct=Z% [lo%,hi%] agent_overhead_100pct=W% [lo%,hi%]
  * coldstart_tracing_ms=C coldstart_agent_ms=A keep_overhead_vs_b=K% [lo%,hi%] keep_alloc_vs_b=+NB
- * [loB,hiB]}. The overheads are the end-to-end benchmark's CPU less JIT per execution of (b), (c),
- * (e) and (d) over (a), in percent, each followed by its 95% interval ({@link PairedRatio}); the
- * interval is a token of its own, without spaces, so the line still splits on spaces, and it is
+ * [loB,hiB]}. The overheads are the end-to-end benchmark's CPU less JIT of (b), (c), (e) and (d)
+ * over (a) as {@link EndToEndBenchmark.Figures#overhead()} gives it (per PostgreSQL CPU when that is
+ * known), in percent, each followed by its 95% interval ({@link PairedRatio}); the interval is a token of its own, without spaces, so the line still splits on spaces, and it is
  * {@code [n/a]} when there was only one pair of slices. The cold starts are the absolute medians of
  * (c) and (d): those of the worker service from the cold-start benchmark when it ran, else those of
  * the end-to-end children. {@code keep_*} is retroactive keep's cost ({@link KeepCost}): (bk)'s CPU
@@ -62,7 +62,7 @@ final class SummaryLine {
   }
 
   private static String overhead(EndToEndBenchmark.Figures figures) {
-    return figures == null ? "n/a" : percent(figures.servingCpuRatio());
+    return figures == null ? "n/a" : percent(figures.overhead());
   }
 
   /** {@code 0.4% [-0.6%,1.3%]}: the ratio's excess over 1 and its interval. */

@@ -46,7 +46,7 @@ class SummaryLineTest {
     figures.set(Configuration.SERVO_1PCT.ordinal(), new EndToEndBenchmark.Figures(b.configuration(), 50,
         b.throughputRatio(), 0, 0, b.allocatedBytesPerExecution(), b.allocationRatio(), 0, b.cpuRatio(), 0,
         PairedRatio.exactly(1.005), 0, 0, b.coldStartNanos(), 100, 5, 0.5, b.servingCpuRatioVsB(),
-        b.allocationRatioVsB(), Double.NaN, PairedRatio.exactly(Double.NaN), ""));
+        b.allocationRatioVsB(), Double.NaN, PairedRatio.exactly(Double.NaN), PairedRatio.exactly(Double.NaN), ""));
 
     assertThat(SummaryLine.of(figures, null)).startsWith("overhead_1pct=0.5% [n/a] overhead_100pct=4.0% [3.0%,5.0%] ");
   }
@@ -64,7 +64,7 @@ class SummaryLineTest {
       PairedRatio allocationVsB = interval(keep ? 1.01 : 1.0, 0.005);
       figures.add(new EndToEndBenchmark.Figures(c, 50, ratio, 0, 0, c == Configuration.SERVO_1PCT ? 310 * 1024 : 0,
           ratio, 0, ratio, 0, ratio, 0, 0, coldStarts[c.ordinal()], 100, 5, 0.5, servingCpuVsB, allocationVsB,
-          Double.NaN, PairedRatio.exactly(Double.NaN), ""));
+          Double.NaN, PairedRatio.exactly(Double.NaN), PairedRatio.exactly(Double.NaN), ""));
     }
     return figures;
   }

@@ -1,8 +1,10 @@
 package io.servo.bench.e2e;
 
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * One way of tracing the same Servo services, each run in its own JVM: Servo's own tracing at
@@ -53,6 +55,22 @@ public enum Configuration {
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * The configurations named by {@code labels}, separated by commas ({@code a2,b}); empty when a
+   * label is unknown or none is given.
+   */
+  public static Optional<Set<Configuration>> byLabels(String labels) {
+    Set<Configuration> chosen = EnumSet.noneOf(Configuration.class);
+    for (String label : labels.split(",", -1)) {
+      Optional<Configuration> c = byLabel(label.trim());
+      if (c.isEmpty()) {
+        return Optional.empty();
+      }
+      chosen.add(c.get());
+    }
+    return Optional.of(chosen);
   }
 
   public String description() {

@@ -12,18 +12,17 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The CPU time PostgreSQL spends for a child: its backends' user and system time from {@code
- * /proc/PID/stat}, the backends being those connected to the child's database ({@code
+ * The CPU time PostgreSQL spends for a child: its backends' CPU time from {@code /proc} ({@link
+ * ProcCpu}), the backends being those connected to the child's database ({@code
  * pg_stat_activity}). A child's own accounting leaves this out, as Cloud Run bills the services
  * and not their database. It is known only when the server runs on this machine, in the same pid
  * namespace (checked once: the backend of the admin connection must be a {@code postgres} process
- * here). The kernel counts in ticks of 10 ms, so a slice's figure is rounded per backend; the
- * rounding averages out over many slices.
+ * here).
  */
 final class DatabaseCpu implements AutoCloseable {
   private final Connection admin;
   private final boolean local;
-  private final Map<Long, Long> ticksByPid = new HashMap<>();
+  private final Map<Long, Long> nanosByPid = new HashMap<>();
 
   private DatabaseCpu(Connection admin, boolean local) {
     this.admin = admin;
@@ -60,28 +59,15 @@ final class DatabaseCpu implements AutoCloseable {
     if (!local) {
       return -1;
     }
-    long ticks = 0;
+    long nanos = 0;
     for (long pid : database.backendPids(admin)) {
-      long now = ticks(pid);
+      long now = ProcCpu.nanos(Path.of("/proc", Long.toString(pid)));
       if (now >= 0) {
-        Long before = ticksByPid.put(pid, now);
-        ticks += now - (before == null ? 0 : before);
+        Long before = nanosByPid.put(pid, now);
+        nanos += now - (before == null ? 0 : before);
       }
     }
-    // USER_HZ, the unit of these fields, is 100 on every Linux the JDK supports.
-    return ticks * 10_000_000L;
-  }
-
-  /** utime + stime of a process, in ticks; -1 when it is gone. */
-  private static long ticks(long pid) {
-    try {
-      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-      // After the name: state (field 3) … utime (14), stime (15).
-      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-    } catch (IOException | RuntimeException e) {
-      return -1;
-    }
+    return nanos;
   }
 
   @Override

@@ -14,11 +14,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.ToDoubleFunction;
 
@@ -84,7 +86,9 @@ public final class EndToEndBenchmark {
    * measured slices; {@code failureProblem} is empty when every execution of the child ended as
    * {@link FailureMix} planned and the failed share is 5% up to rounding, and otherwise says what
    * went wrong. {@code databaseCpu…} is PostgreSQL's backends' CPU for the child ({@link
-   * DatabaseCpu}), NaN when unknown.
+   * DatabaseCpu}), NaN when unknown. {@code correctedServingCpuRatio} is CPU less JIT against (a)
+   * per PostgreSQL CPU instead of per execution ({@link #overhead()}); NaN when PostgreSQL's CPU is
+   * unknown.
    */
   public record Figures(Configuration configuration, double executionsPerSecond, PairedRatio throughputRatio,
       long p50Nanos, long p99Nanos, double allocatedBytesPerExecution, PairedRatio allocationRatio,
@@ -93,7 +97,19 @@ public final class EndToEndBenchmark {
       double otlpSpansPerExecution,
       long coldStartNanos, int executions, int failed, double machineBusy,
       PairedRatio servingCpuRatioVsB, PairedRatio allocationRatioVsB, double databaseCpuNanosPerExecution,
-      PairedRatio databaseCpuRatio, String failureProblem) {
+      PairedRatio databaseCpuRatio, PairedRatio correctedServingCpuRatio, String failureProblem) {
+    /**
+     * CPU less JIT against (a), the figure the budgets and the summary line use: corrected for the
+     * machine's speed by PostgreSQL's CPU in the same slice when that is known, per execution
+     * otherwise. Both serve the same SQL per execution in every configuration (tracing adds no
+     * statement; (bk)'s kept traces aside), and on this shared machine one slice's CPU per execution
+     * moves with the other's (correlation 0.88 over 43 slices, 2026-12-07), so the ratio of the two
+     * cancels what the machine did to both: slow memory, a neighbour's load, a busy host.
+     */
+    public PairedRatio overhead() {
+      return Double.isNaN(correctedServingCpuRatio.ratio()) ? servingCpuRatio : correctedServingCpuRatio;
+    }
+
     /** The share of the measured executions that failed. */
     public double failedShare() {
       return (double) failed / Math.max(1, executions);
@@ -106,10 +122,12 @@ public final class EndToEndBenchmark {
    * Runs the benchmark.
    *
    * @param javaOptions options of every child JVM
+   * @param configurations the configurations to measure; (a), the baseline, is always measured
    * @param profiles a directory for JFR recordings of configurations (a), (b) and (c), or null
+   * @param slicesFile where every measured slice is written as a CSV row ({@link SliceLog}), or null
    */
-  public static List<Figures> run(Effort effort, List<String> javaOptions, Path profiles, PrintStream log)
-      throws IOException, InterruptedException, SQLException {
+  public static List<Figures> run(Effort effort, Set<Configuration> configurations, List<String> javaOptions,
+      Path profiles, Path slicesFile, PrintStream log) throws IOException, InterruptedException, SQLException {
     Path agent = Javaagent.locate();
     String server = postgresServer();
     String run = "servo_bench_" + UUID.randomUUID().toString().substring(0, 8);
@@ -120,7 +138,9 @@ public final class EndToEndBenchmark {
     Map<Configuration, Integer> allExecutions = new EnumMap<>(Configuration.class);
     Map<Configuration, Map<String, Long>> states = new EnumMap<>(Configuration.class);
     Map<Configuration, List<Long>> coldStarts = new EnumMap<>(Configuration.class);
-    Configuration[] all = Configuration.values();
+    EnumSet<Configuration> measured = EnumSet.of(Configuration.DISABLED);
+    measured.addAll(configurations);
+    Configuration[] all = measured.toArray(new Configuration[0]);
     // Ctrl-C or SIGTERM: stop the children and drop the databases all the same.
     Thread cleanup = new Thread(() -> stopAndDrop(children, databases, states), "servo-bench-cleanup");
     Runtime.getRuntime().addShutdownHook(cleanup);
@@ -173,18 +193,24 @@ public final class EndToEndBenchmark {
           child.pause();
         }
         Vacuums vacuums = new Vacuums();
-        for (Configuration c : Configuration.values()) {
+        for (Configuration c : all) {
           warmUp(c, children.get(c), databases.get(c), databaseCpu, vacuums, effort, allExecutions, log);
         }
         Random order = new Random(ORDER_SEED);
         List<Configuration> sequence = new ArrayList<>(List.of(all));
+        SliceLog slices = new SliceLog();
         for (int block = 0; block < effort.blocks(); block++) {
           Collections.shuffle(sequence, order);
           StringBuilder line = new StringBuilder();
-          for (Configuration c : sequence) {
+          for (int position = 0; position < sequence.size(); position++) {
+            Configuration c = sequence.get(position);
             LoadWindow.Result result =
                 slice(children.get(c), databases.get(c), databaseCpu, effort.clients(), effort.slice());
             windows.get(c).add(result);
+            slices.add(c, block, position, result);
+            if (slicesFile != null) {
+              slices.write(slicesFile);
+            }
             allExecutions.merge(c, result.executions(), Integer::sum);
             vacuums.add(databases.get(c).vacuum());
             line.append(String.format(Locale.ROOT, " %s=%.1f", c.label(), result.executionsPerSecond()));
@@ -228,12 +254,20 @@ public final class EndToEndBenchmark {
     return result.withDatabaseCpu(databaseCpu.since(database));
   }
 
-  /** (b)'s and (c)'s CPU less JIT against (a) over the blocks measured so far. */
+  /**
+   * Every configuration's CPU less JIT per PostgreSQL CPU (per execution when PostgreSQL's is not
+   * known) against (a) over the blocks measured so far.
+   */
   private static String progress(Map<Configuration, List<LoadWindow.Result>> windows) {
-    StringBuilder out = new StringBuilder("CPU less JIT vs (a):");
-    for (Configuration c : List.of(Configuration.SERVO_1PCT, Configuration.SERVO_100PCT)) {
+    StringBuilder out = new StringBuilder("CPU less JIT vs (a), corrected by PostgreSQL's CPU:");
+    for (Configuration c : windows.keySet()) {
+      if (c == Configuration.DISABLED) {
+        continue;
+      }
+      boolean databaseKnown = windows.get(c).stream().allMatch(w -> w.databaseCpuNanos() > 0);
       PairedRatio r = PairedRatio.of(pairs(windows.get(c), windows.get(Configuration.DISABLED),
-          LoadWindow.Result::servingCpuNanos, LoadWindow.Result::executions));
+          LoadWindow.Result::servingCpuNanos,
+          databaseKnown ? LoadWindow.Result::databaseCpuNanos : LoadWindow.Result::executions));
       out.append(String.format(Locale.ROOT, " (%s) %+.1f%% [%+.1f%%, %+.1f%%]", c.label(), r.percent(),
           r.lowPercent(), r.highPercent()));
     }
@@ -345,9 +379,9 @@ public final class EndToEndBenchmark {
       Map<Configuration, List<Long>> coldStarts, Map<Configuration, Integer> allExecutions,
       Map<Configuration, Map<String, Long>> states, OtlpReceiver receiver, PrintStream log) {
     List<LoadWindow.Result> baseline = windows.get(Configuration.DISABLED);
-    List<LoadWindow.Result> headSampled = windows.get(Configuration.SERVO_1PCT);
+    List<LoadWindow.Result> headSampled = windows.getOrDefault(Configuration.SERVO_1PCT, List.of());
     List<Figures> figures = new ArrayList<>();
-    for (Configuration c : Configuration.values()) {
+    for (Configuration c : windows.keySet()) {
       List<LoadWindow.Result> measured = windows.get(c);
       double busy = 0;
       double throughput = 0;
@@ -394,6 +428,9 @@ public final class EndToEndBenchmark {
           database < 0 ? Double.NaN : (double) database / Math.max(1, executions),
           database < 0 ? PairedRatio.exactly(Double.NaN)
               : PairedRatio.of(pairs(measured, baseline, LoadWindow.Result::databaseCpuNanos, perExecution)),
+          database <= 0 ? PairedRatio.exactly(Double.NaN)
+              : PairedRatio.of(pairs(measured, baseline, LoadWindow.Result::servingCpuNanos,
+                  LoadWindow.Result::databaseCpuNanos)),
           problem));
     }
     return figures;
@@ -464,39 +501,42 @@ public final class EndToEndBenchmark {
     StringBuilder out = new StringBuilder();
     out.append("| configuration | exec/s | throughput vs (a) | p50 ms | p99 ms | CPU ms/exec | CPU vs (a) "
         + "| JIT ms/exec | CPU less JIT vs (a) | PostgreSQL CPU ms/exec | PostgreSQL CPU vs (a) "
-        + "| alloc KB/exec | alloc vs (a) | OTLP KB/exec | spans/exec | cold start ms (Δ a) | machine busy | executions "
+        + "| CPU less JIT per PostgreSQL CPU vs (a) | alloc KB/exec | alloc vs (a) | OTLP KB/exec | spans/exec | cold start ms (Δ a) | machine busy | executions "
         + "| failed |\n");
-    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Figures f : figures) {
       boolean baseline = f.configuration() == Configuration.DISABLED;
       out.append(String.format(Locale.ROOT,
-          "| %s | %.1f | %s | %.1f | %.1f | %.2f | %s | %.2f | %s | %.2f | %s | %.0f | %s | %.1f | %.2f | %.0f (%+.0f) | %.0f%% | %d | %d (%.1f%%) |%n",
+          "| %s | %.1f | %s | %.1f | %.1f | %.2f | %s | %.2f | %s | %.2f | %s | %s | %.0f | %s | %.1f | %.2f | %.0f (%+.0f) | %.0f%% | %d | %d (%.1f%%) |%n",
           f.configuration(), f.executionsPerSecond(), baseline ? "1" : ratio(f.throughputRatio()),
           f.p50Nanos() / 1e6, f.p99Nanos() / 1e6,
           f.cpuNanosPerExecution() / 1e6, baseline ? "1" : ratio(f.cpuRatio()),
           f.jitNanosPerExecution() / 1e6, baseline ? "1" : ratio(f.servingCpuRatio()),
           f.databaseCpuNanosPerExecution() / 1e6, baseline ? "1" : ratio(f.databaseCpuRatio()),
+          baseline ? "1" : ratio(f.correctedServingCpuRatio()),
           f.allocatedBytesPerExecution() / 1024, baseline ? "1" : ratio(f.allocationRatio()),
           f.otlpBytesPerExecution() / 1024, f.otlpSpansPerExecution(), f.coldStartNanos() / 1e6, (f.coldStartNanos() - coldA) / 1e6,
           f.machineBusy() * 100, f.executions(), f.failed(), f.failedShare() * 100));
     }
     out.append("\nRatios: against (a) over paired slices (each configuration's slice and (a)'s of the same block, "
         + "every other child stopped), the ratio of the totals with its 95% bootstrap interval over the pairs. "
-        + "CPU: the child's own process CPU time; PostgreSQL's backends for the child (pg_stat_activity, /proc) are "
-        + "apart, in 10 ms ticks. JIT: the JIT compilers' "
+        + "CPU: the child's own process CPU time less the thread that reads it; PostgreSQL's backends for the child "
+        + "(pg_stat_activity, /proc schedstat) are apart. JIT: the JIT compilers' "
         + "time in the slices, part of the process CPU; CPU less JIT is what serving costs once the code is "
-        + "compiled. Cold start: median, process start to the orchestrator's first GET /health answer. "
+        + "compiled. CPU less JIT per PostgreSQL CPU: the same over PostgreSQL's CPU for the same slice instead of "
+        + "over its executions; both serve the same SQL per execution, so the ratio cancels how fast the machine "
+        + "was during the slice (the overheads and budgets use it; (bk) adds SQL for its kept traces). Cold start: median, process start to the orchestrator's first GET /health answer. "
         + "Failed: one execution in 20 runs a workflow whose last asset fails, the same ones in every configuration; "
         + "every figure is over all executions.\n");
     out.append("\nThe same ratios as medians of the per-pair ratios, with their distribution-free intervals (one "
         + "slice disturbed by other work on the machine moves a total, not a median):\n\n");
-    out.append("| configuration | throughput vs (a) | CPU vs (a) | CPU less JIT vs (a) | alloc vs (a) |\n"
-        + "|---|---:|---:|---:|---:|\n");
+    out.append("| configuration | throughput vs (a) | CPU vs (a) | CPU less JIT vs (a) | CPU less JIT per PostgreSQL "
+        + "CPU vs (a) | alloc vs (a) |\n|---|---:|---:|---:|---:|---:|\n");
     for (Figures f : figures) {
       if (f.configuration() != Configuration.DISABLED) {
-        out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s |%n", f.configuration(),
+        out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |%n", f.configuration(),
             median(f.throughputRatio().median()), median(f.cpuRatio().median()), median(f.servingCpuRatio().median()),
-            median(f.allocationRatio().median())));
+            median(f.correctedServingCpuRatio().median()), median(f.allocationRatio().median())));
       }
     }
     return out.toString();
@@ -516,7 +556,7 @@ public final class EndToEndBenchmark {
     Figures a = find(figures, Configuration.DISABLED);
     Figures b = find(figures, Configuration.SERVO_1PCT);
     Figures bk = find(figures, Configuration.SERVO_1PCT_KEEP);
-    Figures c = find(figures, Configuration.SERVO_100PCT);
+    Optional<Figures> c = figures.stream().filter(f -> f.configuration() == Configuration.SERVO_100PCT).findFirst();
     StringBuilder out = new StringBuilder();
     out.append("| ").append(bk.configuration()).append(" | CPU less JIT | alloc per execution | budget over (b) per "
         + "successful execution |\n|---|---:|---:|---|\n");
@@ -535,11 +575,14 @@ public final class EndToEndBenchmark {
     out.append(String.format(Locale.ROOT, "%nOver all executions: %.1f%% of (bk)'s failed (%.1f%% of (b)'s), and (bk) "
             + "exports their kept traces; so these figures bound from above what a successful execution pays. "
             + "The budget is reported, not enforced.%n", bk.failedShare() * 100, b.failedShare() * 100));
-    double expected = FailureMix.BENCHMARK.share() * c.otlpSpansPerExecution();
+    if (c.isEmpty()) {
+      return out.toString();
+    }
+    double expected = FailureMix.BENCHMARK.share() * c.get().otlpSpansPerExecution();
     double extra = bk.otlpSpansPerExecution() - b.otlpSpansPerExecution();
     out.append(String.format(Locale.ROOT, "%nOTLP spans per execution: (b) %.2f, (bk) %.2f, (c) %.2f. Keeping every "
             + "failed execution's whole trace adds about %.0f%% of (c)'s, %+.2f; (bk) exported %+.2f.%s%n",
-        b.otlpSpansPerExecution(), bk.otlpSpansPerExecution(), c.otlpSpansPerExecution(),
+        b.otlpSpansPerExecution(), bk.otlpSpansPerExecution(), c.get().otlpSpansPerExecution(),
         FailureMix.BENCHMARK.share() * 100, expected, extra,
         extra < expected / 2 ? " (bk) kept far fewer: the services ignore SERVO_TRACE_KEEP (retroactive keep is "
             + "not in this build) or capped it (SERVO_TRACE_KEEP_PER_MINUTE), and (bk) measured mostly head sampling."
@@ -568,7 +611,10 @@ public final class EndToEndBenchmark {
    * every run, so that a quick run says what it can and cannot show.
    */
   public static String intervalWidths(List<Figures> figures) {
-    StringBuilder out = new StringBuilder("95% intervals of CPU less JIT per execution");
+    boolean corrected = figures.stream().anyMatch(f -> f.configuration() != Configuration.DISABLED
+        && f.overhead() == f.correctedServingCpuRatio());
+    StringBuilder out = new StringBuilder("95% intervals of CPU less JIT per "
+        + (corrected ? "PostgreSQL CPU" : "execution"));
     Figures b = null;
     StringBuilder widths = new StringBuilder();
     int pairs = 0;
@@ -576,21 +622,21 @@ public final class EndToEndBenchmark {
       if (f.configuration() == Configuration.DISABLED) {
         continue;
       }
-      pairs = Math.max(pairs, f.servingCpuRatio().pairs());
+      pairs = Math.max(pairs, f.overhead().pairs());
       widths.append(widths.length() == 0 ? "" : ", ").append('(').append(f.configuration().label()).append(") ")
-          .append(width(f.servingCpuRatio()));
+          .append(width(f.overhead()));
       if (f.configuration() == Configuration.SERVO_1PCT) {
         b = f;
       }
       if (f.configuration() == Configuration.SERVO_1PCT_KEEP) {
-        widths.append(" (against (b) ").append(width(f.servingCpuRatioVsB())).append(')');
+        widths.append(" (per execution, against (b) ").append(width(f.servingCpuRatioVsB())).append(')');
       }
     }
     out.append(String.format(Locale.ROOT, ", against (a), over %d paired slices: ", pairs)).append(widths).append(". ");
-    if (b == null || !b.servingCpuRatio().hasInterval()) {
+    if (b == null || !b.overhead().hasInterval()) {
       out.append("(b) has no interval: it cannot show a 1% effect.");
     } else {
-      double width = b.servingCpuRatio().halfWidthPercent();
+      double width = b.overhead().halfWidthPercent();
       out.append(width <= TARGET_HALF_WIDTH_PERCENT
           ? String.format(Locale.ROOT, "(b)'s is within the ±%.0f pp its budgets need.", TARGET_HALF_WIDTH_PERCENT)
           : String.format(Locale.ROOT, "(b)'s is %.1f times as wide as the ±%.0f pp its budgets need: this run "

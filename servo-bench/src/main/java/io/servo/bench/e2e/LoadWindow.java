@@ -33,12 +33,13 @@ final class LoadWindow {
    * succeeded, or an execution planned to succeed that did not). {@code databaseCpuNanos}: -1 unless
    * the caller measured it.
    */
-  record Result(int executions, long elapsedNanos, long[] latenciesNanos, long allocatedBytes,
-      long cpuNanos, long jitNanos, int failed, int unplanned, double machineBusy, long databaseCpuNanos) {
+  record Result(int executions, long beganNanos, long elapsedNanos, long[] latenciesNanos, long allocatedBytes,
+      long cpuNanos, long jitNanos, long gcNanos, int failed, int unplanned, double machineBusy,
+      long databaseCpuNanos) {
     /** The same with the CPU PostgreSQL's backends spent for the window ({@link DatabaseCpu}); -1 when unknown. */
     Result withDatabaseCpu(long nanos) {
-      return new Result(executions, elapsedNanos, latenciesNanos, allocatedBytes, cpuNanos, jitNanos, failed,
-          unplanned, machineBusy, nanos);
+      return new Result(executions, beganNanos, elapsedNanos, latenciesNanos, allocatedBytes, cpuNanos, jitNanos,
+          gcNanos, failed, unplanned, machineBusy, nanos);
     }
 
     double executionsPerSecond() {
@@ -110,8 +111,8 @@ final class LoadWindow {
     long[] machineAfter = MachineCpu.read();
     long[] after = child.counters();
     long jiffies = machineAfter[1] - machineBefore[1];
-    return new Result(all.size(), Math.max(1, end - begin), latencies, after[0] - before[0],
-        after[1] - before[1], after[2] - before[2], failed, unplanned, jiffies == 0 ? Double.NaN : (double) (machineAfter[0] - machineBefore[0]) / jiffies, -1);
+    return new Result(all.size(), begin, Math.max(1, end - begin), latencies, after[0] - before[0],
+        after[1] - before[1], after[2] - before[2], after[3] - before[3], failed, unplanned, jiffies == 0 ? Double.NaN : (double) (machineAfter[0] - machineBefore[0]) / jiffies, -1);
   }
 
   /** {start, end, failed ? 1 : 0, planned to fail ? 1 : 0} of each execution one client ran. */

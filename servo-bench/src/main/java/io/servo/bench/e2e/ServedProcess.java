@@ -135,7 +135,8 @@ final class ServedProcess implements AutoCloseable {
           pools.add(byPool);
         } else if (line.startsWith(ServoUnderTest.PREFIX + "stats ")) {
           String[] parts = line.split(" ");
-          stats.add(new long[] {Long.parseLong(parts[2]), Long.parseLong(parts[3]), Long.parseLong(parts[4])});
+          stats.add(new long[] {Long.parseLong(parts[2]), Long.parseLong(parts[3]), Long.parseLong(parts[4]),
+              Long.parseLong(parts[5])});
         } else {
           synchronized (lastLines) {
             lastLines.addLast(line);
@@ -169,7 +170,7 @@ final class ServedProcess implements AutoCloseable {
 
   /**
    * {allocated bytes of live threads, process CPU nanoseconds, JIT compiler threads' CPU
-   * nanoseconds}, read in the child now.
+   * nanoseconds, garbage collector threads' CPU nanoseconds}, read in the child now.
    */
   long[] counters() throws InterruptedException, IOException {
     commands.println("stats");

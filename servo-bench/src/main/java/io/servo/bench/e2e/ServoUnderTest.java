@@ -39,8 +39,9 @@ import java.util.TreeMap;
  *
  * <p>It talks to the driver over its standard streams. Out: {@code servo-bench ended ID NANOS STATE}
  * when a delivery ended an execution ({@link System#nanoTime()}, which on Linux is the same clock in
- * every process), and {@code servo-bench stats ALLOCATED_BYTES CPU_NANOS JIT_NANOS} when asked
- * (JIT: the CPU the JIT compiler threads have used so far, part of the process's CPU). In: {@code
+ * every process), and {@code servo-bench stats ALLOCATED_BYTES CPU_NANOS JIT_NANOS GC_NANOS} when
+ * asked (CPU: the process's less the thread that answers, which only measures; JIT and GC: what the
+ * JIT compiler threads and the garbage collector have used so far, part of CPU). In: {@code
  * stats}, {@code stop}. Everything else on standard output is the services' log.
  */
 public final class ServoUnderTest {
@@ -90,10 +91,15 @@ public final class ServoUnderTest {
     ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
     OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    Map<Long, Long> allocatedByThread = new HashMap<>();
     for (String line = in.readLine(); line != null && !line.equals("stop"); line = in.readLine()) {
       if (line.equals("stats")) {
-        out.println(PREFIX + "stats " + allocatedBytes(threads) + " " + os.getProcessCpuTime() + " "
-            + compilerCpuNanos());
+        long[] jitAndGc = jitAndGcCpuNanos();
+        long allocated = allocatedBytes(threads, allocatedByThread);
+        // This thread's own CPU is the readings' (the /proc scan above costs milliseconds): left out
+        // of every slice instead of falling into the next one.
+        long cpu = os.getProcessCpuTime() - threads.getCurrentThreadCpuTime();
+        out.println(PREFIX + "stats " + allocated + " " + cpu + " " + jitAndGc[0] + " " + jitAndGc[1]);
       } else if (line.equals("pools")) {
         out.println(PREFIX + "pools " + allocatedBytesByPool(threads));
       }
@@ -109,23 +115,28 @@ public final class ServoUnderTest {
   }
 
   /**
-   * Bytes allocated so far by the live threads of this JVM (JDK 17 has no whole-JVM counter):
-   * threads that ended since the last reading are missing, so pools that keep their threads make
-   * this accurate and a burst of short-lived threads makes it an underestimate. The calling thread
-   * is left out: it only measures, and reading {@code /proc/self/task/*}{@code /stat} for {@link
-   * #compilerCpuNanos} allocates about 20 KB per thread of the JVM, some 1.5 MB per reading. Counted,
+   * Bytes allocated so far by this JVM's threads (JDK 17 has no whole-JVM counter), as a counter that
+   * never goes back: {@code lastSeen} keeps each thread's last reading, so a thread that ended still
+   * counts what it had allocated when last seen, and only what it allocated after that is missing.
+   * Summing the live threads alone went backwards by hundreds of KB per execution when a pool retired
+   * idle threads after a child had been stopped (measured 2026-12-07, paired slices). The calling
+   * thread is left out: it only measures, and reading {@code /proc/self/task/*} for {@link
+   * #jitAndGcCpuNanos} allocates about 20 KB per thread of the JVM, some 1.5 MB per reading. Counted,
    * that was 22-27 KB per execution at 6 executions/s ({@code --warmup-curve}'s pool {@code main}), and
    * 3 KB more in a configuration with tracing, whose JVM has more threads.
    */
-  static long allocatedBytes(ThreadMXBean threads) {
+  static long allocatedBytes(ThreadMXBean threads, Map<Long, Long> lastSeen) {
     long self = Thread.currentThread().getId();
     long[] ids = threads.getAllThreadIds();
     long[] allocated = threads.getThreadAllocatedBytes(ids);
-    long total = 0;
     for (int i = 0; i < ids.length; i++) {
       if (ids[i] != self && allocated[i] > 0) {
-        total += allocated[i];
+        lastSeen.put(ids[i], allocated[i]);
       }
+    }
+    long total = 0;
+    for (long bytes : lastSeen.values()) {
+      total += bytes;
     }
     return total;
   }
@@ -160,29 +171,37 @@ public final class ServoUnderTest {
    * last reading is missing (the JVM retires idle ones), so a window's figure can only be too low.
    */
   static long compilerCpuNanos() {
-    long ticks = 0;
+    return jitAndGcCpuNanos()[0];
+  }
+
+  /**
+   * {JIT compiler threads' CPU, garbage collector's CPU} in nanoseconds, from one pass over {@code
+   * /proc/self/task/TID/stat}; zeros where there is no {@code /proc}. The collector's threads are
+   * G1's ({@code GC Thread#N}, {@code G1 …}) and the {@code VM Thread}, which runs the collections'
+   * safepoint operations. {@code GarbageCollectorMXBean} is no help here either: it counts pause
+   * time, not CPU, and nothing of the concurrent threads.
+   */
+  static long[] jitAndGcCpuNanos() {
+    long jit = 0;
+    long gc = 0;
     try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
       for (Path task : tasks) {
-        String stat;
-        try {
-          stat = Files.readString(task.resolve("stat"));
-        } catch (IOException gone) {
-          continue;
-        }
-        int open = stat.indexOf('(');
-        int close = stat.lastIndexOf(')');
-        String name = stat.substring(open + 1, close);
-        if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
-          // After the name: state (field 3) … utime (14), stime (15).
-          String[] fields = stat.substring(close + 2).split(" ");
-          ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+        String name = ProcCpu.name(task);
+        boolean compiler = name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre");
+        boolean collector = name.startsWith("GC Thread") || name.startsWith("G1 ") || name.equals("VM Thread");
+        long nanos = compiler || collector ? ProcCpu.nanos(task) : -1;
+        if (nanos > 0) {
+          if (compiler) {
+            jit += nanos;
+          } else {
+            gc += nanos;
+          }
         }
       }
     } catch (IOException | RuntimeException e) {
-      return 0;
+      return new long[] {0, 0};
     }
-    // USER_HZ, the unit of these fields, is 100 on every Linux the JDK supports.
-    return ticks * 10_000_000L;
+    return new long[] {jit, gc};
   }
 
   /** Reports every delivery that ended its execution, with the time it ended. */

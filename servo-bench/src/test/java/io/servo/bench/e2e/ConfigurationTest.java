@@ -55,4 +55,15 @@ class ConfigurationTest {
     assertThat(Configuration.byLabel("f")).isEmpty();
     assertThat(Configuration.byLabel("A")).isEmpty();
   }
+
+  @Test
+  void labelsSeparatedByCommasNameConfigurationsAndAnUnknownOneNamesNone() {
+    assertThat(Configuration.byLabels("a2,b")).contains(
+        java.util.EnumSet.of(Configuration.DISABLED_CONTROL, Configuration.SERVO_1PCT));
+    assertThat(Configuration.byLabels(" bk , c ")).contains(
+        java.util.EnumSet.of(Configuration.SERVO_1PCT_KEEP, Configuration.SERVO_100PCT));
+    assertThat(Configuration.byLabels("b,x")).isEmpty();
+    assertThat(Configuration.byLabels("")).isEmpty();
+    assertThat(Configuration.byLabels("b,")).isEmpty();
+  }
 }

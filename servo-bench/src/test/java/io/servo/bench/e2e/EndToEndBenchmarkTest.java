@@ -78,7 +78,7 @@ class EndToEndBenchmarkTest {
 
     assertThat(EndToEndBenchmark.intervalWidths(wide))
         .startsWith("95% intervals of CPU less JIT per execution, against (a), over 12 paired slices: "
-            + "(a2) no interval, (b) ±3.1 pp, (bk) ±3.0 pp (against (b) ±0.4 pp), (c) no interval")
+            + "(a2) no interval, (b) ±3.1 pp, (bk) ±3.0 pp (per execution, against (b) ±0.4 pp), (c) no interval")
         .endsWith("(b)'s is 3.1 times as wide as the ±1 pp its budgets need: this run cannot show an effect of 1% "
             + "(--thorough measures longer).");
 
@@ -87,6 +87,52 @@ class EndToEndBenchmarkTest {
         interval(1.004, 0.008)));
     assertThat(EndToEndBenchmark.intervalWidths(narrow)).contains("(b) ±0.8 pp")
         .endsWith("(b)'s is within the ±1 pp its budgets need.");
+  }
+
+  @Test
+  void theOverheadIsCorrectedByPostgresqlsCpuWhenThatIsKnownAndSaysSo() {
+    List<EndToEndBenchmark.Figures> figures = figures(2.2);
+    EndToEndBenchmark.Figures b = figures.get(Configuration.SERVO_1PCT.ordinal());
+    PairedRatio corrected = interval(1.006, 0.009);
+    figures.set(Configuration.SERVO_1PCT.ordinal(), withCorrected(withServingCpu(b, interval(1.004, 0.031)),
+        corrected));
+
+    assertThat(figures.get(Configuration.SERVO_1PCT.ordinal()).overhead()).isSameAs(corrected);
+    assertThat(EndToEndBenchmark.intervalWidths(figures))
+        .startsWith("95% intervals of CPU less JIT per PostgreSQL CPU, against (a), over 12 paired slices: ")
+        .contains("(b) ±0.9 pp")
+        .endsWith("(b)'s is within the ±1 pp its budgets need.");
+    assertThat(EndToEndBenchmark.table(figures)).contains("| 1.006 [0.997, 1.015] |");
+  }
+
+  @Test
+  void slicesThatMeasuredTheDatabaseCorrectTheCpuByItsCpuInTheSameSlice() {
+    // (a) and (b) cost the same per execution; the machine was 20% slower during (b)'s second
+    // slice, and PostgreSQL's CPU for it shows that: corrected, the ratio is 1, per execution it is not.
+    List<LoadWindow.Result> a = List.of(slice(100, 700_000_000L, 600_000_000L), slice(100, 700_000_000L, 600_000_000L));
+    List<LoadWindow.Result> b = List.of(slice(100, 700_000_000L, 600_000_000L), slice(100, 840_000_000L, 720_000_000L));
+
+    PairedRatio perExecution = PairedRatio.of(EndToEndBenchmark.pairs(b, a, LoadWindow.Result::servingCpuNanos,
+        LoadWindow.Result::executions));
+    PairedRatio corrected = PairedRatio.of(EndToEndBenchmark.pairs(b, a, LoadWindow.Result::servingCpuNanos,
+        LoadWindow.Result::databaseCpuNanos));
+
+    assertThat(perExecution.ratio()).isCloseTo(1.1, org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(corrected.ratio()).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-9));
+  }
+
+  private static LoadWindow.Result slice(int executions, long cpuNanos, long databaseCpuNanos) {
+    return new LoadWindow.Result(executions, 0, 2_000_000_000L, new long[0], 0, cpuNanos, 0, 0, 0, 0, 0.5,
+        databaseCpuNanos);
+  }
+
+  private static EndToEndBenchmark.Figures withCorrected(EndToEndBenchmark.Figures f, PairedRatio corrected) {
+    return new EndToEndBenchmark.Figures(f.configuration(), f.executionsPerSecond(), f.throughputRatio(), f.p50Nanos(),
+        f.p99Nanos(), f.allocatedBytesPerExecution(), f.allocationRatio(), f.cpuNanosPerExecution(), f.cpuRatio(),
+        f.jitNanosPerExecution(), f.servingCpuRatio(), f.otlpBytesPerExecution(), f.otlpSpansPerExecution(),
+        f.coldStartNanos(), f.executions(), f.failed(), f.machineBusy(), f.servingCpuRatioVsB(),
+        f.allocationRatioVsB(), f.databaseCpuNanosPerExecution(), f.databaseCpuRatio(), corrected,
+        f.failureProblem());
   }
 
   /** A ratio with a symmetric interval over 12 pairs, its median the same. */
@@ -100,7 +146,8 @@ class EndToEndBenchmarkTest {
         f.p99Nanos(), f.allocatedBytesPerExecution(), f.allocationRatio(), f.cpuNanosPerExecution(), f.cpuRatio(),
         f.jitNanosPerExecution(), servingCpu, f.otlpBytesPerExecution(), f.otlpSpansPerExecution(),
         f.coldStartNanos(), f.executions(), f.failed(), f.machineBusy(), f.servingCpuRatioVsB(),
-        f.allocationRatioVsB(), f.databaseCpuNanosPerExecution(), f.databaseCpuRatio(), f.failureProblem());
+        f.allocationRatioVsB(), f.databaseCpuNanosPerExecution(), f.databaseCpuRatio(), f.correctedServingCpuRatio(),
+        f.failureProblem());
   }
 
   /**
@@ -134,7 +181,8 @@ class EndToEndBenchmarkTest {
         default -> { }
       }
       figures.add(new EndToEndBenchmark.Figures(c, 30, one, 0, 0, allocated, allocation, 0, one, 0, servingCpu,
-          0, spans, 1_000_000_000L, 400, 20, 0.5, servingCpuVsB, allocationVsB, 2.5e6, one, ""));
+          0, spans, 1_000_000_000L, 400, 20, 0.5, servingCpuVsB, allocationVsB, 2.5e6, one,
+          PairedRatio.exactly(Double.NaN), ""));
     }
     return figures;
   }
