@@ -42,6 +42,22 @@ final class LoadWindow {
           gcNanos, failed, unplanned, machineBusy, nanos);
     }
 
+    /**
+     * This window and {@code other} of the same child as one: counts and times added, latencies
+     * together, the machine's busy share weighted by time; PostgreSQL's CPU unknown if either's is.
+     */
+    Result plus(Result other) {
+      long[] latencies = java.util.Arrays.copyOf(latenciesNanos, latenciesNanos.length + other.latenciesNanos.length);
+      System.arraycopy(other.latenciesNanos, 0, latencies, latenciesNanos.length, other.latenciesNanos.length);
+      double busy = (machineBusy * elapsedNanos + other.machineBusy * other.elapsedNanos)
+          / (elapsedNanos + other.elapsedNanos);
+      return new Result(executions + other.executions, Math.min(beganNanos, other.beganNanos),
+          elapsedNanos + other.elapsedNanos, latencies, allocatedBytes + other.allocatedBytes,
+          cpuNanos + other.cpuNanos, jitNanos + other.jitNanos, gcNanos + other.gcNanos, failed + other.failed,
+          unplanned + other.unplanned, busy,
+          databaseCpuNanos < 0 || other.databaseCpuNanos < 0 ? -1 : databaseCpuNanos + other.databaseCpuNanos);
+    }
+
     double executionsPerSecond() {
       return executions * 1e9 / elapsedNanos;
     }

@@ -121,6 +121,40 @@ class EndToEndBenchmarkTest {
     assertThat(corrected.ratio()).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-9));
   }
 
+  @Test
+  void aBlockMeasuresTheBaselineAndHeadSamplingTwiceAndEveryOtherConfigurationOnce() {
+    assertThat(EndToEndBenchmark.blockSequence(Configuration.values())).hasSize(9)
+        .containsOnlyOnce(Configuration.DISABLED_CONTROL, Configuration.SERVO_1PCT_KEEP, Configuration.SERVO_100PCT,
+            Configuration.AGENT_100PCT, Configuration.AGENT_1PCT)
+        .filteredOn(c -> c == Configuration.DISABLED || c == Configuration.SERVO_1PCT).hasSize(4);
+    assertThat(EndToEndBenchmark.blockSequence(
+        new Configuration[] {Configuration.DISABLED, Configuration.DISABLED_CONTROL}))
+        .containsExactly(Configuration.DISABLED, Configuration.DISABLED_CONTROL);
+  }
+
+  @Test
+  void twoSlicesOfABlockAddUp() {
+    LoadWindow.Result one = new LoadWindow.Result(100, 5, 2_000_000_000L, new long[] {1, 2}, 1000, 700, 10, 3, 5, 0,
+        0.5, 600);
+    LoadWindow.Result two = new LoadWindow.Result(120, 3, 2_000_000_000L, new long[] {3}, 2000, 800, 20, 4, 6, 1,
+        1.0, 400);
+
+    LoadWindow.Result both = one.plus(two);
+
+    assertThat(both.executions()).isEqualTo(220);
+    assertThat(both.beganNanos()).isEqualTo(3);
+    assertThat(both.elapsedNanos()).isEqualTo(4_000_000_000L);
+    assertThat(both.latenciesNanos()).containsExactly(1, 2, 3);
+    assertThat(both.allocatedBytes()).isEqualTo(3000);
+    assertThat(both.servingCpuNanos()).isEqualTo(1470);
+    assertThat(both.gcNanos()).isEqualTo(7);
+    assertThat(both.failed()).isEqualTo(11);
+    assertThat(both.unplanned()).isEqualTo(1);
+    assertThat(both.machineBusy()).isEqualTo(0.75);
+    assertThat(both.databaseCpuNanos()).isEqualTo(1000);
+    assertThat(one.plus(two.withDatabaseCpu(-1)).databaseCpuNanos()).isEqualTo(-1);
+  }
+
   private static LoadWindow.Result slice(int executions, long cpuNanos, long databaseCpuNanos) {
     return new LoadWindow.Result(executions, 0, 2_000_000_000L, new long[0], 0, cpuNanos, 0, 0, 0, 0, 0.5,
         databaseCpuNanos);
