@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -43,29 +42,21 @@ class KeptTraceSecretsTest {
   private static final AttributeKey<String> QUERY_TEXT = AttributeKey.stringKey("db.query.text");
 
   private final AtomicBoolean pollHeld = new AtomicBoolean(true);
-  private SecurityStack stack;
-  private EncodedLogs logs;
-
-  @AfterEach
-  void stop() {
-    if (logs != null) {
-      logs.close();
-    }
-    if (stack != null) {
-      stack.close();
-    }
-  }
 
   @Test
   void aKeptTraceExplainsTheFailureWithoutTheTenantsSecrets() throws Exception {
-    logs = EncodedLogs.start();
-    stack = SecurityStack.postgres()
-        .env("SERVO_TRACE_SAMPLE_RATE", "0.0") // every execution unsampled: only a kept trace is exported
-        .env("LEAKY_TOKEN", ENV_SECRET)
-        .env(Map.of("SERVO_TENANT_ACME_ENV", "LEAKY_TOKEN", "SERVO_TENANT_ACME_ASSET_KINDS", "sql,command"))
-        .orchestratorStorage(this::withPollHeld)
-        .start();
+    try (EncodedLogs logs = EncodedLogs.start();
+        SecurityStack stack = SecurityStack.postgres()
+            .env("SERVO_TRACE_SAMPLE_RATE", "0.0") // every execution unsampled: only a kept trace is exported
+            .env("LEAKY_TOKEN", ENV_SECRET)
+            .env(Map.of("SERVO_TENANT_ACME_ENV", "LEAKY_TOKEN", "SERVO_TENANT_ACME_ASSET_KINDS", "sql,command"))
+            .orchestratorStorage(this::withPollHeld)
+            .start()) {
+      failAndKeep(stack, logs);
+    }
+  }
 
+  private void failAndKeep(SecurityStack stack, EncodedLogs logs) throws Exception {
     String sqlExecution = stack.runToEnd(SecurityStack.ACME_TOKEN, "quoted", """
         workflow: quoted
         assets:
@@ -73,6 +64,15 @@ class KeptTraceSecretsTest {
             kind: sql
             sql: "SELECT 1 WHERE '%1$s' <> ''; SELECT '%1$s'::int"
         """.formatted(SQL_SECRET)).path("execution_id").asText();
+    // An escape string: the database quotes the value it read, not the text written.
+    String escapedExecution = stack.runToEnd(SecurityStack.ACME_TOKEN, "escaped", """
+        workflow: escaped
+        assets:
+          - name: cast
+            kind: sql
+            sql: |
+              SELECT E'hunter2\\x2dSECRET'::int
+        """).path("execution_id").asText();
     String commandExecution = stack.runToEnd(SecurityStack.ACME_TOKEN, "echoed", """
         workflow: echoed
         assets:
@@ -83,19 +83,20 @@ class KeptTraceSecretsTest {
         """).path("execution_id").asText();
 
     // The worker's parts, as they wait in the rows for the orchestrator.
-    for (String execution : List.of(sqlExecution, commandExecution)) {
+    for (String execution : List.of(sqlExecution, escapedExecution, commandExecution)) {
       String raw = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
-          .until(() -> keptSpans(execution), v -> v != null);
+          .until(() -> keptSpans(stack, execution), v -> v != null);
       assertThat(raw).as("kept_spans of %s", execution).doesNotContain(SECRETS).contains("[REDACTED]");
     }
-    assertThat(keptSpans(sqlExecution)).contains("invalid input syntax for type integer");
-    assertThat(keptSpans(commandExecution)).contains("calling with token=[REDACTED]");
+    assertThat(keptSpans(stack, sqlExecution)).contains("invalid input syntax for type integer");
+    assertThat(keptSpans(stack, commandExecution)).contains("calling with token=[REDACTED]");
 
     pollHeld.set(false);
     await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
-      assertThat(keptSpans(sqlExecution)).as("read and cleared by the orchestrator").isNull();
-      assertThat(keptSpans(commandExecution)).isNull();
-      assertThat(tracesOf(stack.spans()).keySet()).hasSize(2);
+      assertThat(keptSpans(stack, sqlExecution)).as("read and cleared by the orchestrator").isNull();
+      assertThat(keptSpans(stack, escapedExecution)).isNull();
+      assertThat(keptSpans(stack, commandExecution)).isNull();
+      assertThat(tracesOf(stack.spans()).keySet()).hasSize(3);
     });
     List<SpanData> spans = stack.spans();
     Map<String, List<SpanData>> traces = tracesOf(spans);
@@ -105,12 +106,14 @@ class KeptTraceSecretsTest {
     assertThat(traces.values()).allSatisfy(trace -> assertThat(trace).extracting(SpanData::getName)
         .contains("POST /v1/workflows/{name}/executions", "orchestrator.enqueue_execution", "cloud_tasks.enqueue",
             "POST /execute", "worker.execute_workflow", "worker.execute_asset"));
-    SpanData statement = spans.stream().filter(s -> s.getKind() == SpanKind.CLIENT
-        && s.getStatus().getStatusCode() == StatusCode.ERROR).findFirst().orElseThrow();
-    assertThat(statement.getAttributes().get(QUERY_TEXT)).contains("?::int");
-    assertThat(statement.getEvents()).singleElement().satisfies(e -> assertThat(
-        e.getAttributes().get(ExceptionAttributes.EXCEPTION_MESSAGE))
-        .startsWith("ERROR: invalid input syntax for type integer: ").doesNotContain(SQL_SECRET));
+    List<SpanData> statements = spans.stream().filter(s -> s.getKind() == SpanKind.CLIENT
+        && s.getStatus().getStatusCode() == StatusCode.ERROR).toList();
+    assertThat(statements).hasSize(2).allSatisfy(statement -> {
+      assertThat(statement.getAttributes().get(QUERY_TEXT)).contains("?::int");
+      assertThat(statement.getEvents()).singleElement().satisfies(e -> assertThat(
+          e.getAttributes().get(ExceptionAttributes.EXCEPTION_MESSAGE))
+          .startsWith("ERROR: invalid input syntax for type integer: "));
+    });
     assertThat(spans).anySatisfy(s -> {
       assertThat(s.getName()).isEqualTo("worker.execute_asset");
       assertThat(s.getEvents()).anySatisfy(e -> assertThat(e.getAttributes().get(ExceptionAttributes.EXCEPTION_MESSAGE))
@@ -122,7 +125,7 @@ class KeptTraceSecretsTest {
       assertThat(SpanChecks.containing(spans, secret)).as("spans holding %s", secret).isEmpty();
       assertThat(logs.all()).as("logs").doesNotContain(secret);
     }
-    assertThat(executionRows()).doesNotContain(SECRETS).contains("[REDACTED]");
+    assertThat(executionRows(stack)).doesNotContain(SECRETS).contains("[REDACTED]");
   }
 
   /** {@code storage} whose executions report no ended execution to the kept-trace poll while it is held. */
@@ -149,7 +152,7 @@ class KeptTraceSecretsTest {
     }));
   }
 
-  private String keptSpans(String execution) throws Exception {
+  private static String keptSpans(SecurityStack stack, String execution) throws Exception {
     try (Connection c = stack.admin();
         PreparedStatement s = c.prepareStatement("SELECT kept_spans FROM servo.executions WHERE id = ?")) {
       s.setString(1, execution);
@@ -160,7 +163,7 @@ class KeptTraceSecretsTest {
   }
 
   /** Every row of the executions and what their assets recorded, as text. */
-  private String executionRows() {
+  private static String executionRows(SecurityStack stack) {
     String dump = stack.dump();
     return java.util.Arrays.stream(dump.split("(?m)^== ")).filter(t -> !t.startsWith("workflow"))
         .collect(Collectors.joining("== "));
