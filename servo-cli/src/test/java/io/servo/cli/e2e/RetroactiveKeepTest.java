@@ -8,16 +8,11 @@ import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
-import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
 import io.opentelemetry.sdk.trace.samplers.SamplingDecision;
 import io.servo.cli.client.ApiClient;
-import io.servo.cli.server.Services;
-import io.servo.orchestrator.OrchestratorConfig;
-import io.servo.orchestrator.OrchestratorServer;
 import io.servo.telemetry.ServoTelemetry;
-import io.servo.telemetry.config.TracingConfig;
 import io.servo.telemetry.keep.TraceKeep;
 import io.servo.testing.postgres.PostgresTestDatabase;
 import java.net.URI;
@@ -29,11 +24,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
@@ -50,60 +43,32 @@ import org.junit.jupiter.api.Test;
  * ids and the failing executions are seeded, so the sets compared are the same on every run.
  */
 class RetroactiveKeepTest {
-  private static final long ORCHESTRATOR_SEED = 20261207L;
-  private static final long WORKER_SEED = 42L;
   private static final long FAILURE_SEED = 5L;
   private static final AttributeKey<String> SERVICE_NAME = AttributeKey.stringKey("service.name");
+  private static final String TOKEN = "tok-default-0123456789abcdef";
 
-  private final Services services = new Services();
-  private final InMemorySpanExporter workerSpans = InMemorySpanExporter.create();
-  private final InMemorySpanExporter orchestratorSpans = InMemorySpanExporter.create();
+  private TracedServices services;
   private PostgresTestDatabase database;
   private List<ServoTelemetry> telemetries;
   private ServoTelemetry workerTelemetry;
   private ServoTelemetry orchestratorTelemetry;
   private ApiClient api;
   private URI base;
-  private static final String TOKEN = "tok-default-0123456789abcdef";
 
   @AfterEach
   void stop() {
-    services.close();
-    if (telemetries != null) {
-      telemetries.forEach(t -> t.shutdown(Duration.ofSeconds(5)));
-    }
-    if (database != null) {
-      database.close();
+    if (services != null) {
+      services.close();
     }
   }
 
   private void start(Map<String, String> extra, Clock clock, String okSql) {
-    database = PostgresTestDatabase.create();
-    Map<String, String> env = new HashMap<>();
-    env.put("SERVO_DATABASE_URL", database.url());
-    env.put("SERVO_HMAC_SECRET", LocalStack.SECRET);
-    env.put("SERVO_TRACE_ENABLED", "true");
-    env.put("SERVO_TRACE_SAMPLE_RATE", "0.01");
-    env.put("SERVO_TRACE_EXPORTER", "none");
-    env.put("SERVO_WORKER_THREADS", "16");
-    env.putAll(extra);
-    TracingConfig tracing = TracingConfig.from(env);
-    workerTelemetry = ServoTelemetry.builder(tracing, "servo-worker").clock(clock)
-        .idGenerator(new SeededIds(WORKER_SEED)).addSpanExporter(workerSpans).start();
-    orchestratorTelemetry = ServoTelemetry.builder(tracing, "servo-orchestrator").clock(clock)
-        .idGenerator(new SeededIds(ORCHESTRATOR_SEED)).addSpanExporter(orchestratorSpans).start();
-    telemetries = List.of(workerTelemetry, orchestratorTelemetry);
-    Map<String, String> workerEnv = new HashMap<>(env);
-    workerEnv.put("PORT", "0");
-    var worker = services.worker(io.servo.worker.WorkerConfig.fromEnvironment(workerEnv),
-        services.storage(database.url(), workerTelemetry), workerEnv, workerTelemetry);
-    Map<String, String> orchestratorEnv = new HashMap<>(env);
-    orchestratorEnv.put("PORT", "0");
-    orchestratorEnv.put("SERVO_WORKER_URL", "http://127.0.0.1:" + worker.port());
-    OrchestratorServer orchestrator = services.orchestrator(OrchestratorConfig.fromEnvironment(orchestratorEnv),
-        services.storage(database.url(), orchestratorTelemetry), orchestratorEnv, null, orchestratorTelemetry,
-        id -> Optional.empty());
-    base = URI.create("http://127.0.0.1:" + orchestrator.port() + "/");
+    services = new TracedServices(extra, clock);
+    database = services.database;
+    telemetries = services.telemetries;
+    workerTelemetry = services.workerTelemetry;
+    orchestratorTelemetry = services.orchestratorTelemetry;
+    base = services.base;
     api = new ApiClient(base, extra.containsKey("SERVO_API_TOKENS") ? TOKEN : null);
     define("ok", "workflow: ok\nassets: [{name: only, kind: sql, sql: '" + okSql + "'}]");
     define("bad", "workflow: bad\nassets:\n"
@@ -167,9 +132,7 @@ class RetroactiveKeepTest {
   }
 
   private List<SpanData> allSpans() {
-    List<SpanData> spans = new ArrayList<>(orchestratorSpans.getFinishedSpanItems());
-    spans.addAll(workerSpans.getFinishedSpanItems());
-    return spans;
+    return services.allSpans();
   }
 
   private static Map<String, List<SpanData>> byTrace(List<SpanData> spans) {
@@ -189,7 +152,7 @@ class RetroactiveKeepTest {
 
   private void flushUntil(Runnable assertion) {
     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
-      telemetries.forEach(t -> t.forceFlush(Duration.ofSeconds(5)));
+      services.flush();
       assertion.run();
     });
   }
@@ -292,7 +255,7 @@ class RetroactiveKeepTest {
     assertThat(orchestrator.overBudgetTraces()).as("skeletons given up for memory").isPositive();
     // Give the kept traces time to arrive, then check each one that did.
     Thread.sleep(3_000);
-    telemetries.forEach(t -> t.forceFlush(Duration.ofSeconds(5)));
+    services.flush();
     Map<String, List<SpanData>> traces = byTrace(allSpans());
     System.out.printf("%d failed, %d kept or sampled traces exported, %d evicted%n", failed.size(), traces.size(),
         orchestrator.overBudgetTraces());

@@ -14,23 +14,16 @@ import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
 import io.opentelemetry.sdk.trace.samplers.SamplingDecision;
 import io.servo.cli.client.ApiClient;
-import io.servo.cli.server.Services;
-import io.servo.orchestrator.OrchestratorConfig;
-import io.servo.orchestrator.OrchestratorServer;
 import io.servo.testing.postgres.PostgresTestDatabase;
-import io.servo.telemetry.ServoTelemetry;
-import io.servo.telemetry.config.TracingConfig;
 import io.servo.telemetry.logging.ServoLogEncoder;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
@@ -48,55 +41,28 @@ import org.slf4j.LoggerFactory;
  * is the same on every run.
  */
 class SamplingConsistencyTest {
-  private static final long ORCHESTRATOR_SEED = 20261207L;
-  private static final long WORKER_SEED = 42L;
   /** How many of the executions' trace ids (draws 2 to 2001 of ORCHESTRATOR_SEED) the 1% ratio sampler accepts. */
   private static final int EXPECTED_SAMPLED = 24;
 
-  private final Services services = new Services();
-  private final InMemorySpanExporter workerSpans = InMemorySpanExporter.create();
-  private final InMemorySpanExporter orchestratorSpans = InMemorySpanExporter.create();
+  private TracedServices services;
+  private InMemorySpanExporter workerSpans;
+  private InMemorySpanExporter orchestratorSpans;
   private PostgresTestDatabase database;
-  private List<ServoTelemetry> telemetries;
   private ApiClient api;
 
   @AfterEach
   void stop() {
-    services.close();
-    if (telemetries != null) {
-      telemetries.forEach(t -> t.shutdown(Duration.ofSeconds(5)));
-    }
-    if (database != null) {
-      database.close();
+    if (services != null) {
+      services.close();
     }
   }
 
   private void start(double rate) {
-    database = PostgresTestDatabase.create();
-    Map<String, String> env = new HashMap<>();
-    env.put("SERVO_DATABASE_URL", database.url());
-    env.put("SERVO_HMAC_SECRET", LocalStack.SECRET);
-    env.put("SERVO_TRACE_ENABLED", "true");
-    env.put("SERVO_TRACE_SAMPLE_RATE", Double.toString(rate));
-    env.put("SERVO_TRACE_EXPORTER", "none");
-    env.put("SERVO_WORKER_THREADS", "16");
-    TracingConfig tracing = TracingConfig.from(env);
-    ServoTelemetry workerTelemetry = ServoTelemetry.builder(tracing, "servo-worker")
-        .idGenerator(new SeededIds(WORKER_SEED)).addSpanExporter(workerSpans).start();
-    ServoTelemetry orchestratorTelemetry = ServoTelemetry.builder(tracing, "servo-orchestrator")
-        .idGenerator(new SeededIds(ORCHESTRATOR_SEED)).addSpanExporter(orchestratorSpans).start();
-    telemetries = List.of(workerTelemetry, orchestratorTelemetry);
-    Map<String, String> workerEnv = new HashMap<>(env);
-    workerEnv.put("PORT", "0");
-    var worker = services.worker(io.servo.worker.WorkerConfig.fromEnvironment(workerEnv),
-        services.storage(database.url(), workerTelemetry), workerEnv, workerTelemetry);
-    Map<String, String> orchestratorEnv = new HashMap<>(env);
-    orchestratorEnv.put("PORT", "0");
-    orchestratorEnv.put("SERVO_WORKER_URL", "http://127.0.0.1:" + worker.port());
-    OrchestratorServer orchestrator = services.orchestrator(OrchestratorConfig.fromEnvironment(orchestratorEnv),
-        services.storage(database.url(), orchestratorTelemetry), orchestratorEnv, null, orchestratorTelemetry,
-        id -> Optional.empty());
-    api = new ApiClient(URI.create("http://127.0.0.1:" + orchestrator.port() + "/"), null);
+    services = new TracedServices(Map.of("SERVO_TRACE_SAMPLE_RATE", Double.toString(rate)), Clock.systemUTC());
+    workerSpans = services.workerSpans;
+    orchestratorSpans = services.orchestratorSpans;
+    database = services.database;
+    api = new ApiClient(services.base, null);
     assertThat(api.put("v1/workflows/one", "workflow: one\nassets: [{name: only, kind: sql, sql: SELECT 1}]"
         .getBytes(StandardCharsets.UTF_8), "application/yaml").ok()).isTrue();
   }
@@ -137,7 +103,7 @@ class SamplingConsistencyTest {
     List<String> traceIds = runAll(n);
 
     // The orchestrator's first trace id went to the PUT of the workflow, the next n to the executions.
-    SeededIds replay = new SeededIds(ORCHESTRATOR_SEED);
+    SeededIds replay = new SeededIds(TracedServices.ORCHESTRATOR_SEED);
     List<String> drawn = new ArrayList<>();
     for (int i = 0; i <= n; i++) {
       drawn.add(replay.generateTraceId());
@@ -153,7 +119,7 @@ class SamplingConsistencyTest {
 
     // The worker ends its spans after it records the result: wait until the whole traces arrived.
     await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
-      telemetries.forEach(t -> t.forceFlush(Duration.ofSeconds(5)));
+      services.flush();
       assertThat(traceIdsOf(orchestratorSpans, "orchestrator.enqueue_execution")).isEqualTo(expected);
       assertThat(traceIdsOf(orchestratorSpans, "cloud_tasks.enqueue")).isEqualTo(expected);
       assertThat(traceIdsOf(workerSpans, "worker.execute_workflow")).as("worker sampled ⇔ orchestrator sampled")
@@ -187,7 +153,7 @@ class SamplingConsistencyTest {
         String logs = String.join("", lines);
         assertThat(traceIds).allSatisfy(id -> assertThat(logs).contains("trace_id=" + id));
       });
-      telemetries.forEach(t -> t.forceFlush(Duration.ofSeconds(5)));
+      services.flush();
 
       assertThat(orchestratorSpans.getFinishedSpanItems()).isEmpty();
       assertThat(workerSpans.getFinishedSpanItems()).isEmpty();

@@ -33,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * Servo's real services assembled the way {@code servo orchestrator} and {@code servo worker} are
@@ -108,6 +109,7 @@ final class SecurityStack implements AutoCloseable {
     private String role;
     private boolean cloudTasks;
     private java.util.function.BiFunction<String, String, Optional<String>> waterfall = (id, tenant) -> Optional.empty();
+    private UnaryOperator<ServoStorage> orchestratorStorage = UnaryOperator.identity();
 
     private Builder(String databaseUrl, PostgresTestDatabase postgres) {
       this.databaseUrl = databaseUrl;
@@ -172,12 +174,18 @@ final class SecurityStack implements AutoCloseable {
       return this;
     }
 
+    /** What the orchestrator is given in place of its storage (a test seam around the real one). */
+    Builder orchestratorStorage(UnaryOperator<ServoStorage> value) {
+      this.orchestratorStorage = value;
+      return this;
+    }
+
     SecurityStack start() {
       SecurityStack stack = new SecurityStack(databaseUrl, postgres, env);
       stack.role = role;
       try {
         stack.start(extraExporters, workerExporters, orchestratorExporters, workerOnly, orchestratorOnly, cloudTasks,
-            waterfall);
+            waterfall, orchestratorStorage);
       } catch (RuntimeException | Error e) {
         stack.close();
         throw e;
@@ -188,7 +196,8 @@ final class SecurityStack implements AutoCloseable {
 
   private void start(List<SpanExporter> extra, List<SpanExporter> workerExtra, List<SpanExporter> orchestratorExtra,
       Map<String, String> workerOnly, Map<String, String> orchestratorOnly, boolean withCloudTasks,
-      java.util.function.BiFunction<String, String, Optional<String>> waterfall) {
+      java.util.function.BiFunction<String, String, Optional<String>> waterfall,
+      UnaryOperator<ServoStorage> orchestratorStorage) {
     int workerPort = freePort();
     if (withCloudTasks) {
       cloudTasks = FakeCloudTasks.start();
@@ -231,8 +240,8 @@ final class SecurityStack implements AutoCloseable {
     orchestratorEnv.put("PORT", "0");
     orchestratorEnv.putIfAbsent("SERVO_WORKER_URL", "http://127.0.0.1:" + worker.port());
     storage = services.storage(databaseUrl, orchestratorTelemetry);
-    orchestrator = services.orchestrator(OrchestratorConfig.fromEnvironment(orchestratorEnv), storage,
-        orchestratorEnv, null, orchestratorTelemetry, waterfall);
+    orchestrator = services.orchestrator(OrchestratorConfig.fromEnvironment(orchestratorEnv),
+        orchestratorStorage.apply(storage), orchestratorEnv, null, orchestratorTelemetry, waterfall);
   }
 
   private static int freePort() {

@@ -41,8 +41,8 @@ public final class KeptTraces implements AutoCloseable {
   static final Duration WORKER_PART_GRACE = Duration.ofMinutes(1);
   /** Executions asked about per statement. */
   private static final int CHUNK = 500;
-  /** What a held entry costs beyond its skeleton (map entry, key), and a hand-over part to come. */
-  private static final long ENTRY_BYTES = 240;
+  /** What a held entry costs beyond its skeleton's parts (map entry, key, execution id, the launch). */
+  static final long ENTRY_BYTES = 240;
 
   /** Holds nothing; for a service that does not keep. */
   public static final KeptTraces NONE = new KeptTraces(TraceKeep.DISABLED, null, Duration.ofSeconds(1),
@@ -50,26 +50,22 @@ public final class KeptTraces implements AutoCloseable {
 
   /**
    * A held skeleton, by its trace id; {@code handOverParent} is the part a hand-over's part goes
-   * beneath; {@code executionId} is set once the launch committed (null before).
+   * beneath; {@code executionId} is set once the launch committed (null before); {@code bytes} is
+   * what the budget is charged for it now, which grows with the skeleton.
    */
   static final class Held {
     private final TraceSkeleton skeleton;
-    private final long bytes;
+    private long bytes; // guarded by the KeptTraces
     private final int handOverParent;
     private volatile String executionId;
 
-    Held(TraceSkeleton skeleton, long bytes, int handOverParent) {
+    Held(TraceSkeleton skeleton, int handOverParent) {
       this.skeleton = skeleton;
-      this.bytes = bytes;
       this.handOverParent = handOverParent;
     }
 
     TraceSkeleton skeleton() {
       return skeleton;
-    }
-
-    long bytes() {
-      return bytes;
     }
 
     int handOverParent() {
@@ -118,22 +114,43 @@ public final class KeptTraces implements AutoCloseable {
       return;
     }
     String traceId = skeleton.traceId();
-    long bytes = skeleton.bytes() + ENTRY_BYTES;
-    long budget = keep.config().bufferBytes();
+    Held entry = new Held(skeleton, handOverParent);
     synchronized (this) {
-      // Oldest first: the longest-running executions are the ones given up for room.
-      Iterator<Map.Entry<String, Held>> oldest = held.entrySet().iterator();
-      while (heldBytes + bytes > budget && oldest.hasNext()) {
-        heldBytes -= oldest.next().getValue().bytes();
-        oldest.remove();
-        keep.evicted();
+      // Charged as it is now, and then for each part it gains (the launch's statements, the
+      // hand-over): the skeleton about doubles after this point.
+      entry.bytes = skeleton.chargeGrowthTo(grown -> grew(traceId, entry, grown)) + ENTRY_BYTES;
+      Held previous = held.remove(traceId);
+      if (previous != null) {
+        heldBytes -= previous.bytes;
       }
-      if (heldBytes + bytes > budget) {
-        keep.evicted();
-        return;
-      }
-      Held previous = held.put(traceId, new Held(skeleton, bytes, handOverParent));
-      heldBytes += bytes - (previous == null ? 0 : previous.bytes());
+      held.put(traceId, entry);
+      heldBytes += entry.bytes;
+      withinBudget();
+    }
+  }
+
+  /** {@code entry}, held for {@code traceId}, grew by {@code bytes}: charged as a new hold is. */
+  private synchronized void grew(String traceId, Held entry, long bytes) {
+    if (held.get(traceId) != entry) {
+      return; // given up or forgotten meanwhile
+    }
+    entry.bytes += bytes;
+    heldBytes += bytes;
+    withinBudget();
+  }
+
+  /**
+   * Gives up held skeletons, oldest first, until what is held fits the budget, each counted; the
+   * longest-running executions are the ones given up for room (the one that grew, if it is the
+   * oldest; a new one only if it alone is over the budget).
+   */
+  private void withinBudget() { // guarded by this
+    long budget = keep.config().bufferBytes();
+    Iterator<Map.Entry<String, Held>> oldest = held.entrySet().iterator();
+    while (heldBytes > budget && oldest.hasNext()) {
+      heldBytes -= oldest.next().getValue().bytes;
+      oldest.remove();
+      keep.evicted();
     }
   }
 
@@ -243,7 +260,7 @@ public final class KeptTraces implements AutoCloseable {
   private synchronized Held forget(String traceId) {
     Held h = held.remove(traceId);
     if (h != null) {
-      heldBytes -= h.bytes();
+      heldBytes -= h.bytes;
     }
     return h;
   }

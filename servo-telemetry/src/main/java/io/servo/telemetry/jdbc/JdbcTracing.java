@@ -2,10 +2,8 @@ package io.servo.telemetry.jdbc;
 
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.sdk.trace.data.EventData;
 import io.opentelemetry.sdk.trace.data.StatusData;
-import io.opentelemetry.semconv.ExceptionAttributes;
 import io.servo.telemetry.keep.TraceSkeleton;
 import java.util.List;
 import java.util.Objects;
@@ -56,11 +54,11 @@ public final class JdbcTracing {
   public static TraceSkeleton.Detail failedStatement(String jdbcUrl, String sql, String message, Throwable error) {
     Objects.requireNonNull(sql, "sql");
     Objects.requireNonNull(error, "error");
-    return new FailedStatement(jdbcUrl, sql, message == null ? String.valueOf(error.getMessage()) : message,
-        error.getClass().getName());
+    return new FailedStatement(jdbcUrl, sql, new StatementFailure(error.getClass().getName(),
+        message == null ? String.valueOf(error.getMessage()) : message));
   }
 
-  private record FailedStatement(String jdbcUrl, String sql, String message, String type)
+  private record FailedStatement(String jdbcUrl, String sql, StatementFailure failure)
       implements TraceSkeleton.Detail {
     private StatementSpans.Shape shape() {
       StatementSpans spans = new StatementSpans(OpenTelemetry.noop().getTracer(INSTRUMENTATION_NAME));
@@ -79,14 +77,12 @@ public final class JdbcTracing {
 
     @Override
     public StatusData status() {
-      int newline = message.indexOf('\n');
-      return StatusData.create(StatusCode.ERROR, newline < 0 ? message : message.substring(0, newline) + " …");
+      return failure.status(true);
     }
 
     @Override
     public List<EventData> events(long endEpochNanos) {
-      return List.of(EventData.create(endEpochNanos, "exception", Attributes.of(
-          ExceptionAttributes.EXCEPTION_TYPE, type, ExceptionAttributes.EXCEPTION_MESSAGE, message)));
+      return failure.events(endEpochNanos);
     }
   }
 }

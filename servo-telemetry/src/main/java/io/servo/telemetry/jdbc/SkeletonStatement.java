@@ -7,7 +7,6 @@ import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.sdk.trace.data.EventData;
 import io.opentelemetry.sdk.trace.data.StatusData;
-import io.opentelemetry.semconv.ExceptionAttributes;
 import io.servo.telemetry.keep.TraceSkeleton;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -102,16 +101,11 @@ final class SkeletonStatement implements Span, TraceSkeleton.Detail {
 
   @Override
   public StatusData status() {
-    return error == null ? StatusData.unset() : StatusData.error();
+    return error == null ? StatusData.unset() : StatementFailure.of(error).status(false);
   }
 
   @Override
   public List<EventData> events(long endEpochNanos) {
-    if (error == null) {
-      return List.of();
-    }
-    return List.of(EventData.create(endEpochNanos, "exception", Attributes.of(
-        ExceptionAttributes.EXCEPTION_TYPE, error.getClass().getName(),
-        ExceptionAttributes.EXCEPTION_MESSAGE, String.valueOf(error.getMessage()))));
+    return error == null ? List.of() : StatementFailure.of(error).events(endEpochNanos);
   }
 }

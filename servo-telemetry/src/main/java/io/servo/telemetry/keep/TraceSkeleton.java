@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.LongConsumer;
 
 /**
  * The light record of one service's part of an unsampled trace, kept in case the trace must be
@@ -82,6 +83,7 @@ public final class TraceSkeleton {
   private final long anchorNanoTime;
   private final List<Part> parts = new ArrayList<>(6);
   private int current = -1;
+  private LongConsumer growth; // guarded by this
   private volatile String keptReason;
 
   /**
@@ -125,20 +127,51 @@ public final class TraceSkeleton {
    *     drawn when the trace is kept
    * @return the part's index, for {@link #close}
    */
-  public synchronized int open(String name, SpanKind kind, String spanId) {
-    int index = add(current, name, kind, spanId);
-    current = index;
+  public int open(String name, SpanKind kind, String spanId) {
+    int index;
+    LongConsumer charge;
+    synchronized (this) {
+      index = add(current, name, kind, spanId);
+      current = index;
+      charge = growth;
+    }
+    grew(charge);
     return index;
   }
 
   /** Opens a part beneath {@code parent} without making it current (another thread's work). */
-  public synchronized int openUnder(int parent, String name, SpanKind kind, String spanId) {
-    return add(parent, name, kind, spanId);
+  public int openUnder(int parent, String name, SpanKind kind, String spanId) {
+    int index;
+    LongConsumer charge;
+    synchronized (this) {
+      index = add(parent, name, kind, spanId);
+      charge = growth;
+    }
+    grew(charge);
+    return index;
   }
 
   private int add(int parent, String name, SpanKind kind, String spanId) {
     parts.add(new Part(parent, spanId, name, kind, System.nanoTime()));
     return parts.size() - 1;
+  }
+
+  /**
+   * From now on, each part added is told to {@code budget} as the bytes it adds to {@link #bytes()},
+   * on the thread that added it and outside this skeleton's lock (so the budget may take a lock of
+   * its own and read {@link #bytes()}); returns {@link #bytes()} as it is when that starts, so the
+   * budget charged that plus what it is told is never less than {@link #bytes()}. A skeleton held
+   * while its work goes on grows after it was held: statements, a hand-over.
+   */
+  public synchronized long chargeGrowthTo(LongConsumer budget) {
+    growth = Objects.requireNonNull(budget, "budget");
+    return bytes();
+  }
+
+  private static void grew(LongConsumer charge) {
+    if (charge != null) {
+      charge.accept(PART_BYTES);
+    }
   }
 
   /** Closes part {@code index} now with what is known of it. */
@@ -177,11 +210,16 @@ public final class TraceSkeleton {
    * Notes a statement that ran beneath the current part from {@code startNanoTime} to now; its name
    * and attributes are computed only if the trace is kept.
    */
-  public synchronized void statement(long startNanoTime, Detail detail) {
-    Part part = new Part(current, null, null, SpanKind.CLIENT, startNanoTime);
-    part.endNanoTime = System.nanoTime();
-    part.detail = detail;
-    parts.add(part);
+  public void statement(long startNanoTime, Detail detail) {
+    LongConsumer charge;
+    synchronized (this) {
+      Part part = new Part(current, null, null, SpanKind.CLIENT, startNanoTime);
+      part.endNanoTime = System.nanoTime();
+      part.detail = detail;
+      parts.add(part);
+      charge = growth;
+    }
+    grew(charge);
   }
 
   /** Marks the trace kept, for {@code reason} ({@code error} or {@code slow}). */

@@ -72,7 +72,8 @@ final class SqlScript {
   }
 
   /**
-   * The values of a statement's string literals ({@code '…'}, a doubled quote read as one) and
+   * The values of a statement's string literals ({@code '…'}, a doubled quote read as one; an
+   * escape string {@code E'…'} both as written and with its backslash escapes read) and
    * dollar-quoted bodies, non-empty ones only: what a database's error message may quote back.
    */
   static List<String> literals(String statement) {
@@ -81,7 +82,9 @@ final class SqlScript {
     int n = statement.length();
     while (i < n) {
       char c = statement.charAt(i);
-      if (c == '\'' || c == '"' || c == '`') {
+      if (c == '\'' && isEscapeStringPrefix(statement, i)) {
+        i = escapeString(statement, i, values);
+      } else if (c == '\'' || c == '"' || c == '`') {
         int end = endOfQuoted(statement, i, c);
         if (c == '\'') {
           String value = statement.substring(i + 1, Math.max(i + 1, end - 1)).replace("''", "'");
@@ -103,6 +106,82 @@ final class SqlScript {
       }
     }
     return values;
+  }
+
+  /** Whether the quote at {@code quote} opens a PostgreSQL escape string: {@code E'…'}, the E a word of its own. */
+  private static boolean isEscapeStringPrefix(String s, int quote) {
+    if (quote == 0 || (s.charAt(quote - 1) != 'E' && s.charAt(quote - 1) != 'e')) {
+      return false;
+    }
+    return quote == 1 || !(Character.isLetterOrDigit(s.charAt(quote - 2)) || s.charAt(quote - 2) == '_');
+  }
+
+  /**
+   * Reads the escape string opening at {@code open} into {@code values}, as written and as the
+   * database reads it ({@code \x2d}, {@code \055}, {@code \u002d}, {@code \n}, {@code \'}: its
+   * error quotes the value read); returns the index past its closing quote.
+   */
+  private static int escapeString(String s, int open, List<String> values) {
+    StringBuilder read = new StringBuilder();
+    int n = s.length();
+    int i = open + 1;
+    while (i < n) {
+      char c = s.charAt(i);
+      if (c == '\\' && i + 1 < n) {
+        char e = s.charAt(i + 1);
+        i += 2;
+        switch (e) {
+          case 'b' -> read.append('\b');
+          case 'f' -> read.append('\f');
+          case 'n' -> read.append('\n');
+          case 'r' -> read.append('\r');
+          case 't' -> read.append('\t');
+          case 'x', 'u', 'U' -> {
+            int max = e == 'x' ? 2 : e == 'u' ? 4 : 8;
+            int end = i;
+            while (end < n && end - i < max && Character.digit(s.charAt(end), 16) >= 0) {
+              end++;
+            }
+            if (end == i) {
+              read.append(e);
+            } else {
+              read.appendCodePoint(Integer.parseInt(s.substring(i, end), 16));
+              i = end;
+            }
+          }
+          default -> {
+            if (e >= '0' && e <= '7') {
+              int end = i;
+              while (end < n && end - i < 2 && s.charAt(end) >= '0' && s.charAt(end) <= '7') {
+                end++;
+              }
+              read.appendCodePoint(Integer.parseInt(s.substring(i - 1, end), 8));
+              i = end;
+            } else {
+              read.append(e);
+            }
+          }
+        }
+      } else if (c == '\'') {
+        if (i + 1 < n && s.charAt(i + 1) == '\'') {
+          read.append('\'');
+          i += 2;
+        } else {
+          i++;
+          break;
+        }
+      } else {
+        read.append(c);
+        i++;
+      }
+    }
+    String written = s.substring(open + 1, Math.max(open + 1, i - 1));
+    for (String value : new String[] {written, read.toString()}) {
+      if (!value.isEmpty() && !values.contains(value)) {
+        values.add(value);
+      }
+    }
+    return i;
   }
 
   /** The index just past the closing quote; a doubled quote inside is an escaped one. */

@@ -69,7 +69,8 @@ final class ExecutionSpans implements ExecutionInterceptor {
     Context parent = Context.current();
     if (TraceSampling.isUnsampledTrace(parent)) {
       TraceSkeleton skeleton = TraceSkeleton.fromContext(parent);
-      return skeleton == null ? next.proceed() : notedExecution(skeleton, request, next);
+      return skeleton == null ? next.proceed() : noted(skeleton, WorkerSpans.EXECUTE_WORKFLOW, SpanKind.CONSUMER,
+          request, next, KeptParts.Execution::new);
     }
     Delivery delivery = request.delivery();
     SpanBuilder builder = tracer.spanBuilder(WorkerSpans.EXECUTE_WORKFLOW)
@@ -159,7 +160,8 @@ final class ExecutionSpans implements ExecutionInterceptor {
     Context parent = Context.current();
     if (TraceSampling.isUnsampledTrace(parent)) {
       TraceSkeleton skeleton = TraceSkeleton.fromContext(parent);
-      return skeleton == null ? next.proceed() : notedAsset(skeleton, asset, next);
+      return skeleton == null ? next.proceed() : noted(skeleton, WorkerSpans.EXECUTE_ASSET, SpanKind.INTERNAL,
+          asset, next, KeptParts.AssetRun::new);
     }
     Span span = tracer.spanBuilder(WorkerSpans.EXECUTE_ASSET)
         .setSpanKind(SpanKind.INTERNAL)
@@ -222,28 +224,20 @@ final class ExecutionSpans implements ExecutionInterceptor {
     return reason;
   }
 
-  /** An unsampled delivery's CONSUMER part, noted in its skeleton. */
-  private static ExecutionOutcome notedExecution(TraceSkeleton skeleton, ExecutionRequest request,
-      Proceed<ExecutionOutcome> next) throws InterruptedException {
-    int part = skeleton.open(WorkerSpans.EXECUTE_WORKFLOW, SpanKind.CONSUMER, null);
-    ExecutionOutcome outcome = null;
-    Throwable error = null;
-    try {
-      outcome = next.proceed();
-      return outcome;
-    } catch (InterruptedException | RuntimeException e) {
-      error = e;
-      throw e;
-    } finally {
-      skeleton.close(part, new KeptParts.Execution(request, outcome, error));
-    }
+  /** What a noted part of {@code what} became, from its outcome or error. */
+  @FunctionalInterface
+  private interface PartDetail<W, T> {
+    TraceSkeleton.Detail of(W what, T outcome, Throwable error);
   }
 
-  /** An unsampled asset run, noted in its delivery's skeleton. */
-  private static AssetOutcome notedAsset(TraceSkeleton skeleton, Asset asset, Proceed<AssetOutcome> next)
-      throws InterruptedException {
-    int part = skeleton.open(WorkerSpans.EXECUTE_ASSET, SpanKind.INTERNAL, null);
-    AssetOutcome outcome = null;
+  /**
+   * An unsampled delivery's CONSUMER part or asset run, noted in its skeleton as part {@code name};
+   * its detail holds references only, worked out only if the trace is kept.
+   */
+  private static <W, T> T noted(TraceSkeleton skeleton, String name, SpanKind kind, W what, Proceed<T> next,
+      PartDetail<W, T> detail) throws InterruptedException {
+    int part = skeleton.open(name, kind, null);
+    T outcome = null;
     Throwable error = null;
     try {
       outcome = next.proceed();
@@ -252,7 +246,7 @@ final class ExecutionSpans implements ExecutionInterceptor {
       error = e;
       throw e;
     } finally {
-      skeleton.close(part, new KeptParts.AssetRun(asset, outcome, error));
+      skeleton.close(part, detail.of(what, outcome, error));
     }
   }
 

@@ -33,4 +33,12 @@ class SqlScriptTest {
   void dropsEmptyAndCommentOnlyStatements() {
     assertThat(SqlScript.split(";; -- nothing\n ; /* x */")).isEmpty();
   }
+
+  @Test
+  void literalsAreTheValuesADatabaseMayQuoteBackEscapeStringsAlsoAsRead() {
+    assertThat(SqlScript.literals("SELECT 'it''s', $$body$$, \"ident\" FROM t")).containsExactly("it's", "body");
+    assertThat(SqlScript.literals("SELECT E'hunter2\\x2dSECRET'::int")).contains("hunter2-SECRET");
+    assertThat(SqlScript.literals("SELECT e'a\\055b\\u0063\\'d\\\\'")).contains("a-bc'd\\");
+    assertThat(SqlScript.literals("SELECT type'x'")).containsExactly("x");
+  }
 }
