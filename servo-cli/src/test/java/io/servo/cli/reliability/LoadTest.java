@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Thousands of executions, 32 in flight, traced at 100% into a backend that takes 1 s per request
- * (so the exporter manages at most 512 spans a second, fewer than the executions make on any
- * machine that runs this): all complete, nothing deadlocks, and the heap stays bounded because
+ * in batches of 64 (so the exporter manages at most 64 spans a second, far fewer than the
+ * executions make on any machine that runs this): all complete, nothing deadlocks, and the heap stays bounded because
  * spans the exporter cannot keep up with are dropped and counted instead of queued.
  *
  * <p>{@code -Dservo.heavy=true} runs 20,000 executions with 64 in flight instead.
@@ -66,8 +66,12 @@ class LoadTest {
     servoLogs.setLevel(Level.WARN); // an INFO line per asset would dominate the run
     database = PostgresTestDatabase.create();
     backend = OtlpReceiver.start(OtlpReceiver.Mode.SLOW);
-    // 200 ms was not slow enough: on a loaded machine (about 100 executions/s, 13 spans each) the
-    // exporter kept up and nothing was dropped, which this test then wrongly reported as a failure.
+    // The exporter's pace must be below what any machine that runs this produces, or nothing is
+    // dropped and the test fails by the machine's speed: 200 ms per request kept up at about 100
+    // executions/s, and 1 s with batches of 512 (512 spans/s) kept up at 37 executions/s on a loaded
+    // machine (2026-12-07). Batches of 64 at 1 s a request export at most 64 spans a second, so with
+    // the 2,048-span queue the run drops spans unless it produced its ~26,000 spans at under 5.3
+    // executions/s, when it would take over six minutes.
     backend.slowDelay(Duration.ofSeconds(1));
     backend.keepExports(0); // this JVM's heap is measured: the backend must not hold what it received
     servo = InProcessServo.builder(database.url())
@@ -76,6 +80,7 @@ class LoadTest {
             "SERVO_TRACE_SAMPLE_RATE", "1.0",
             "SERVO_TRACE_EXPORTER", "otlp",
             "SERVO_TRACE_ENDPOINT", backend.endpoint(),
+            "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "64",
             "SERVO_WORKER_THREADS", Integer.toString(IN_FLIGHT)))
         .orchestrator(b -> b.localQueue(q -> q.maxConcurrentDispatches(IN_FLIGHT)))
         .start();
