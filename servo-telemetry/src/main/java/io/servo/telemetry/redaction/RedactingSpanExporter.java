@@ -21,8 +21,9 @@ import java.util.Objects;
  * exception.stacktrace}), link attributes, status descriptions and resource attributes. Dropped
  * counts stay truthful: the number of attributes, events and links recorded is the original's.
  *
- * <p>On a database span, the values a database's error message quotes ({@code exception.message}
- * and {@code exception.stacktrace}) are replaced by {@code ?} like the statement's literals.
+ * <p>On a database span, the values a database's error message quotes ({@code exception.message},
+ * {@code exception.stacktrace} and the status description) are replaced by {@code ?} like the
+ * statement's literals.
  *
  * <p>Then control characters are escaped in all the same places ({@link ControlCharacters}; line
  * breaks are kept only in stack traces and SQL text): instrumentation copies request data such as
@@ -90,7 +91,7 @@ public final class RedactingSpanExporter implements SpanExporter {
         ? span.getEvents()
         : redactEvents(span.getEvents(), isDatabaseSpan(span.getAttributes()));
     List<LinkData> links = redactLinks(span.getLinks());
-    StatusData status = redactStatus(span.getStatus());
+    StatusData status = redactStatus(span.getStatus(), span.getAttributes());
     Resource resource = redactResource(span.getResource());
     if (name == span.getName() && attributes == span.getAttributes()
         && events == span.getEvents() && links == span.getLinks()
@@ -163,9 +164,18 @@ public final class RedactingSpanExporter implements SpanExporter {
     return out == null ? links : out;
   }
 
-  private StatusData redactStatus(StatusData status) {
+  /**
+   * A database span's status description is the first line of the database's error, which quotes
+   * values like {@code exception.message} does: they go the same way. The worker masks a failed
+   * statement's values before they reach a span; this is the exporters' own layer under that.
+   */
+  private StatusData redactStatus(StatusData status, Attributes spanAttributes) {
     String description = status.getDescription();
-    String redacted = ControlCharacters.escape(redactor.redact(description));
+    if (description.isEmpty()) {
+      return status;
+    }
+    String withoutValues = isDatabaseSpan(spanAttributes) ? SqlText.removeErrorValues(description) : description;
+    String redacted = ControlCharacters.escape(redactor.redact(withoutValues));
     return redacted == description ? status : StatusData.create(status.getStatusCode(), redacted);
   }
 

@@ -50,6 +50,32 @@ class DatabaseErrorValuesTest {
   }
 
   @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "ERROR: invalid input syntax for type integer: \"hunter2-SECRET\" | ERROR: invalid input syntax for type integer: \"?\"",
+      "ERROR: duplicate key value violates unique constraint \"users_email\""
+          + " | ERROR: duplicate key value violates unique constraint \"?\"",
+  })
+  void aDatabaseSpansStatusDescriptionLosesTheValuesItsErrorQuotes(String description, String expected) {
+    SpanData span = TestSpanData.builder().setSpanContext(CONTEXT).setName("SELECT").setKind(SpanKind.CLIENT)
+        .setStartEpochNanos(1).setEndEpochNanos(2).setHasEnded(true)
+        .setAttributes(Attributes.of(AttributeKey.stringKey("db.system.name"), "postgresql"))
+        .setStatus(StatusData.create(io.opentelemetry.api.trace.StatusCode.ERROR, description)).build();
+
+    assertThat(export(span).getStatus().getDescription()).isEqualTo(expected);
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {"asset \"a\" failed", "ERROR: no value \"x\""})
+  void otherSpansKeepTheirStatusDescriptions(String description) {
+    SpanData span = TestSpanData.builder().setSpanContext(CONTEXT).setName("a").setKind(SpanKind.INTERNAL)
+        .setStartEpochNanos(1).setEndEpochNanos(2).setHasEnded(true)
+        .setAttributes(Attributes.of(AttributeKey.stringKey("servo.asset.name"), "a"))
+        .setStatus(StatusData.create(io.opentelemetry.api.trace.StatusCode.ERROR, description)).build();
+
+    assertThat(export(span).getStatus().getDescription()).isEqualTo(description);
+  }
+
+  @ParameterizedTest
   @CsvSource(delimiter = '|', value = {"asset \"a\" failed", "ERROR: no value \"x\""})
   void otherSpansKeepTheirExceptionMessages(String message) {
     SpanData exported = export(span(Attributes.of(AttributeKey.stringKey("servo.asset.name"), "a"), message));
