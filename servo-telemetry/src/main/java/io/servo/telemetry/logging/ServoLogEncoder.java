@@ -114,9 +114,10 @@ public final class ServoLogEncoder extends EncoderBase<ILoggingEvent> {
 
   /**
    * The line's UTF-8 bytes, copied straight from the builder when it is ASCII (nearly every line):
-   * {@code toString().getBytes(UTF_8)} copies the line twice. Measured with {@code ./servo bench
-   * --warmup-curve}: the trace fields make a line about 60 bytes longer, which that second copy
-   * paid again on every line, some 0.5 KB of an unsampled execution's 8 lines.
+   * {@code toString().getBytes(UTF_8)} copies the line twice. The trace fields make a line about 60
+   * bytes longer, and the String copy alone was 1.7 KB of the worker's lines per execution with
+   * tracing disabled and 2.5 KB at 1% sampling (JFR of {@code ./servo bench --warmup-curve a|b
+   * --jfr}, 2026-12-07).
    */
   static byte[] utf8(CharSequence line) {
     int length = line.length();

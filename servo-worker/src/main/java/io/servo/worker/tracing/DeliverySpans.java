@@ -8,6 +8,7 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
+import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.instrumentation.api.instrumenter.Instrumenter;
 import io.servo.core.task.TaskPayload;
@@ -19,7 +20,6 @@ import io.servo.telemetry.keep.TraceSkeleton;
 import io.servo.telemetry.propagation.MapCarrier;
 import io.servo.telemetry.propagation.ServoTraceContextPropagator;
 import io.servo.worker.http.DeliveryObserver;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -123,13 +123,28 @@ final class DeliverySpans implements DeliveryObserver {
     if (trace.isEmpty()) {
       return Context.root();
     }
-    Map<String, String> fields = new HashMap<>(4);
-    fields.put(ServoTraceContextPropagator.TRACEPARENT, trace.traceparent());
-    if (trace.tracestate() != null) {
-      fields.put(ServoTraceContextPropagator.TRACESTATE, trace.tracestate());
-    }
-    return MapCarrier.extract(propagator, Context.root(), fields);
+    return propagator.extract(Context.root(), trace, SIGNED_FIELDS);
   }
+
+  /**
+   * A signed context's two fields, read where they are rather than copied into a map first (a
+   * HashMap, its table and nodes: about 0.15 KB of every delivery).
+   */
+  private static final TextMapGetter<TraceMetadata> SIGNED_FIELDS = new TextMapGetter<>() {
+    @Override
+    public Iterable<String> keys(TraceMetadata trace) {
+      return List.of(ServoTraceContextPropagator.TRACEPARENT, ServoTraceContextPropagator.TRACESTATE);
+    }
+
+    @Override
+    public String get(TraceMetadata trace, String key) {
+      if (trace == null) {
+        return null;
+      }
+      return ServoTraceContextPropagator.TRACEPARENT.equalsIgnoreCase(key) ? trace.traceparent()
+          : ServoTraceContextPropagator.TRACESTATE.equalsIgnoreCase(key) ? trace.tracestate() : null;
+    }
+  };
 
   /** The W3C header's context when it is valid and not the parent; without its trace state. */
   private SpanContext frontEnd(TraceHeaders headers, SpanContext parent) {
