@@ -28,7 +28,7 @@ import java.util.Set;
 public final class BenchCommand {
   private static final String USAGE = """
       usage: ./servo bench [--thorough] [--micro-only | --e2e-only | --coldstart-only] [--jfr] [--configurations L,L]
-             ./servo bench --warmup-curve LABEL
+             ./servo bench --warmup-curve LABEL [--jfr]
         --thorough        more slices, longer iterations, children warmed until the JIT is quiet,
                           25 rounds of cold starts (about an hour)
         --micro-only      only the JMH microbenchmarks
@@ -40,7 +40,8 @@ public final class BenchCommand {
         --jfr             record end-to-end configurations (a), (b) and (c) with JFR into servo-bench/target/bench/servo-{a,b,c}.jfr
         --warmup-curve L  only one child of end-to-end configuration L (a, a2, b, bk, c, d, e) under load for 240 s:
                           CPU per execution, the JIT's share of it and allocation per execution, per 10 s window
-                          (no execution fails there; in the end-to-end benchmark one in 20 does)
+                          (no execution fails there; in the end-to-end benchmark one in 20 does);
+                          with --jfr the child is recorded into servo-bench/target/bench/warmup-LABEL.jfr
       PostgreSQL: SERVO_BENCH_POSTGRES_URL (default jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres);
       a database is created per end-to-end configuration and one for the cold starts, all dropped at the end.
       """;
@@ -54,13 +55,21 @@ public final class BenchCommand {
     boolean coldStart = true;
     boolean jfr = false;
     if (args.length > 0 && args[0].equals("--warmup-curve")) {
-      Configuration configuration = args.length == 2 ? Configuration.byLabel(args[1]).orElse(null) : null;
+      boolean record = args.length == 3 && args[2].equals("--jfr");
+      Configuration configuration = args.length == 2 || record
+          ? Configuration.byLabel(args[1]).orElse(null) : null;
       if (configuration == null) {
         System.err.print("servo bench: --warmup-curve takes one configuration's label (a, a2, b, bk, c, d, e), not '"
             + String.join(" ", Arrays.copyOfRange(args, 1, args.length)) + "'\n" + USAGE);
         System.exit(2);
       }
-      WarmupCurve.run(configuration, Duration.ofSeconds(240), Duration.ofSeconds(10), System.out);
+      Path recording = null;
+      if (record) {
+        Path results = Path.of(System.getenv().getOrDefault("SERVO_HOME", "."), "servo-bench", "target", "bench");
+        Files.createDirectories(results);
+        recording = results.resolve("warmup-" + configuration.label() + ".jfr").toAbsolutePath().normalize();
+      }
+      WarmupCurve.run(configuration, Duration.ofSeconds(240), Duration.ofSeconds(10), recording, System.out);
       return;
     }
     Set<Configuration> configurations = EnumSet.allOf(Configuration.class);

@@ -4,6 +4,7 @@ import io.servo.testing.otlp.OtlpReceiver;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.http.HttpClient;
+import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -27,8 +28,11 @@ public final class WarmupCurve {
   /**
    * Runs {@code configuration}'s child for {@code length}, one line per {@code window}. The child is
    * stopped and its database dropped at the end, also on Ctrl-C.
+   *
+   * @param recording where the child's JFR recording goes (the {@code profile} settings), or null
    */
-  public static void run(Configuration configuration, Duration length, Duration window, PrintStream log)
+  public static void run(Configuration configuration, Duration length, Duration window, Path recording,
+      PrintStream log)
       throws IOException, InterruptedException, SQLException {
     String name = "servo_bench_" + UUID.randomUUID().toString().substring(0, 8) + "_warmup";
     HttpClient client = EndToEndBenchmark.driverClient();
@@ -43,7 +47,9 @@ public final class WarmupCurve {
       try {
         BenchDatabase database = BenchDatabase.create(EndToEndBenchmark.postgresServer(), name);
         databases.put(configuration, database);
-        ServedProcess child = ServedProcess.start(configuration, List.of("-Xmx1g"), Javaagent.locate(),
+        List<String> options = recording == null ? List.of("-Xmx1g") : List.of("-Xmx1g",
+            "-XX:StartFlightRecording=filename=" + recording + ",settings=profile,dumponexit=true");
+        ServedProcess child = ServedProcess.start(configuration, options, Javaagent.locate(),
             database.url(), receiver.tracesEndpoint(configuration.label()), hook.url(), client);
         children.put(configuration, child);
         EndToEndBenchmark.deploy(client, child.orchestrator, hook.url());

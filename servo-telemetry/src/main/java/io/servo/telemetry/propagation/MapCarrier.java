@@ -71,17 +71,21 @@ public final class MapCarrier {
           if (headers == null || key == null) {
             return Collections.emptyIterator();
           }
-          List<String> values = new ArrayList<>();
+          // Most requests carry no trace header: no list until one is found.
+          List<String> values = null;
           for (Map.Entry<String, List<String>> entry : headers.entrySet()) {
             if (key.equalsIgnoreCase(entry.getKey()) && entry.getValue() != null) {
               for (String value : entry.getValue()) {
                 if (value != null) {
+                  if (values == null) {
+                    values = new ArrayList<>(2);
+                  }
                   values.add(value);
                 }
               }
             }
           }
-          return values.iterator();
+          return values == null ? Collections.emptyIterator() : values.iterator();
         }
       };
 

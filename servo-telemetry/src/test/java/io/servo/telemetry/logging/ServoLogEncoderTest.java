@@ -103,6 +103,18 @@ class ServoLogEncoderTest {
     }
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"text", "json"})
+  void linesBeyondAsciiAreUtf8(String format) {
+    Logger logger = logger(format, null);
+    logger.info("Zürich → 東京 {}", "😀");
+    logger.info("plain ascii");
+
+    String[] lines = out().split("\\R");
+    assertThat(lines[0]).contains("Zürich → 東京 😀");
+    assertThat(lines[1]).contains("plain ascii");
+  }
+
   @Test
   void withoutASpanTheIdsArePresentAndEmpty() {
     logger("json", "acme").info("plain");

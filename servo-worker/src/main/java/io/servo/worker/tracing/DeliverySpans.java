@@ -8,6 +8,7 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
+import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.instrumentation.api.instrumenter.Instrumenter;
 import io.servo.core.task.TaskPayload;
@@ -19,7 +20,6 @@ import io.servo.telemetry.keep.TraceSkeleton;
 import io.servo.telemetry.propagation.MapCarrier;
 import io.servo.telemetry.propagation.ServoTraceContextPropagator;
 import io.servo.worker.http.DeliveryObserver;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -57,7 +57,7 @@ final class DeliverySpans implements DeliveryObserver {
 
   @Override
   public Observation start(HttpExchange exchange, TaskPayload payload) {
-    Headers headers = exchange.getRequestHeaders();
+    TraceHeaders headers = TraceHeaders.of(exchange.getRequestHeaders());
     Context parent = parent(payload.trace(), headers);
     if (TraceSampling.isUnsampledTrace(parent)) {
       // Not sampled where the trace began: nothing here is recorded, but the work runs in that trace.
@@ -110,10 +110,8 @@ final class DeliverySpans implements DeliveryObserver {
     };
   }
 
-  private Context parent(TraceMetadata trace, Headers headers) {
-    // The first values, as the authenticator verified them (it looks headers up with getFirst).
-    Context signedHeaders = extract(new TraceMetadata(headers.getFirst(TaskSignature.TRACEPARENT_HEADER),
-        headers.getFirst(TaskSignature.TRACESTATE_HEADER)));
+  private Context parent(TraceMetadata trace, TraceHeaders headers) {
+    Context signedHeaders = extract(headers.signed());
     if (isValid(signedHeaders)) {
       return signedHeaders;
     }
@@ -125,21 +123,36 @@ final class DeliverySpans implements DeliveryObserver {
     if (trace.isEmpty()) {
       return Context.root();
     }
-    Map<String, String> fields = new HashMap<>(4);
-    fields.put(ServoTraceContextPropagator.TRACEPARENT, trace.traceparent());
-    if (trace.tracestate() != null) {
-      fields.put(ServoTraceContextPropagator.TRACESTATE, trace.tracestate());
-    }
-    return MapCarrier.extract(propagator, Context.root(), fields);
+    return propagator.extract(Context.root(), trace, SIGNED_FIELDS);
   }
 
+  /**
+   * A signed context's two fields, read where they are rather than copied into a map first (a
+   * HashMap, its table and nodes: about 0.15 KB of every delivery).
+   */
+  private static final TextMapGetter<TraceMetadata> SIGNED_FIELDS = new TextMapGetter<>() {
+    @Override
+    public Iterable<String> keys(TraceMetadata trace) {
+      return List.of(ServoTraceContextPropagator.TRACEPARENT, ServoTraceContextPropagator.TRACESTATE);
+    }
+
+    @Override
+    public String get(TraceMetadata trace, String key) {
+      if (trace == null) {
+        return null;
+      }
+      return ServoTraceContextPropagator.TRACEPARENT.equalsIgnoreCase(key) ? trace.traceparent()
+          : ServoTraceContextPropagator.TRACESTATE.equalsIgnoreCase(key) ? trace.tracestate() : null;
+    }
+  };
+
   /** The W3C header's context when it is valid and not the parent; without its trace state. */
-  private SpanContext frontEnd(Headers headers, SpanContext parent) {
-    List<String> values = headers.get(ServoTraceContextPropagator.TRACEPARENT);
+  private SpanContext frontEnd(TraceHeaders headers, SpanContext parent) {
+    List<String> values = headers.w3cTraceparent();
     if (values == null) {
       return null;
     }
-    if (values.size() == 1 && values.get(0).equals(headers.getFirst(TaskSignature.TRACEPARENT_HEADER))) {
+    if (values.size() == 1 && values.get(0).equals(headers.signed().traceparent())) {
       return null; // the signed header's own value, untouched on the way: nothing to parse or link
     }
     Map<String, List<String>> fields =
@@ -153,6 +166,37 @@ final class DeliverySpans implements DeliveryObserver {
     }
     return SpanContext.createFromRemoteParent(header.getTraceId(), header.getSpanId(),
         header.getTraceFlags(), TraceState.getDefault());
+  }
+
+  /**
+   * Servo's signed trace headers (their first values, as the authenticator verified them with
+   * {@code getFirst}) and every W3C {@code traceparent}, found in one pass over the request's
+   * headers. {@link Headers#getFirst} and {@link Headers#get} normalize the name they are given into
+   * a new string (and a char array) on every call: the four lookups this replaces made about 0.4 KB
+   * of each delivery, by object sizes; this pass makes an iterator.
+   */
+  private record TraceHeaders(TraceMetadata signed, List<String> w3cTraceparent) {
+    static TraceHeaders of(Headers headers) {
+      String traceparent = null;
+      String tracestate = null;
+      List<String> w3c = null;
+      // The JDK's Headers keeps one entry per name, whatever its case.
+      for (Map.Entry<String, List<String>> header : headers.entrySet()) {
+        String name = header.getKey();
+        if (name.equalsIgnoreCase(TaskSignature.TRACEPARENT_HEADER)) {
+          traceparent = first(header.getValue());
+        } else if (name.equalsIgnoreCase(TaskSignature.TRACESTATE_HEADER)) {
+          tracestate = first(header.getValue());
+        } else if (name.equalsIgnoreCase(ServoTraceContextPropagator.TRACEPARENT)) {
+          w3c = header.getValue();
+        }
+      }
+      return new TraceHeaders(new TraceMetadata(traceparent, tracestate), w3c);
+    }
+
+    private static String first(List<String> values) {
+      return values == null || values.isEmpty() ? null : values.get(0);
+    }
   }
 
   private static boolean isValid(Context context) {
