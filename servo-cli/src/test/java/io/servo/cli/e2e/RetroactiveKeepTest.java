@@ -264,6 +264,49 @@ class RetroactiveKeepTest {
   }
 
   @Test
+  void aDeliveryWhoseSkeletonOutgrowsTheBudgetIsGivenUpCountedAndNotMarkedKept() throws Exception {
+    // Each service has a budget of its own, at least 16 KiB: room for the orchestrator's one held
+    // request (about 1.3 KB) and the worker's "bad" (two assets, 800 B), but not for a delivery of
+    // 130 assets (about 17 KB by the estimate): the worker reserves 1 KiB up front and the rest part
+    // by part, until the budget refuses. It used to reserve the 1 KiB only, and kept it.
+    start(Map.of("SERVO_TRACE_KEEP_BUFFER_BYTES", "16384"), Clock.systemUTC(), "SELECT 1");
+    StringBuilder yaml = new StringBuilder("workflow: long\nassets:\n  - {name: a0, kind: sql, sql: SELECT 1}\n");
+    for (int i = 1; i < 129; i++) {
+      yaml.append("  - {name: a").append(i).append(", kind: sql, sql: SELECT 1, depends_on: [a").append(i - 1)
+          .append("]}\n");
+    }
+    yaml.append("  - {name: divide, kind: sql, sql: 'SELECT 1/0', depends_on: [a128]}\n");
+    define("long", yaml.toString());
+
+    String shortTrace = runOne("bad");
+    // Exported, the orchestrator holds nothing of it any more: the next request has the budget alone.
+    flushUntil(() -> assertThat(byTrace(allSpans())).containsKey(shortTrace));
+    String longTrace = runOne("long");
+
+    TraceKeep worker = TraceKeep.of(workerTelemetry.openTelemetry());
+    assertThat(headSampled(List.of(shortTrace, longTrace))).as("neither is head-sampled (seeded ids)").isEmpty();
+    Thread.sleep(3_000); // two polls of the orchestrator: the long one's trace would be exported by now
+    services.flush();
+    assertThat(byTrace(allSpans()).keySet()).containsExactly(shortTrace);
+    assertWhole(shortTrace, byTrace(allSpans()).get(shortTrace));
+    assertThat(worker.overBudgetTraces()).as("the long delivery's skeleton, given up").isEqualTo(1);
+    assertThat(api.get("v1/executions/" + executionOfTrace.get(longTrace)).body().has("trace_kept")).isFalse();
+    assertThat(api.get("v1/executions/" + executionOfTrace.get(shortTrace)).body().path("trace_kept").asText())
+        .isEqualTo("error");
+  }
+
+  /** Runs one execution of {@code workflow} to its end; returns its trace id. */
+  private String runOne(String workflow) throws Exception {
+    var body = api.post("v1/workflows/" + workflow + "/executions", null).body();
+    String executionId = body.path("execution_id").asText();
+    executionOfTrace.put(body.path("trace_id").asText(), executionId);
+    await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200)).until(() ->
+        java.util.Set.of("succeeded", "failed").contains(
+            api.get("v1/executions/" + executionId).body().path("state").asText().toLowerCase(java.util.Locale.ROOT)));
+    return body.path("trace_id").asText();
+  }
+
+  @Test
   void aRequestThatFailsAuthenticationStartsNothingAndKeepsNothing() throws Exception {
     start(Map.of("SERVO_API_TOKENS", "default:" + TOKEN), Clock.systemUTC(), "SELECT 1");
     ApiClient forged = new ApiClient(base, "tok-default-0123456789abcdeX");

@@ -85,6 +85,7 @@ public final class TraceSkeleton {
   private int current = -1;
   private LongConsumer growth; // guarded by this
   private volatile String keptReason;
+  private volatile boolean abandoned;
 
   /**
    * @param traceId the trace the parts belong to
@@ -131,6 +132,9 @@ public final class TraceSkeleton {
     int index;
     LongConsumer charge;
     synchronized (this) {
+      if (abandoned) {
+        return -1;
+      }
       index = add(current, name, kind, spanId);
       current = index;
       charge = growth;
@@ -144,6 +148,9 @@ public final class TraceSkeleton {
     int index;
     LongConsumer charge;
     synchronized (this) {
+      if (abandoned) {
+        return -1;
+      }
       index = add(parent, name, kind, spanId);
       charge = growth;
     }
@@ -176,6 +183,9 @@ public final class TraceSkeleton {
 
   /** Closes part {@code index} now with what is known of it. */
   public synchronized void close(int index, Attributes attributes, StatusData status, List<EventData> events) {
+    if (index < 0) {
+      return; // opened after the skeleton was abandoned
+    }
     Part part = parts.get(index);
     part.endNanoTime = System.nanoTime();
     part.attributes = attributes;
@@ -188,6 +198,9 @@ public final class TraceSkeleton {
 
   /** Closes part {@code index} now; what it became is worked out only if the trace is kept. */
   public synchronized void close(int index, Detail detail) {
+    if (index < 0) {
+      return; // opened after the skeleton was abandoned
+    }
     Part part = parts.get(index);
     part.endNanoTime = System.nanoTime();
     part.detail = detail;
@@ -213,6 +226,9 @@ public final class TraceSkeleton {
   public void statement(long startNanoTime, Detail detail) {
     LongConsumer charge;
     synchronized (this) {
+      if (abandoned) {
+        return;
+      }
       Part part = new Part(current, null, null, SpanKind.CLIENT, startNanoTime);
       part.endNanoTime = System.nanoTime();
       part.detail = detail;
@@ -222,14 +238,27 @@ public final class TraceSkeleton {
     grew(charge);
   }
 
-  /** Marks the trace kept, for {@code reason} ({@code error} or {@code slow}). */
+  /** Marks the trace kept, for {@code reason} ({@code error} or {@code slow}); ignored once abandoned. */
   public void keep(String reason) {
     keptReason = Objects.requireNonNull(reason, "reason");
   }
 
-  /** Why the trace is kept, or null while it is not. */
+  /** Why the trace is kept, or null while it is not (and always once it is abandoned). */
   public String keptReason() {
-    return keptReason;
+    return abandoned ? null : keptReason;
+  }
+
+  /**
+   * Gives this skeleton up (its memory budget refused a part): it notes nothing more, and the trace
+   * will not be kept, so no execution records a kept trace that nobody can export whole.
+   */
+  public void abandon() {
+    abandoned = true;
+  }
+
+  /** Whether {@link #abandon} gave this skeleton up. */
+  public boolean abandoned() {
+    return abandoned;
   }
 
   /** About how many bytes this skeleton holds on the heap. */

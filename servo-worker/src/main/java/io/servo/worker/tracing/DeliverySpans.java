@@ -41,7 +41,11 @@ import org.slf4j.LoggerFactory;
  */
 final class DeliverySpans implements DeliveryObserver {
   private static final Logger log = LoggerFactory.getLogger(DeliverySpans.class);
-  /** What one delivery's skeleton holds at most, about: its parts and a few failed statements. */
+  /**
+   * What a delivery reserves of the keep budget before it notes anything: a skeleton of about six
+   * parts. A workflow with more assets reserves the rest part by part as it runs ({@link
+   * SkeletonCharge}).
+   */
   static final long SKELETON_BYTES = 1024;
 
   private final Instrumenter<DeliveryRequest, Integer> instrumenter;
@@ -89,6 +93,7 @@ final class DeliverySpans implements DeliveryObserver {
   private Observation noted(Context parent, TaskPayload payload) {
     SpanContext producer = Span.fromContext(parent).getSpanContext();
     TraceSkeleton skeleton = new TraceSkeleton(producer.getTraceId(), producer.getSpanId(), false);
+    SkeletonCharge charge = new SkeletonCharge(keep, skeleton, SKELETON_BYTES);
     int part = skeleton.open(KeptParts.Delivery.NAME, SpanKind.SERVER, null);
     Scope scope = skeleton.storeIn(parent).makeCurrent();
     return status -> {
@@ -105,9 +110,46 @@ final class DeliverySpans implements DeliveryObserver {
         log.warn("execution {}: the worker's part of its kept trace could not be recorded ({})",
             payload.executionId(), e.getClass().getSimpleName());
       } finally {
-        keep.release(SKELETON_BYTES);
+        keep.release(charge.reserved());
       }
     };
+  }
+
+  /**
+   * What a delivery's skeleton has taken of the keep budget: {@code reserved} up front, then each
+   * part it gains beyond that, as it gains it. When the budget refuses a part the skeleton is
+   * abandoned (counted as over budget): the execution's trace will not be kept, rather than kept
+   * with memory nobody accounted for. Parts may be added from the threads of parallel assets.
+   */
+  private static final class SkeletonCharge implements java.util.function.LongConsumer {
+    private final TraceKeep keep;
+    private final TraceSkeleton skeleton;
+    private long reserved; // guarded by this
+    private long used; // guarded by this
+
+    SkeletonCharge(TraceKeep keep, TraceSkeleton skeleton, long reserved) {
+      this.keep = keep;
+      this.skeleton = skeleton;
+      this.reserved = reserved;
+      accept(skeleton.chargeGrowthTo(this));
+    }
+
+    @Override
+    public synchronized void accept(long bytes) {
+      used += bytes;
+      if (used > reserved && !skeleton.abandoned()) {
+        long more = used - reserved;
+        if (keep.reserve(more)) {
+          reserved += more;
+        } else {
+          skeleton.abandon();
+        }
+      }
+    }
+
+    synchronized long reserved() {
+      return reserved;
+    }
   }
 
   private Context parent(TraceMetadata trace, TraceHeaders headers) {

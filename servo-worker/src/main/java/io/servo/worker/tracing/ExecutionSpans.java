@@ -217,7 +217,7 @@ final class ExecutionSpans implements ExecutionInterceptor {
     }
     String reason = keep.reason(end != ExecutionState.SUCCEEDED,
         createdAt == null ? null : Duration.between(createdAt, clock.instant()));
-    if (reason == null || !keep.admit()) {
+    if (reason == null || skeleton.abandoned() || !keep.admit()) {
       return null;
     }
     skeleton.keep(reason);
