@@ -164,19 +164,12 @@ public final class ServoUnderTest {
   }
 
   /**
-   * The CPU time of the JVM's JIT compiler threads ({@code C1 CompilerThre…}, {@code C2
-   * CompilerThre…}) from {@code /proc/self/task/TID/stat}, in nanoseconds; 0 where there is no
-   * {@code /proc}. {@code CompilationMXBean} is no help: it counts the compilers' elapsed time, which
-   * on a busy machine includes the time they waited for a CPU. A compiler thread that ended since the
-   * last reading is missing (the JVM retires idle ones), so a window's figure can only be too low.
-   */
-  static long compilerCpuNanos() {
-    return jitAndGcCpuNanos()[0];
-  }
-
-  /**
-   * {JIT compiler threads' CPU, garbage collector's CPU} in nanoseconds, from one pass over {@code
-   * /proc/self/task/TID/stat}; zeros where there is no {@code /proc}. The collector's threads are
+   * {JIT compiler threads' CPU, garbage collector's CPU} in nanoseconds, from one pass over the
+   * threads of {@code /proc/self/task} ({@link ProcCpu}); zeros where there is no {@code /proc}. The
+   * compiler threads are {@code C1 CompilerThre…} and {@code C2 CompilerThre…}; {@code
+   * CompilationMXBean} is no help: it counts their elapsed time, which on a busy machine includes the
+   * time they waited for a CPU, and a compiler thread the JVM retired since the last reading is
+   * missing, so a window's figure can only be too low. The collector's threads are
    * G1's ({@code GC Thread#N}, {@code G1 …}) and the {@code VM Thread}, which runs the collections'
    * safepoint operations. {@code GarbageCollectorMXBean} is no help here either: it counts pause
    * time, not CPU, and nothing of the concurrent threads.

@@ -129,29 +129,29 @@ public final class TraceSkeleton {
    * @return the part's index, for {@link #close}
    */
   public int open(String name, SpanKind kind, String spanId) {
-    int index;
-    LongConsumer charge;
-    synchronized (this) {
-      if (abandoned) {
-        return -1;
-      }
-      index = add(current, name, kind, spanId);
-      current = index;
-      charge = growth;
-    }
-    grew(charge);
-    return index;
+    return opened(-1, name, kind, spanId, true);
   }
 
   /** Opens a part beneath {@code parent} without making it current (another thread's work). */
   public int openUnder(int parent, String name, SpanKind kind, String spanId) {
+    return opened(parent, name, kind, spanId, false);
+  }
+
+  /**
+   * Adds a part beneath {@code parent}, or beneath the current part when {@code becomesCurrent}
+   * (it then becomes current), and tells the budget; -1 once the skeleton is abandoned.
+   */
+  private int opened(int parent, String name, SpanKind kind, String spanId, boolean becomesCurrent) {
     int index;
     LongConsumer charge;
     synchronized (this) {
       if (abandoned) {
         return -1;
       }
-      index = add(parent, name, kind, spanId);
+      index = add(becomesCurrent ? current : parent, name, kind, spanId);
+      if (becomesCurrent) {
+        current = index;
+      }
       charge = growth;
     }
     grew(charge);
