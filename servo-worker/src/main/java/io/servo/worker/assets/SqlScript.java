@@ -142,10 +142,13 @@ final class SqlScript {
             while (end < n && end - i < max && Character.digit(s.charAt(end), 16) >= 0) {
               end++;
             }
-            if (end == i) {
+            // Eight hex digits may be no code point (\UFFFFFFFF): the database refuses those, and
+            // they are kept as written rather than failing the error's masking.
+            long codePoint = end == i ? -1 : Long.parseLong(s, i, end, 16);
+            if (codePoint < 0 || codePoint > Character.MAX_CODE_POINT) {
               read.append(e);
             } else {
-              read.appendCodePoint(Integer.parseInt(s.substring(i, end), 16));
+              read.appendCodePoint((int) codePoint);
               i = end;
             }
           }

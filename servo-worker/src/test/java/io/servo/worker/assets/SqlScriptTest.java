@@ -41,4 +41,13 @@ class SqlScriptTest {
     assertThat(SqlScript.literals("SELECT e'a\\055b\\u0063\\'d\\\\'")).contains("a-bc'd\\");
     assertThat(SqlScript.literals("SELECT type'x'")).containsExactly("x");
   }
+
+  @Test
+  void anEscapeThatIsNoCodePointIsKeptAsWrittenNotAFailure() {
+    // A tenant's statement PostgreSQL refuses ("invalid Unicode escape value"); its error is masked
+    // with these literals, which used to throw NumberFormatException and IllegalArgumentException.
+    assertThat(SqlScript.literals("SELECT E'a\\UFFFFFFFFb'")).contains("a\\UFFFFFFFFb");
+    assertThat(SqlScript.literals("SELECT E'\\U00110000'")).contains("\\U00110000");
+    assertThat(SqlScript.literals("SELECT E'\\U0010FFFF'")).contains(new String(Character.toChars(0x10FFFF)));
+  }
 }
