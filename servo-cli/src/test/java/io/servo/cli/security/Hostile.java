@@ -7,8 +7,8 @@ import java.util.Locale;
 import java.util.Random;
 
 /**
- * Seeded generators of hostile input. Every fuzz test prints its seed; {@code
- * -Dservo.fuzz.seed=N} replays it. {@code -Dservo.fuzz.factor=F} scales the iterations, and
+ * Seeded generators of hostile input. Every fuzz test prints its seed (fixed per test unless
+ * {@code -Dservo.fuzz.seed=random}); {@code -Dservo.fuzz.seed=N} replays it. {@code -Dservo.fuzz.factor=F} scales the iterations, and
  * {@code -Dservo.heavy=true} runs five times as many.
  */
 final class Hostile {
@@ -32,13 +32,27 @@ final class Hostile {
     this.random = new Random(seed);
   }
 
-  /** The seed of this run: {@code -Dservo.fuzz.seed} or a fresh one, printed so a failure can be replayed. */
+  /**
+   * The seed of this run, printed so a failure can be replayed: {@code -Dservo.fuzz.seed=N}, or
+   * {@code -Dservo.fuzz.seed=random} for a fresh one (to hunt for new defects), or else a fixed
+   * seed per test, so that {@code mvn verify} is the same run every time and cannot fail by chance.
+   */
   static long seed(String test) {
-    String configured = System.getProperty("servo.fuzz.seed");
-    long seed = configured == null || configured.isBlank() ? new java.security.SecureRandom().nextLong()
-        : Long.parseLong(configured.trim());
+    String configured = System.getProperty("servo.fuzz.seed", "").trim();
+    long seed = configured.isEmpty() ? fixedSeed(test)
+        : configured.equals("random") ? new java.security.SecureRandom().nextLong()
+        : Long.parseLong(configured);
     System.out.println(test + ": fuzz seed " + seed + " (replay with -Dservo.fuzz.seed=" + seed + ")");
     return seed;
+  }
+
+  /** A seed of the test's own, the same on every machine and JDK. */
+  private static long fixedSeed(String test) {
+    long h = 1125899906842597L;
+    for (int i = 0; i < test.length(); i++) {
+      h = 31 * h + test.charAt(i);
+    }
+    return h;
   }
 
   /** {@code normal} scaled by {@code -Dservo.fuzz.factor} (default 1) and by {@code -Dservo.heavy} (×5). */

@@ -219,7 +219,11 @@ final class EnvironmentReader {
 
   /**
    * Parses the W3C-baggage-like {@code key=value,key=value} list of the OTEL_* variables. Values
-   * are percent-decoded. Header values are secrets: they usually carry credentials.
+   * are percent-decoded. A list of headers ({@code secret}) is a secret: its values usually carry
+   * credentials. Its names must be HTTP field names (RFC 9110 tokens) and its values free of
+   * control characters, or the exporter would fail on every request; a name is shown in {@link
+   * TracingConfig#toString()}, so text that is no field name (a pasted credential, a line break)
+   * never gets that far.
    */
   private Map<String, String> keyValueList(String variable, boolean secret) {
     Map<String, String> result = new LinkedHashMap<>();
@@ -239,11 +243,17 @@ final class EnvironmentReader {
         if (key.isEmpty()) {
           throw new IllegalArgumentException("no key");
         }
-        result.put(key, URLDecoder.decode(entry.substring(eq + 1).trim().replace("+", "%2B"),
-            StandardCharsets.UTF_8));
+        String decoded = URLDecoder.decode(entry.substring(eq + 1).trim().replace("+", "%2B"),
+            StandardCharsets.UTF_8);
+        if (secret && !(isHttpToken(key) && hasNoControlCharacter(decoded))) {
+          throw new IllegalArgumentException("not an HTTP header");
+        }
+        result.put(key, decoded);
       } catch (IllegalArgumentException e) {
         String expected = "a comma-separated list of key=value pairs (e.g. key1=value1,key2=value2),"
-            + " percent-encoded; entry " + (i + 1) + " is malformed";
+            + " percent-encoded" + (secret ? ", each key an HTTP header name (letters, digits and"
+            + " !#$%&'*+-.^_`|~) and each value free of control characters" : "")
+            + "; entry " + (i + 1) + " is malformed";
         if (secret) {
           settings.invalidSecret(variable, expected);
         } else {
@@ -262,5 +272,23 @@ final class EnvironmentReader {
     names.put("logging", TraceExporter.STDOUT);
     names.put("none", TraceExporter.NONE);
     return names;
+  }
+
+  /** An RFC 9110 token: what an HTTP field name may be. */
+  private static boolean isHttpToken(String name) {
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      boolean tchar = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+          || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+      if (!tchar) {
+        return false;
+      }
+    }
+    return !name.isEmpty();
+  }
+
+  /** No C0 control but the tab, no DEL: what an HTTP field value may not hold (RFC 9110 §5.5). */
+  private static boolean hasNoControlCharacter(String value) {
+    return value.chars().noneMatch(c -> (c < 0x20 && c != '\t') || c == 0x7f);
   }
 }

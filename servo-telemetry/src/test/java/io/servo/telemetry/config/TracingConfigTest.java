@@ -8,6 +8,7 @@ import io.servo.settings.SettingsException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -220,9 +221,31 @@ class TracingConfigTest {
         .isInstanceOf(SettingsException.class)
         .hasMessage("tracing cannot start: OTEL_EXPORTER_OTLP_HEADERS has an invalid value (not shown: it is a"
             + " secret): expected a comma-separated list of key=value pairs (e.g. key1=value1,key2=value2),"
-            + " percent-encoded; entry 2 is malformed")
+            + " percent-encoded, each key an HTTP header name (letters, digits and !#$%&'*+-.^_`|~) and each"
+            + " value free of control characters; entry 2 is malformed")
         .extracting(e -> ((SettingsException) e).variables().get(0))
         .isEqualTo("OTEL_EXPORTER_OTLP_HEADERS");
+  }
+
+  /**
+   * ConfigFuzzTest found this (seed 2091123385235817078): a credential pasted across lines became
+   * a header's name, which was accepted and shown by toString(). A name that is no HTTP field name
+   * (and a value with a line break, which would also split the request) is refused, unshown.
+   */
+  @Test
+  void aHeaderNameOrValueNoHttpHeaderCouldCarryIsRefusedUnshown() {
+    for (String value : List.of("PW-SECRET-7f3a9c\nFORGED line\nAuthorization=Bearer%20",
+        "Authorization PW-SECRET-7f3a9c=Bearer", "x-api-key=PW-SECRET-7f3a9c%0d%0aX-Injected: 1",
+        "x-api-key=PW-SECRET-7f3a9c%00")) {
+      assertThatThrownBy(() -> read("OTEL_EXPORTER_OTLP_TRACES_HEADERS", value))
+          .as(value)
+          .isInstanceOf(SettingsException.class)
+          .hasMessageContaining("OTEL_EXPORTER_OTLP_TRACES_HEADERS has an invalid value (not shown: it is a secret)")
+          .hasMessageContaining("each key an HTTP header name")
+          .hasMessageNotContaining("PW-SECRET");
+    }
+    assertThat(read("OTEL_EXPORTER_OTLP_HEADERS", "X-Api_Key.v2=a%09b").otlpHeaders())
+        .containsEntry("X-Api_Key.v2", "a\tb");
   }
 
   @Test
