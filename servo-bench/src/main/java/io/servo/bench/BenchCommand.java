@@ -27,7 +27,7 @@ import java.util.Set;
  */
 public final class BenchCommand {
   private static final String USAGE = """
-      usage: ./servo bench [--thorough] [--micro-only | --e2e-only | --coldstart-only] [--jfr] [--configurations L,L]
+      usage: ./servo bench [--thorough] [--micro-only | --e2e-only | --coldstart-only] [--jfr] [--configurations L,L] [--blocks N]
              ./servo bench --warmup-curve LABEL [--jfr]
         --thorough        more slices, longer iterations, children warmed until the JIT is quiet,
                           25 rounds of cold starts (about an hour)
@@ -37,6 +37,7 @@ public final class BenchCommand {
                           (build that jar first: mvn -q -B -DskipTests package -pl servo-cli -am)
         --configurations L,L  measure only these end-to-end configurations (a, a2, b, bk, c, d, e) and (a), the
                           baseline, always; for example --configurations a2,b (all seven by default)
+        --blocks N        end to end, N blocks of paired slices (quick 12, thorough 50); intervals narrow as 1/sqrt(N)
         --jfr             record end-to-end configurations (a), (b) and (c) with JFR into servo-bench/target/bench/servo-{a,b,c}.jfr
         --warmup-curve L  only one child of end-to-end configuration L (a, a2, b, bk, c, d, e) under load for 240 s:
                           CPU per execution, the JIT's share of it and allocation per execution, per 10 s window
@@ -50,6 +51,7 @@ public final class BenchCommand {
 
   public static void main(String[] args) throws Exception {
     boolean thorough = false;
+    int blocks = 0;
     boolean micro = true;
     boolean e2e = true;
     boolean coldStart = true;
@@ -86,6 +88,15 @@ public final class BenchCommand {
             System.exit(2);
           }
           configurations = chosen.get();
+        }
+        case "--blocks" -> {
+          String count = i + 1 < args.length ? args[++i] : "";
+          blocks = count.matches("[1-9][0-9]{0,3}") ? Integer.parseInt(count) : -1;
+          if (blocks < 2) {
+            System.err.print("servo bench: --blocks takes a whole number of blocks from 2 to 9999 (quick runs 12, "
+                + "--thorough 50), not '" + count + "'\n" + USAGE);
+            System.exit(2);
+          }
         }
         case "--thorough" -> thorough = true;
         case "--micro-only" -> {
@@ -135,8 +146,8 @@ public final class BenchCommand {
       log.println("servo bench: end-to-end, " + (configurations.size() + (configurations.contains(Configuration.DISABLED) ? 0 : 1))
           + " configurations in paired slices, each alone (the others stopped; load average " + loadBefore + ")");
       Path profile = jfr ? results.toAbsolutePath().normalize() : null;
-      endToEnd = EndToEndBenchmark.run(
-          thorough ? EndToEndBenchmark.Effort.THOROUGH : EndToEndBenchmark.Effort.QUICK, configurations,
+      EndToEndBenchmark.Effort effort = thorough ? EndToEndBenchmark.Effort.THOROUGH : EndToEndBenchmark.Effort.QUICK;
+      endToEnd = EndToEndBenchmark.run(blocks > 0 ? effort.withBlocks(blocks) : effort, configurations,
           List.of("-Xmx1g"), profile, results.resolve("slices.csv"), log);
       String table = EndToEndBenchmark.table(endToEnd);
       String keep = EndToEndBenchmark.keepTable(endToEnd);

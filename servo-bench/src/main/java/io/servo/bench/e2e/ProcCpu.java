@@ -37,6 +37,20 @@ final class ProcCpu {
     }
   }
 
+  /**
+   * When {@code dir}'s process started, in clock ticks since boot ({@code stat}'s field 22): with
+   * its pid, what tells it from an earlier process that had the same pid. -1 when it is gone.
+   */
+  static long startTicks(Path dir) {
+    try {
+      String stat = Files.readString(dir.resolve("stat"));
+      // After the name: state (field 3) … starttime (22).
+      return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[19]);
+    } catch (IOException | RuntimeException gone) {
+      return -1;
+    }
+  }
+
   /** The name of a process or thread ({@code comm}, at most 15 characters); "" when it is gone. */
   static String name(Path dir) {
     try {

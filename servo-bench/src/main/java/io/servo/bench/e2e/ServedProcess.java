@@ -66,6 +66,13 @@ final class ServedProcess implements AutoCloseable {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(javaOptions);
+    // Any other JVM options for every child, e.g. a profiler: {label} becomes the configuration's.
+    String extra = System.getenv().getOrDefault("SERVO_BENCH_CHILD_OPTIONS", "").trim();
+    if (!extra.isEmpty()) {
+      for (String option : extra.split("\\s+")) {
+        command.add(option.replace("{label}", configuration.label()));
+      }
+    }
     if (configuration.agent()) {
       command.add("-javaagent:" + javaagent);
     }

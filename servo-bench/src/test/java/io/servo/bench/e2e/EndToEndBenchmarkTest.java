@@ -3,8 +3,11 @@ package io.servo.bench.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /** The end-to-end report from figures made up here; no child runs. */
@@ -139,6 +142,36 @@ class EndToEndBenchmarkTest {
     assertThat(EndToEndBenchmark.blockSequence(
         new Configuration[] {Configuration.DISABLED, Configuration.DISABLED_CONTROL}))
         .containsExactly(Configuration.DISABLED, Configuration.DISABLED_CONTROL);
+  }
+
+  @Test
+  void noChildRunsTwoSlicesInARowWithinABlockOrAcrossBlocks() {
+    for (Configuration[] measured : List.of(Configuration.values(),
+        new Configuration[] {Configuration.DISABLED, Configuration.DISABLED_CONTROL, Configuration.SERVO_1PCT})) {
+      List<Configuration> sequence = EndToEndBenchmark.blockSequence(measured);
+      Random random = new Random(42);
+      List<Configuration> run = new ArrayList<>();
+      Map<Configuration, Integer> first = new EnumMap<>(Configuration.class);
+      for (int block = 0; block < 500; block++) {
+        EndToEndBenchmark.shuffleApart(sequence, run.isEmpty() ? null : run.get(run.size() - 1), random);
+        first.merge(sequence.get(0), 1, Integer::sum);
+        run.addAll(sequence);
+      }
+      for (int i = 1; i < run.size(); i++) {
+        assertThat(run.get(i)).as("slice %d of %s", i, run).isNotEqualTo(run.get(i - 1));
+      }
+      // Still shuffled: every configuration opens some block.
+      assertThat(first.keySet()).containsExactlyInAnyOrderElementsOf(new HashSet<>(sequence));
+    }
+  }
+
+  @Test
+  void aSequenceThatCannotBeKeptApartIsShuffledAnyway() {
+    List<Configuration> sequence = new ArrayList<>(List.of(Configuration.DISABLED, Configuration.DISABLED));
+
+    EndToEndBenchmark.shuffleApart(sequence, Configuration.DISABLED, new Random(1));
+
+    assertThat(sequence).containsExactly(Configuration.DISABLED, Configuration.DISABLED);
   }
 
   @Test

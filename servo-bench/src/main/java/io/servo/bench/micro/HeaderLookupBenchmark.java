@@ -1,0 +1,84 @@
+package io.servo.bench.micro;
+
+import com.sun.net.httpserver.Headers;
+import io.servo.core.task.TaskSignature;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+
+/**
+ * The worker's lookup of a delivery's trace headers in the JDK server's {@link Headers}: the
+ * signed {@code X-Servo-Traceparent}/{@code X-Servo-Tracestate} and the W3C {@code traceparent}.
+ * {@code getFirst}/{@code get} (what the JDK offers) against one pass over the entries (what
+ * {@code DeliverySpans} does, written by hand for the allocation this measures). The headers are
+ * those of a Cloud Tasks push through Cloud Run's front end.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+public class HeaderLookupBenchmark {
+  /** Which lookup (the mode column of the table). */
+  @Param({"GET_FIRST", "ONE_PASS"})
+  public String mode;
+
+  private Headers headers;
+
+  @Setup
+  public void headers() {
+    headers = new Headers();
+    headers.add("Host", "servo-worker-abcdef-uc.a.run.app");
+    headers.add("Content-Type", "application/json");
+    headers.add("Content-Length", "612");
+    headers.add("User-Agent", "Google-Cloud-Tasks");
+    headers.add("Authorization", "Bearer eyJhbGciOiJSUzI1NiJ9.e30.c2ln");
+    headers.add("X-CloudTasks-QueueName", "servo-executions");
+    headers.add("X-CloudTasks-TaskName", "0b9f6c1e7d2a4d8e9d7e3a1f2c4b5d6e");
+    headers.add("X-CloudTasks-TaskRetryCount", "0");
+    headers.add("X-CloudTasks-TaskExecutionCount", "0");
+    headers.add("X-CloudTasks-TaskETA", "1765143000.123456");
+    headers.add("X-Servo-Signature", "v2=7d1f0c2e9a8b4c6d5e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d");
+    headers.add("X-Servo-Timestamp", "1765143000");
+    headers.add(TaskSignature.TRACEPARENT_HEADER, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00");
+    headers.add("traceparent", "00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-00");
+    headers.add("X-Cloud-Trace-Context", "0af7651916cd43dd8448eb211c80319c/67667974448284343;o=0");
+    headers.add("Forwarded", "for=\"10.0.0.1\";proto=https");
+    headers.add("Accept-Encoding", "gzip, deflate, br");
+  }
+
+  @Benchmark
+  public Object lookup() {
+    return mode.equals("GET_FIRST") ? getFirst(headers) : onePass(headers);
+  }
+
+  /** An unsampled delivery's lookups before the one pass: the signed pair (the W3C header only when sampled). */
+  private static Object getFirst(Headers headers) {
+    String traceparent = headers.getFirst(TaskSignature.TRACEPARENT_HEADER);
+    String tracestate = headers.getFirst(TaskSignature.TRACESTATE_HEADER);
+    return traceparent.length() + (tracestate == null ? 0 : 1);
+  }
+
+  private static Object onePass(Headers headers) {
+    String traceparent = null;
+    String tracestate = null;
+    List<String> w3c = null;
+    for (Map.Entry<String, List<String>> header : headers.entrySet()) {
+      String name = header.getKey();
+      if (name.equalsIgnoreCase(TaskSignature.TRACEPARENT_HEADER)) {
+        traceparent = header.getValue().get(0);
+      } else if (name.equalsIgnoreCase(TaskSignature.TRACESTATE_HEADER)) {
+        tracestate = header.getValue().get(0);
+      } else if (name.equalsIgnoreCase("traceparent")) {
+        w3c = header.getValue();
+      }
+    }
+    return traceparent.length() + (tracestate == null ? 0 : 1) + w3c.size();
+  }
+}
