@@ -690,11 +690,15 @@ public final class EndToEndBenchmark {
     StringBuilder out = new StringBuilder("95% intervals of CPU less JIT per "
         + (corrected ? "PostgreSQL CPU" : "execution"));
     Figures b = null;
+    Figures control = null;
     StringBuilder widths = new StringBuilder();
     int pairs = 0;
     for (Figures f : figures) {
       if (f.configuration() == Configuration.DISABLED) {
         continue;
+      }
+      if (f.configuration() == Configuration.DISABLED_CONTROL) {
+        control = f;
       }
       pairs = Math.max(pairs, f.overhead().pairs());
       widths.append(widths.length() == 0 ? "" : ", ").append('(').append(f.configuration().label()).append(") ")
@@ -716,6 +720,14 @@ public final class EndToEndBenchmark {
           : String.format(Locale.ROOT, "(b)'s is %.1f times as wide as the ±%.0f pp its budgets need: this run "
               + "cannot show an effect of 1%% (--thorough measures longer).", width / TARGET_HALF_WIDTH_PERCENT,
               TARGET_HALF_WIDTH_PERCENT));
+    }
+    if (control != null && control.overhead().hasInterval()
+        && (control.overhead().low() > 1 || control.overhead().high() < 1)) {
+      out.append(String.format(Locale.ROOT, " But the control (a2), (a)'s code in a second JVM, is %+.1f%% [%+.1f%%, "
+          + "%+.1f%%] off (a): two JVMs of the same code differ by more than these intervals, which hold only the "
+          + "slices' noise, so no ratio here is known to better than about %.1f pp.",
+          control.overhead().percent(), control.overhead().lowPercent(), control.overhead().highPercent(),
+          Math.abs(control.overhead().percent())));
     }
     return out.toString();
   }
