@@ -26,11 +26,9 @@ final class ProcCpu {
       return Long.parseLong(space < 0 ? schedstat.trim() : schedstat.substring(0, space));
     } catch (IOException | RuntimeException noSchedstat) {
       try {
-        String stat = Files.readString(dir.resolve("stat"));
-        // After the name: state (field 3) … utime (14), stime (15).
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        // USER_HZ, the unit of these fields, is 100 on every Linux the JDK supports.
-        return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * 10_000_000L;
+        String[] fields = statFields(dir);
+        // USER_HZ, the unit of utime (field 14) and stime (15), is 100 on every Linux the JDK supports.
+        return (Long.parseLong(fields[14 - 3]) + Long.parseLong(fields[15 - 3])) * 10_000_000L;
       } catch (IOException | RuntimeException gone) {
         return -1;
       }
@@ -43,12 +41,19 @@ final class ProcCpu {
    */
   static long startTicks(Path dir) {
     try {
-      String stat = Files.readString(dir.resolve("stat"));
-      // After the name: state (field 3) … starttime (22).
-      return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[19]);
+      return Long.parseLong(statFields(dir)[22 - 3]);
     } catch (IOException | RuntimeException gone) {
       return -1;
     }
+  }
+
+  /**
+   * {@code dir}'s {@code stat} from field 3 (the state) on: what follows the name, which is in
+   * parentheses and may itself hold spaces and parentheses. Field N is at index N − 3.
+   */
+  private static String[] statFields(Path dir) throws IOException {
+    String stat = Files.readString(dir.resolve("stat"));
+    return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
   }
 
   /** The name of a process or thread ({@code comm}, at most 15 characters); "" when it is gone. */

@@ -2,8 +2,8 @@ package io.servo.bench.micro;
 
 import com.sun.net.httpserver.Headers;
 import io.servo.core.task.TaskSignature;
-import java.util.List;
-import java.util.Map;
+import io.servo.core.task.TraceMetadata;
+import io.servo.worker.tracing.TraceHeaders;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -17,8 +17,8 @@ import org.openjdk.jmh.annotations.State;
 /**
  * The worker's lookup of a delivery's trace headers in the JDK server's {@link Headers}: the
  * signed {@code X-Servo-Traceparent}/{@code X-Servo-Tracestate} and the W3C {@code traceparent}.
- * {@code getFirst}/{@code get} (what the JDK offers) against one pass over the entries (what
- * {@code DeliverySpans} does, written by hand for the allocation this measures). The headers are
+ * {@code getFirst} (what the JDK offers) against the worker's own one pass over the entries
+ * ({@link TraceHeaders#of}, written by hand for the allocation this measures). The headers are
  * those of a Cloud Tasks push through Cloud Run's front end.
  */
 @State(Scope.Benchmark)
@@ -55,30 +55,15 @@ public class HeaderLookupBenchmark {
 
   @Benchmark
   public Object lookup() {
-    return mode.equals("GET_FIRST") ? getFirst(headers) : onePass(headers);
+    return mode.equals("GET_FIRST") ? getFirst(headers) : TraceHeaders.of(headers);
   }
 
-  /** An unsampled delivery's lookups before the one pass: the signed pair (the W3C header only when sampled). */
+  /**
+   * What an unsampled delivery did before {@link TraceHeaders}: the signed pair by {@code getFirst}
+   * (the W3C header was looked up only when sampled), into the same {@link TraceMetadata}.
+   */
   private static Object getFirst(Headers headers) {
-    String traceparent = headers.getFirst(TaskSignature.TRACEPARENT_HEADER);
-    String tracestate = headers.getFirst(TaskSignature.TRACESTATE_HEADER);
-    return traceparent.length() + (tracestate == null ? 0 : 1);
-  }
-
-  private static Object onePass(Headers headers) {
-    String traceparent = null;
-    String tracestate = null;
-    List<String> w3c = null;
-    for (Map.Entry<String, List<String>> header : headers.entrySet()) {
-      String name = header.getKey();
-      if (name.equalsIgnoreCase(TaskSignature.TRACEPARENT_HEADER)) {
-        traceparent = header.getValue().get(0);
-      } else if (name.equalsIgnoreCase(TaskSignature.TRACESTATE_HEADER)) {
-        tracestate = header.getValue().get(0);
-      } else if (name.equalsIgnoreCase("traceparent")) {
-        w3c = header.getValue();
-      }
-    }
-    return traceparent.length() + (tracestate == null ? 0 : 1) + w3c.size();
+    return new TraceMetadata(headers.getFirst(TaskSignature.TRACEPARENT_HEADER),
+        headers.getFirst(TaskSignature.TRACESTATE_HEADER));
   }
 }

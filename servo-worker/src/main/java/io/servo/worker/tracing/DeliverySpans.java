@@ -1,6 +1,5 @@
 package io.servo.worker.tracing;
 
-import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
@@ -12,7 +11,6 @@ import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.instrumentation.api.instrumenter.Instrumenter;
 import io.servo.core.task.TaskPayload;
-import io.servo.core.task.TaskSignature;
 import io.servo.core.task.TraceMetadata;
 import io.servo.telemetry.TraceSampling;
 import io.servo.telemetry.keep.TraceKeep;
@@ -208,39 +206,6 @@ final class DeliverySpans implements DeliveryObserver {
     }
     return SpanContext.createFromRemoteParent(header.getTraceId(), header.getSpanId(),
         header.getTraceFlags(), TraceState.getDefault());
-  }
-
-  /**
-   * Servo's signed trace headers (their first values, as the authenticator verified them with
-   * {@code getFirst}) and every W3C {@code traceparent}, found in one pass over the request's
-   * headers. {@link Headers#getFirst} and {@link Headers#get} normalize the name they are given into
-   * a new string (and a char array) on every call. Hand-written for what that allocates, measured
-   * by servo-bench's {@code HeaderLookupBenchmark} (JMH, GC profiler, the headers of a Cloud Tasks
-   * push, 2026-12-07): an unsampled delivery's two {@code getFirst} 240 B, this pass 0 B (its
-   * iterator does not escape); a sampled delivery made four lookups.
-   */
-  private record TraceHeaders(TraceMetadata signed, List<String> w3cTraceparent) {
-    static TraceHeaders of(Headers headers) {
-      String traceparent = null;
-      String tracestate = null;
-      List<String> w3c = null;
-      // The JDK's Headers keeps one entry per name, whatever its case.
-      for (Map.Entry<String, List<String>> header : headers.entrySet()) {
-        String name = header.getKey();
-        if (name.equalsIgnoreCase(TaskSignature.TRACEPARENT_HEADER)) {
-          traceparent = first(header.getValue());
-        } else if (name.equalsIgnoreCase(TaskSignature.TRACESTATE_HEADER)) {
-          tracestate = first(header.getValue());
-        } else if (name.equalsIgnoreCase(ServoTraceContextPropagator.TRACEPARENT)) {
-          w3c = header.getValue();
-        }
-      }
-      return new TraceHeaders(new TraceMetadata(traceparent, tracestate), w3c);
-    }
-
-    private static String first(List<String> values) {
-      return values == null || values.isEmpty() ? null : values.get(0);
-    }
   }
 
   private static boolean isValid(Context context) {
