@@ -44,7 +44,6 @@ public final class BenchDatabase implements AutoCloseable {
     try (Connection c = DriverManager.getConnection(database.url()); Statement s = c.createStatement()) {
       s.execute("CREATE TABLE bench_orders (id bigserial PRIMARY KEY, customer text NOT NULL, "
           + "amount numeric NOT NULL, created_at timestamptz NOT NULL DEFAULT now())");
-      s.execute("CREATE INDEX bench_orders_created_at ON bench_orders (created_at)");
     }
     return database;
   }

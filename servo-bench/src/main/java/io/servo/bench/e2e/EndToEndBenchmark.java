@@ -50,7 +50,7 @@ public final class EndToEndBenchmark {
    * at a time until the JIT compilers took less than {@link #JIT_QUIET} of its CPU in two windows in
    * a row, for at most {@code maxWarmup} in all. On 2 CPUs that takes about 130 s of load (some 8,000
    * executions), so the quick mode measures children that are still compiling. Then {@code blocks}
-   * blocks of one {@code slice} per configuration, two of (a) and (b).
+   * blocks of one {@code slice} per configuration, two of (a), (b) and the control (a2).
    */
   public record Effort(int blocks, Duration slice, Duration window, Duration warmup, Duration maxWarmup,
       int clients, int coldStarts) {
@@ -252,18 +252,24 @@ public final class EndToEndBenchmark {
 
   /**
    * The slices of one block, before shuffling: one per configuration, and a second one of (a) and of
-   * (b) when (b) is measured. The budgets of issue #19 need (b)'s interval against (a) within ±1
-   * percentage point; a pair is then (b)'s two slices against (a)'s two of the same block, which
-   * halves the variance of the pair that decides it for a quarter more time per block, where
-   * measuring every configuration twice would double it. Every other configuration is paired with
-   * (a)'s two slices of its block. Shuffled, (b)'s and (a)'s slices fall at different places of the
-   * block, so what lasts a few seconds on the machine cancels between them as well.
+   * (b) when (b) is measured, and of the control (a2) when it is too. The budgets of issue #19 need
+   * (b)'s interval against (a) within ±1 percentage point; a pair is then (b)'s two slices against
+   * (a)'s two of the same block, which halves the variance of the pair that decides it for a quarter
+   * more time per block, where measuring every configuration twice would double it. The control runs
+   * as often as they do because it checks that comparison: a child's cost depends a little on how
+   * long it was stopped before its slice, so a control run half as often as (a) would measure the
+   * schedule as well as the JVM. Every other configuration is paired with (a)'s two slices of its
+   * block. Shuffled, (b)'s and (a)'s slices fall at different places of the block, so what lasts a
+   * few seconds on the machine cancels between them as well.
    */
   static List<Configuration> blockSequence(Configuration[] measured) {
     List<Configuration> sequence = new ArrayList<>(List.of(measured));
     if (sequence.contains(Configuration.SERVO_1PCT)) {
       sequence.add(Configuration.DISABLED);
       sequence.add(Configuration.SERVO_1PCT);
+      if (sequence.contains(Configuration.DISABLED_CONTROL)) {
+        sequence.add(Configuration.DISABLED_CONTROL);
+      }
     }
     return sequence;
   }
