@@ -35,11 +35,11 @@ public final class BenchCommand {
         --e2e-only        only the end-to-end benchmark
         --coldstart-only  only the cold-start benchmark of `java -jar servo-cli/target/servo.jar orchestrator|worker`
                           (build that jar first: mvn -q -B -DskipTests package -pl servo-cli -am)
-        --configurations L,L  measure only these end-to-end configurations (a, a2, b, bk, c, d, e) and (a), the
-                          baseline, always; for example --configurations a2,b (all seven by default)
+        --configurations L,L  measure only these end-to-end configurations (a, a2, b, bk, c, d, e, b2) and (a),
+                          the baseline, always; for example --configurations a2,b (all but b2 by default)
         --blocks N        end to end, N blocks of paired slices (quick 12, thorough 50); intervals narrow as 1/sqrt(N)
         --jfr             record end-to-end configurations (a), (b) and (c) with JFR into servo-bench/target/bench/servo-{a,b,c}.jfr
-        --warmup-curve L  only one child of end-to-end configuration L (a, a2, b, bk, c, d, e) under load for 240 s:
+        --warmup-curve L  only one child of end-to-end configuration L (a, a2, b, bk, c, d, e, b2) under load for 240 s:
                           CPU per execution, the JIT's share of it and allocation per execution, per 10 s window
                           (no execution fails there; in the end-to-end benchmark one in 20 does);
                           with --jfr the child is recorded into servo-bench/target/bench/warmup-LABEL.jfr
@@ -61,7 +61,7 @@ public final class BenchCommand {
       Configuration configuration = args.length == 2 || record
           ? Configuration.byLabel(args[1]).orElse(null) : null;
       if (configuration == null) {
-        System.err.print("servo bench: --warmup-curve takes one configuration's label (a, a2, b, bk, c, d, e), not '"
+        System.err.print("servo bench: --warmup-curve takes one configuration's label (a, a2, b, bk, c, d, e, b2), not '"
             + String.join(" ", Arrays.copyOfRange(args, 1, args.length)) + "'\n" + USAGE);
         System.exit(2);
       }
@@ -74,7 +74,7 @@ public final class BenchCommand {
       WarmupCurve.run(configuration, Duration.ofSeconds(240), Duration.ofSeconds(10), recording, System.out);
       return;
     }
-    Set<Configuration> configurations = EnumSet.allOf(Configuration.class);
+    Set<Configuration> configurations = Configuration.defaults();
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       switch (arg) {
@@ -83,7 +83,7 @@ public final class BenchCommand {
               : Optional.empty();
           if (chosen.isEmpty()) {
             System.err.print("servo bench: --configurations takes labels separated by commas, from a, a2, b, bk, c, "
-                + "d, e (for example --configurations a2,b), not '" + (i < args.length ? args[i] : "") + "'\n"
+                + "d, e, b2 (for example --configurations a2,b), not '" + (i < args.length ? args[i] : "") + "'\n"
                 + USAGE);
             System.exit(2);
           }

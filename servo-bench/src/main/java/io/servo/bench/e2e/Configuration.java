@@ -10,7 +10,9 @@ import java.util.Set;
  * One way of tracing the same Servo services, each run in its own JVM: Servo's own tracing at
  * four settings, and the OpenTelemetry Java agent (with Servo's tracing off) at two. {@link
  * #DISABLED_CONTROL} is (a) again in a JVM of its own: its ratio to (a) is what two identical JVMs
- * differ by (JIT decisions, heap layout, their databases), the benchmark's own floor.
+ * differ by (JIT decisions, heap layout, their databases), the benchmark's own floor. {@link
+ * #SERVO_1PCT_SECOND} is (b) again, for asking the same of (b); it runs only when named, as the
+ * seven others would already hold about 91 of PostgreSQL's default 100 connections.
  *
  * <p>Retroactive keep ({@code SERVO_TRACE_KEEP}) exports the whole trace of an execution that ended
  * failed or timed out even when head sampling dropped it. (b) turns it off, so it stays pure head
@@ -23,7 +25,9 @@ public enum Configuration {
   SERVO_1PCT_KEEP("bk", "Servo tracing, rate 0.01, keep errors", true, false, 0.01, "errors"),
   SERVO_100PCT("c", "Servo tracing, rate 1.0", true, false, 1.0, null),
   AGENT_100PCT("d", "Java agent 2.31.1, rate 1.0", false, true, 1.0, null),
-  AGENT_1PCT("e", "Java agent 2.31.1, rate 0.01", false, true, 0.01, null);
+  AGENT_1PCT("e", "Java agent 2.31.1, rate 0.01", false, true, 0.01, null),
+  /** (b) again in a JVM of its own, measured only when named: the control of (b) as (a2) is of (a). */
+  SERVO_1PCT_SECOND("b2", "Servo tracing, rate 0.01, second JVM", true, false, 0.01, "none");
 
   private final String label;
   private final String description;
@@ -45,6 +49,13 @@ public enum Configuration {
 
   public String label() {
     return label;
+  }
+
+  /** What {@code ./servo bench} measures when no configuration is named: all but (b2). */
+  public static Set<Configuration> defaults() {
+    Set<Configuration> all = EnumSet.allOf(Configuration.class);
+    all.remove(SERVO_1PCT_SECOND);
+    return all;
   }
 
   /** The configuration labelled {@code label} ({@code a}, {@code a2}, {@code b} …). */

@@ -57,6 +57,16 @@ class ConfigurationTest {
   }
 
   @Test
+  void headSamplingsSecondJvmIsHeadSamplingAgainAndRunsOnlyWhenNamed() {
+    assertThat(Configuration.SERVO_1PCT_SECOND.environment("http://127.0.0.1:1/b2/v1/traces"))
+        .isEqualTo(Configuration.SERVO_1PCT.environment("http://127.0.0.1:1/b2/v1/traces"));
+    assertThat(Configuration.byLabels("a2,b,b2")).contains(java.util.EnumSet.of(Configuration.DISABLED_CONTROL,
+        Configuration.SERVO_1PCT, Configuration.SERVO_1PCT_SECOND));
+    assertThat(Configuration.defaults()).doesNotContain(Configuration.SERVO_1PCT_SECOND)
+        .hasSize(Configuration.values().length - 1);
+  }
+
+  @Test
   void labelsSeparatedByCommasNameConfigurationsAndAnUnknownOneNamesNone() {
     assertThat(Configuration.byLabels("a2,b")).contains(
         java.util.EnumSet.of(Configuration.DISABLED_CONTROL, Configuration.SERVO_1PCT));

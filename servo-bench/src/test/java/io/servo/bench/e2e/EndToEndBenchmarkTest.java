@@ -104,6 +104,8 @@ class EndToEndBenchmarkTest {
   /**
    * The thorough runs of 2026-12-07 with 150 blocks put the control +2.1% and +2.5% off (a) with
    * intervals of ±1 pp that excluded 0; the report said (b)'s ±1.0 pp was what its budget needed.
+   * (The cause turned out to be the workload, whose SQL read by time while the children were stopped
+   * in turn: {@code BenchWorkflowTest}. A control off (a) is what any such cause looks like.)
    */
   @Test
   void aControlOffTheBaselineBeyondItsIntervalIsReportedAsTheRealLimit() {
@@ -115,9 +117,10 @@ class EndToEndBenchmarkTest {
 
     assertThat(EndToEndBenchmark.intervalWidths(figures))
         .contains("(b)'s is within the ±1 pp its budgets need.")
-        .endsWith(" But the control (a2), (a)'s code in a second JVM, is +2.5% [+1.5%, +3.5%] off (a): two JVMs of "
-            + "the same code differ by more than these intervals, which hold only the slices' noise, so no ratio "
-            + "here is known to better than about 2.5 pp.");
+        .endsWith(" But the control (a2), (a)'s code in a second JVM, is +2.5% [+1.5%, +3.5%] off (a): two children "
+            + "of the same code differ by more than these intervals, which hold only the slices' noise (their JVMs, "
+            + "their databases, or a load that is not the same for both), so no ratio here is known to better than "
+            + "about 2.5 pp.");
 
     figures.set(control, withServingCpu(figures.get(control), interval(1.004, 0.010)));
     assertThat(EndToEndBenchmark.intervalWidths(figures)).doesNotContain("control");
@@ -157,7 +160,7 @@ class EndToEndBenchmarkTest {
 
   @Test
   void aBlockMeasuresTheBaselineHeadSamplingAndTheControlTwiceAndEveryOtherConfigurationOnce() {
-    assertThat(EndToEndBenchmark.blockSequence(Configuration.values())).hasSize(10)
+    assertThat(EndToEndBenchmark.blockSequence(Configuration.defaults().toArray(new Configuration[0]))).hasSize(10)
         .containsOnlyOnce(Configuration.SERVO_1PCT_KEEP, Configuration.SERVO_100PCT,
             Configuration.AGENT_100PCT, Configuration.AGENT_1PCT)
         .filteredOn(c -> c == Configuration.DISABLED || c == Configuration.SERVO_1PCT
@@ -165,6 +168,11 @@ class EndToEndBenchmarkTest {
     assertThat(EndToEndBenchmark.blockSequence(
         new Configuration[] {Configuration.DISABLED, Configuration.DISABLED_CONTROL}))
         .containsExactly(Configuration.DISABLED, Configuration.DISABLED_CONTROL);
+    assertThat(EndToEndBenchmark.blockSequence(new Configuration[] {Configuration.DISABLED,
+        Configuration.DISABLED_CONTROL, Configuration.SERVO_1PCT, Configuration.SERVO_1PCT_SECOND}))
+        .hasSize(8).containsOnly(Configuration.DISABLED, Configuration.DISABLED_CONTROL, Configuration.SERVO_1PCT,
+            Configuration.SERVO_1PCT_SECOND)
+        .filteredOn(c -> c == Configuration.SERVO_1PCT_SECOND).hasSize(2);
   }
 
   @Test
@@ -256,7 +264,7 @@ class EndToEndBenchmarkTest {
   static List<EndToEndBenchmark.Figures> figures(double keptSpansPerExecution) {
     List<EndToEndBenchmark.Figures> figures = new ArrayList<>();
     PairedRatio one = PairedRatio.exactly(1.0);
-    for (Configuration c : Configuration.values()) {
+    for (Configuration c : Configuration.defaults()) {
       PairedRatio servingCpu = one;
       PairedRatio allocation = one;
       PairedRatio servingCpuVsB = one;
